@@ -1,0 +1,428 @@
+//! One builder per instruction, from the program's own `accounts::*` and `instruction::*`
+//! types. Builders take the few keys a caller knows and derive every PDA with [`crate::pda`].
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::system_program;
+use anchor_lang::{InstructionData, ToAccountMetas};
+use spice::state::{HardwareSpec, Network, NetworkParams};
+use spice::{accounts, instruction};
+
+use crate::pda;
+
+/// The keys of a network that most instructions need, read once from its account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetworkKeys {
+    pub network: Pubkey,
+    pub payment_mint: Pubkey,
+    pub stake_mint: Pubkey,
+    pub payment_token_program: Pubkey,
+    pub stake_token_program: Pubkey,
+}
+
+impl NetworkKeys {
+    /// From a fetched Network account.
+    pub fn from_account(network: Pubkey, account: &Network) -> Self {
+        Self {
+            network,
+            payment_mint: account.payment_mint,
+            stake_mint: account.stake_mint,
+            payment_token_program: account.payment_token_program,
+            stake_token_program: account.stake_token_program,
+        }
+    }
+
+    /// The payment-mint treasury vault.
+    pub fn payment_treasury(&self) -> Pubkey {
+        pda::treasury(&self.network, &self.payment_mint)
+    }
+
+    /// The stake-mint treasury vault (the payment one when the mints are equal).
+    pub fn stake_treasury(&self) -> Pubkey {
+        pda::treasury(&self.network, &self.stake_mint)
+    }
+}
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction {
+        program_id: spice::ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
+}
+
+// ---------------------------------------------------------------- authority
+
+/// `create_network`. Pass the mints' token programs; the stake treasury is created only when
+/// the mints differ.
+#[allow(clippy::too_many_arguments)]
+pub fn create_network(
+    creator: Pubkey,
+    id: u64,
+    authority: Pubkey,
+    params: NetworkParams,
+    payment_mint: Pubkey,
+    stake_mint: Pubkey,
+    payment_token_program: Pubkey,
+    stake_token_program: Pubkey,
+) -> Instruction {
+    let network = pda::network(&creator, id);
+    let stake_treasury =
+        (payment_mint != stake_mint).then(|| pda::treasury(&network, &stake_mint));
+    build(
+        accounts::CreateNetwork {
+            creator,
+            network,
+            payment_mint,
+            stake_mint,
+            payment_treasury: pda::treasury(&network, &payment_mint),
+            stake_treasury,
+            reward_vault: pda::reward_vault(&network),
+            payment_token_program,
+            stake_token_program,
+            system_program: system_program::ID,
+        },
+        instruction::CreateNetwork {
+            args: spice::instructions::CreateNetworkArgs {
+                id,
+                authority,
+                params,
+            },
+        },
+    )
+}
+
+/// `update_params`.
+pub fn update_params(authority: Pubkey, network: Pubkey, params: NetworkParams) -> Instruction {
+    build(
+        accounts::UpdateParams { authority, network },
+        instruction::UpdateParams { params },
+    )
+}
+
+/// `propose_authority`.
+pub fn propose_authority(
+    authority: Pubkey,
+    network: Pubkey,
+    new_authority: Option<Pubkey>,
+) -> Instruction {
+    build(
+        accounts::ProposeAuthority { authority, network },
+        instruction::ProposeAuthority { new_authority },
+    )
+}
+
+/// `accept_authority`.
+pub fn accept_authority(new_authority: Pubkey, network: Pubkey) -> Instruction {
+    build(
+        accounts::AcceptAuthority {
+            new_authority,
+            network,
+        },
+        instruction::AcceptAuthority {},
+    )
+}
+
+/// `set_pause`.
+pub fn set_pause(authority: Pubkey, network: Pubkey, flags: u8) -> Instruction {
+    build(
+        accounts::SetPause { authority, network },
+        instruction::SetPause { flags },
+    )
+}
+
+/// `withdraw_treasury` from the treasury vault of `mint`.
+pub fn withdraw_treasury(
+    authority: Pubkey,
+    net: &NetworkKeys,
+    mint: Pubkey,
+    destination: Pubkey,
+    amount: u64,
+) -> Instruction {
+    let token_program = if mint == net.payment_mint {
+        net.payment_token_program
+    } else {
+        net.stake_token_program
+    };
+    build(
+        accounts::WithdrawTreasury {
+            authority,
+            network: net.network,
+            mint,
+            treasury: pda::treasury(&net.network, &mint),
+            destination,
+            token_program,
+        },
+        instruction::WithdrawTreasury { amount },
+    )
+}
+
+// ---------------------------------------------------------------- provider
+
+/// `register_provider`, staking from `owner_stake_account`.
+pub fn register_provider(
+    net: &NetworkKeys,
+    owner: Pubkey,
+    owner_stake_account: Pubkey,
+    stake: u64,
+    hardware: HardwareSpec,
+) -> Instruction {
+    let provider = pda::provider(&net.network, &owner);
+    build(
+        accounts::RegisterProvider {
+            owner,
+            network: net.network,
+            provider,
+            stake_mint: net.stake_mint,
+            stake_vault: pda::stake_vault(&provider),
+            owner_stake_account,
+            token_program: net.stake_token_program,
+            system_program: system_program::ID,
+        },
+        instruction::RegisterProvider {
+            args: spice::instructions::RegisterProviderArgs { stake, hardware },
+        },
+    )
+}
+
+/// `update_provider`.
+pub fn update_provider(net: &NetworkKeys, owner: Pubkey, hardware: HardwareSpec) -> Instruction {
+    build(
+        accounts::UpdateProvider {
+            owner,
+            provider: pda::provider(&net.network, &owner),
+        },
+        instruction::UpdateProvider { hardware },
+    )
+}
+
+/// `stake`.
+pub fn stake(
+    net: &NetworkKeys,
+    owner: Pubkey,
+    owner_stake_account: Pubkey,
+    amount: u64,
+) -> Instruction {
+    let provider = pda::provider(&net.network, &owner);
+    build(
+        accounts::Stake {
+            owner,
+            network: net.network,
+            provider,
+            stake_mint: net.stake_mint,
+            stake_vault: pda::stake_vault(&provider),
+            owner_stake_account,
+            token_program: net.stake_token_program,
+        },
+        instruction::Stake { amount },
+    )
+}
+
+/// `begin_unbond`.
+pub fn begin_unbond(net: &NetworkKeys, owner: Pubkey, amount: u64) -> Instruction {
+    let provider = pda::provider(&net.network, &owner);
+    build(
+        accounts::BeginUnbond {
+            owner,
+            network: net.network,
+            provider,
+            stake_vault: pda::stake_vault(&provider),
+        },
+        instruction::BeginUnbond { amount },
+    )
+}
+
+/// `withdraw_unbonded` to `destination`.
+pub fn withdraw_unbonded(net: &NetworkKeys, owner: Pubkey, destination: Pubkey) -> Instruction {
+    let provider = pda::provider(&net.network, &owner);
+    build(
+        accounts::WithdrawUnbonded {
+            owner,
+            network: net.network,
+            provider,
+            stake_mint: net.stake_mint,
+            stake_vault: pda::stake_vault(&provider),
+            destination,
+            token_program: net.stake_token_program,
+        },
+        instruction::WithdrawUnbonded {},
+    )
+}
+
+/// `close_provider`.
+pub fn close_provider(net: &NetworkKeys, owner: Pubkey) -> Instruction {
+    let provider = pda::provider(&net.network, &owner);
+    build(
+        accounts::CloseProvider {
+            owner,
+            network: net.network,
+            provider,
+            stake_vault: pda::stake_vault(&provider),
+            token_program: net.stake_token_program,
+        },
+        instruction::CloseProvider {},
+    )
+}
+
+/// `accept_job` by the provider of `owner`.
+pub fn accept_job(net: &NetworkKeys, owner: Pubkey, job: Pubkey) -> Instruction {
+    build(
+        accounts::AcceptJob {
+            owner,
+            network: net.network,
+            provider: pda::provider(&net.network, &owner),
+            job,
+        },
+        instruction::AcceptJob {},
+    )
+}
+
+/// `submit_result` by the provider of `owner`.
+pub fn submit_result(
+    net: &NetworkKeys,
+    owner: Pubkey,
+    job: Pubkey,
+    result_hash: [u8; 32],
+    units: u64,
+) -> Instruction {
+    build(
+        accounts::SubmitResult {
+            owner,
+            network: net.network,
+            provider: pda::provider(&net.network, &owner),
+            job,
+        },
+        instruction::SubmitResult { result_hash, units },
+    )
+}
+
+// ---------------------------------------------------------------- client
+
+/// `create_job` with escrow from `client_token`.
+pub fn create_job(
+    net: &NetworkKeys,
+    client: Pubkey,
+    client_token: Pubkey,
+    args: spice::instructions::CreateJobArgs,
+) -> Instruction {
+    let job = pda::job(&net.network, &client, args.job_id);
+    build(
+        accounts::CreateJob {
+            client,
+            network: net.network,
+            job,
+            payment_mint: net.payment_mint,
+            escrow_vault: pda::escrow_vault(&job),
+            client_token,
+            token_program: net.payment_token_program,
+            system_program: system_program::ID,
+        },
+        instruction::CreateJob { args },
+    )
+}
+
+/// `cancel_job`, refunding to `client_token`.
+pub fn cancel_job(
+    net: &NetworkKeys,
+    client: Pubkey,
+    job: Pubkey,
+    client_token: Pubkey,
+) -> Instruction {
+    build(
+        accounts::CancelJob {
+            client,
+            network: net.network,
+            job,
+            escrow_vault: pda::escrow_vault(&job),
+            client_token,
+            payment_mint: net.payment_mint,
+            token_program: net.payment_token_program,
+        },
+        instruction::CancelJob {},
+    )
+}
+
+/// Who and where a settlement pays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettleKeys {
+    pub job: Pubkey,
+    pub client: Pubkey,
+    pub client_token: Pubkey,
+    /// The Provider account (PDA) that ran the job.
+    pub provider: Pubkey,
+    /// The provider owner's payment-mint account.
+    pub provider_token: Pubkey,
+}
+
+fn settle_accounts(net: &NetworkKeys, k: &SettleKeys) -> accounts::SettleAccounts {
+    accounts::SettleAccounts {
+        network: net.network,
+        job: k.job,
+        escrow_vault: pda::escrow_vault(&k.job),
+        provider: k.provider,
+        provider_token: k.provider_token,
+        client: k.client,
+        client_token: k.client_token,
+        treasury: net.payment_treasury(),
+        payment_mint: net.payment_mint,
+        token_program: net.payment_token_program,
+    }
+}
+
+/// `approve_job`, signed by the client.
+pub fn approve_job(net: &NetworkKeys, k: &SettleKeys) -> Instruction {
+    build(
+        accounts::ApproveJob {
+            client: k.client,
+            settle: settle_accounts(net, k),
+        },
+        instruction::ApproveJob {},
+    )
+}
+
+/// `dispute_job`.
+pub fn dispute_job(net: &NetworkKeys, client: Pubkey, job: Pubkey) -> Instruction {
+    build(
+        accounts::DisputeJob {
+            client,
+            network: net.network,
+            job,
+        },
+        instruction::DisputeJob {},
+    )
+}
+
+// ---------------------------------------------------------------- crank
+
+/// `settle_job` (anyone).
+pub fn settle_job(net: &NetworkKeys, k: &SettleKeys) -> Instruction {
+    build(
+        accounts::SettleJob {
+            settle: settle_accounts(net, k),
+        },
+        instruction::SettleJob {},
+    )
+}
+
+/// `expire_job` (anyone). `provider` is the Provider account holding the job, if accepted.
+pub fn expire_job(
+    net: &NetworkKeys,
+    job: Pubkey,
+    client: Pubkey,
+    client_token: Pubkey,
+    provider: Option<Pubkey>,
+) -> Instruction {
+    build(
+        accounts::ExpireJob {
+            network: net.network,
+            job,
+            escrow_vault: pda::escrow_vault(&job),
+            provider,
+            client,
+            client_token,
+            payment_mint: net.payment_mint,
+            token_program: net.payment_token_program,
+        },
+        instruction::ExpireJob {},
+    )
+}

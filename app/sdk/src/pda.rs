@@ -1,0 +1,78 @@
+//! Program-derived addresses. The only place off chain that combines seeds.
+
+use anchor_lang::prelude::Pubkey;
+use spice::state::seeds;
+
+fn find(seeds: &[&[u8]]) -> Pubkey {
+    Pubkey::find_program_address(seeds, &spice::ID).0
+}
+
+/// `["network", creator, id]`.
+pub fn network(creator: &Pubkey, id: u64) -> Pubkey {
+    find(&[seeds::NETWORK, creator.as_ref(), &id.to_le_bytes()])
+}
+
+/// `["provider", network, owner]`.
+pub fn provider(network: &Pubkey, owner: &Pubkey) -> Pubkey {
+    find(&[seeds::PROVIDER, network.as_ref(), owner.as_ref()])
+}
+
+/// `["stake", provider]`.
+pub fn stake_vault(provider: &Pubkey) -> Pubkey {
+    find(&[seeds::STAKE_VAULT, provider.as_ref()])
+}
+
+/// `["job", network, client, job_id]`.
+pub fn job(network: &Pubkey, client: &Pubkey, job_id: u64) -> Pubkey {
+    find(&[
+        seeds::JOB,
+        network.as_ref(),
+        client.as_ref(),
+        &job_id.to_le_bytes(),
+    ])
+}
+
+/// `["escrow", job]`.
+pub fn escrow_vault(job: &Pubkey) -> Pubkey {
+    find(&[seeds::ESCROW_VAULT, job.as_ref()])
+}
+
+/// `["attestor", network, key]`.
+pub fn attestor(network: &Pubkey, key: &Pubkey) -> Pubkey {
+    find(&[seeds::ATTESTOR, network.as_ref(), key.as_ref()])
+}
+
+/// `["attestation", job, attestor key]`.
+pub fn attestation(job: &Pubkey, attestor_key: &Pubkey) -> Pubkey {
+    find(&[seeds::ATTESTATION, job.as_ref(), attestor_key.as_ref()])
+}
+
+/// `["epoch", network, index]`.
+pub fn epoch(network: &Pubkey, index: u64) -> Pubkey {
+    find(&[seeds::EPOCH, network.as_ref(), &index.to_le_bytes()])
+}
+
+/// `["epoch_shard", network, index, shard]`.
+pub fn epoch_shard(network: &Pubkey, index: u64, shard: u8) -> Pubkey {
+    find(&[
+        seeds::EPOCH_SHARD,
+        network.as_ref(),
+        &index.to_le_bytes(),
+        &[shard],
+    ])
+}
+
+/// `["provider_epoch", provider, index]`.
+pub fn provider_epoch(provider: &Pubkey, index: u64) -> Pubkey {
+    find(&[seeds::PROVIDER_EPOCH, provider.as_ref(), &index.to_le_bytes()])
+}
+
+/// `["rewards", network]`.
+pub fn reward_vault(network: &Pubkey) -> Pubkey {
+    find(&[seeds::REWARD_VAULT, network.as_ref()])
+}
+
+/// `["treasury", network, mint]`.
+pub fn treasury(network: &Pubkey, mint: &Pubkey) -> Pubkey {
+    find(&[seeds::TREASURY, network.as_ref(), mint.as_ref()])
+}

@@ -1,0 +1,84 @@
+//! Hard bounds on every governance parameter, pause flags and fixed sizes. `update_params` can
+//! move a parameter only inside these bounds, so a compromised authority cannot, say, set a 100%
+//! fee or a zero-second challenge window.
+
+use anchor_lang::prelude::*;
+
+/// Basis-point denominator: 10_000 bps = 100%.
+#[constant]
+pub const BPS_DENOMINATOR: u64 = 10_000;
+
+/// Upper bound of `protocol_fee_bps` (20%).
+#[constant]
+pub const MAX_PROTOCOL_FEE_BPS: u16 = 2_000;
+
+/// Shortest window (accept, run, challenge, dispute, unbond, outflow) a network may set:
+/// a client must have time to react to a submission.
+#[constant]
+pub const MIN_WINDOW_SECONDS: i64 = 60;
+
+/// Longest accept, run, challenge or dispute window: 30 days.
+#[constant]
+pub const MAX_JOB_WINDOW_SECONDS: i64 = 30 * 86_400;
+
+/// Longest unbonding period: 90 days.
+#[constant]
+pub const MAX_UNBOND_SECONDS: i64 = 90 * 86_400;
+
+/// Shortest epoch: one hour.
+#[constant]
+pub const MIN_EPOCH_SECONDS: i64 = 3_600;
+
+/// Longest epoch: one year.
+#[constant]
+pub const MAX_EPOCH_SECONDS: i64 = 365 * 86_400;
+
+/// Largest attestation quorum; also the number of Valid votes a job records for its median.
+#[constant]
+pub const MAX_QUORUM: u8 = 16;
+
+/// Highest decay per epoch: 50%.
+#[constant]
+pub const MAX_DECAY_BPS: u16 = 5_000;
+
+/// Stake multiplier bounds, in bps of 1.0x: from 1x (stake does not amplify) to 10x.
+#[constant]
+pub const MIN_M_MAX_BPS: u32 = 10_000;
+/// See [`MIN_M_MAX_BPS`].
+#[constant]
+pub const MAX_M_MAX_BPS: u32 = 100_000;
+
+/// Largest `reward_per_fee_cap_bps`: 100 stake-mint units per payment-mint unit, for bootstrap.
+#[constant]
+pub const MAX_REWARD_PER_FEE_CAP_BPS: u32 = 1_000_000;
+
+/// Largest number of epoch shards.
+#[constant]
+pub const MAX_SHARD_COUNT: u8 = 64;
+
+/// Longest claim window: about ten years of weekly epochs.
+#[constant]
+pub const MAX_CLAIM_WINDOW_EPOCHS: u16 = 520;
+
+/// Longest metadata strings of a provider's hardware description.
+pub const MAX_GPU_MODEL_LEN: usize = 32;
+/// See [`MAX_GPU_MODEL_LEN`].
+pub const MAX_REGION_LEN: usize = 16;
+/// See [`MAX_GPU_MODEL_LEN`].
+pub const MAX_METADATA_URI_LEN: usize = 128;
+
+/// Pause flag: `create_job`.
+#[constant]
+pub const PAUSE_CREATE_JOB: u8 = 1 << 0;
+/// Pause flag: `accept_job`.
+#[constant]
+pub const PAUSE_ACCEPT_JOB: u8 = 1 << 1;
+/// Pause flag: `register_provider` and `stake`.
+#[constant]
+pub const PAUSE_REGISTER: u8 = 1 << 2;
+/// Pause flag: `claim_rewards`.
+#[constant]
+pub const PAUSE_CLAIM: u8 = 1 << 3;
+/// Every defined pause flag; `set_pause` refuses other bits.
+#[constant]
+pub const PAUSE_ALL: u8 = PAUSE_CREATE_JOB | PAUSE_ACCEPT_JOB | PAUSE_REGISTER | PAUSE_CLAIM;

@@ -1,0 +1,195 @@
+//! One event per state change, emitted last by its handler, carrying the amounts moved so an
+//! indexer or auditor can follow every token without re-reading accounts.
+
+use anchor_lang::prelude::*;
+
+use crate::state::{ExpireReason, NetworkParams, SettleReason};
+
+// ---------------------------------------------------------------- authority
+
+/// A network was created.
+#[event]
+pub struct NetworkCreated {
+    pub network: Pubkey,
+    pub creator: Pubkey,
+    pub id: u64,
+    pub authority: Pubkey,
+    pub payment_mint: Pubkey,
+    pub stake_mint: Pubkey,
+    pub params: NetworkParams,
+    pub genesis_ts: i64,
+}
+
+/// The authority changed the network's parameters.
+#[event]
+pub struct ParamsUpdated {
+    pub network: Pubkey,
+    pub old_params: NetworkParams,
+    pub new_params: NetworkParams,
+}
+
+/// The authority proposed a successor (or cleared the proposal with `None`).
+#[event]
+pub struct AuthorityProposed {
+    pub network: Pubkey,
+    pub authority: Pubkey,
+    pub pending_authority: Option<Pubkey>,
+}
+
+/// The pending authority accepted and is now the authority.
+#[event]
+pub struct AuthorityAccepted {
+    pub network: Pubkey,
+    pub old_authority: Pubkey,
+    pub new_authority: Pubkey,
+}
+
+/// The pause flags changed.
+#[event]
+pub struct PauseSet {
+    pub network: Pubkey,
+    pub old_flags: u8,
+    pub new_flags: u8,
+}
+
+/// Tokens left a treasury vault.
+#[event]
+pub struct TreasuryWithdrawn {
+    pub network: Pubkey,
+    pub mint: Pubkey,
+    pub destination: Pubkey,
+    pub amount: u64,
+    pub remaining: u64,
+}
+
+// ---------------------------------------------------------------- provider
+
+/// A provider registered with its initial stake.
+#[event]
+pub struct ProviderRegistered {
+    pub network: Pubkey,
+    pub provider: Pubkey,
+    pub owner: Pubkey,
+    pub stake: u64,
+}
+
+/// A provider changed its hardware description.
+#[event]
+pub struct ProviderUpdated {
+    pub provider: Pubkey,
+    pub gpu_model: String,
+    pub gpu_count: u16,
+    pub vram_gb: u16,
+    pub region: String,
+    pub metadata_hash: [u8; 32],
+}
+
+/// Stake was added.
+#[event]
+pub struct Staked {
+    pub provider: Pubkey,
+    pub amount: u64,
+    pub stake: u64,
+    pub active: bool,
+}
+
+/// Stake moved from active to unbonding.
+#[event]
+pub struct UnbondStarted {
+    pub provider: Pubkey,
+    pub amount: u64,
+    pub stake: u64,
+    pub unbonding: u64,
+    pub ready_at: i64,
+    pub active: bool,
+}
+
+/// Unbonded stake went back to the owner.
+#[event]
+pub struct UnbondWithdrawn {
+    pub provider: Pubkey,
+    pub owner: Pubkey,
+    pub amount: u64,
+}
+
+/// A provider account and its stake vault were closed.
+#[event]
+pub struct ProviderClosed {
+    pub network: Pubkey,
+    pub provider: Pubkey,
+    pub owner: Pubkey,
+}
+
+// ---------------------------------------------------------------- job
+
+/// A client escrowed a job.
+#[event]
+pub struct JobCreated {
+    pub network: Pubkey,
+    pub job: Pubkey,
+    pub client: Pubkey,
+    pub job_id: u64,
+    pub target_provider: Option<Pubkey>,
+    pub price_per_unit: u64,
+    pub max_units: u64,
+    pub escrowed: u64,
+    pub accept_deadline: i64,
+}
+
+/// The client cancelled an open job; the escrow went back.
+#[event]
+pub struct JobCancelled {
+    pub job: Pubkey,
+    pub client: Pubkey,
+    pub refunded: u64,
+}
+
+/// A provider accepted a job.
+#[event]
+pub struct JobAccepted {
+    pub job: Pubkey,
+    pub provider: Pubkey,
+    pub completion_deadline: i64,
+}
+
+/// The provider submitted its result.
+#[event]
+pub struct ResultSubmitted {
+    pub job: Pubkey,
+    pub provider: Pubkey,
+    pub reported_units: u64,
+    pub result_hash: [u8; 32],
+    pub submit_slot: u64,
+    pub challenge_deadline: i64,
+}
+
+/// The client disputed the result.
+#[event]
+pub struct JobDisputed {
+    pub job: Pubkey,
+    pub client: Pubkey,
+    pub dispute_deadline: i64,
+}
+
+/// A job settled: the provider was paid, the fee went to the treasury, the rest back to the client.
+#[event]
+pub struct JobSettled {
+    pub job: Pubkey,
+    pub provider: Pubkey,
+    pub client: Pubkey,
+    pub reason: SettleReason,
+    pub final_units: u64,
+    pub provider_payment: u64,
+    pub protocol_fee: u64,
+    pub client_refund: u64,
+}
+
+/// A job expired past one of its deadlines; the client got its escrow back.
+#[event]
+pub struct JobExpired {
+    pub job: Pubkey,
+    pub client: Pubkey,
+    pub provider: Option<Pubkey>,
+    pub reason: ExpireReason,
+    pub refunded: u64,
+}

@@ -1,0 +1,18 @@
+// Every instruction module has a `handler`; lib.rs calls each by its module path, so the
+// glob re-exports (needed for the Accounts structs and their generated client modules) may
+// shadow one another harmlessly.
+#![allow(ambiguous_glob_reexports)]
+
+pub mod accept_authority;
+pub mod create_network;
+pub mod propose_authority;
+pub mod set_pause;
+pub mod update_params;
+pub mod withdraw_treasury;
+
+pub use accept_authority::*;
+pub use create_network::*;
+pub use propose_authority::*;
+pub use set_pause::*;
+pub use update_params::*;
+pub use withdraw_treasury::*;

@@ -1,0 +1,31 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::PAUSE_ALL;
+use crate::errors::SpiceError;
+use crate::events::PauseSet;
+use crate::state::Network;
+
+#[derive(Accounts)]
+pub struct SetPause<'info> {
+    /// The network's authority.
+    pub authority: Signer<'info>,
+
+    /// The network to pause or resume.
+    #[account(mut, has_one = authority @ SpiceError::NotAuthority)]
+    pub network: Box<Account<'info, Network>>,
+}
+
+/// Sets the pause flags (`PAUSE_*`). They stop entries only: cancel, expire, settlement of
+/// submitted work, disputes, votes and withdrawals of unbonded stake always work.
+pub fn handler(ctx: Context<SetPause>, flags: u8) -> Result<()> {
+    require!(flags & !PAUSE_ALL == 0, SpiceError::InvalidPauseFlags);
+    let network = &mut ctx.accounts.network;
+    let old_flags = network.paused;
+    network.paused = flags;
+    emit!(PauseSet {
+        network: network.key(),
+        old_flags,
+        new_flags: flags,
+    });
+    Ok(())
+}

@@ -1,0 +1,24 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::SpiceError;
+use crate::instructions::escrow::*;
+use crate::state::{JobState, SettleReason};
+
+#[derive(Accounts)]
+pub struct SettleJob<'info> {
+    /// The accounts settlement pays and closes.
+    pub settle: SettleAccounts<'info>,
+}
+
+/// Anyone settles a submitted, undisputed job once its challenge window has passed.
+pub fn handler(ctx: Context<SettleJob>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let job = &ctx.accounts.settle.job;
+    require!(job.state == JobState::Submitted, SpiceError::InvalidJobState);
+    require!(now > job.challenge_deadline, SpiceError::ChallengeWindowOpen);
+    let units = job.reported_units;
+    ctx.accounts
+        .settle
+        .settle(units, SettleReason::ChallengeWindowPassed)?;
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! The one place where a job's escrow leaves its vault: settlement (provider paid, fee to the
+//! treasury, rest to the client) and refunds (everything to the client). Every job-ending
+//! instruction goes through [`SettleAccounts::settle`] or [`refund_and_close_escrow`], so the
+//! accounting of invariants 1 and 5 lives here once.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use crate::errors::SpiceError;
+use crate::events::JobSettled;
+use crate::job_signer;
+use crate::state::{seeds, Job, Network, Payout, Provider, SettleReason};
+use crate::token::{close_vault, transfer};
+
+/// Sends whatever the escrow vault holds back to the client and closes the vault, rent to the
+/// client. Returns the amount refunded.
+pub fn refund_and_close_escrow<'info>(
+    job: &Account<'info, Job>,
+    escrow_vault: &InterfaceAccount<'info, TokenAccount>,
+    payment_mint: &InterfaceAccount<'info, Mint>,
+    client_token: &InterfaceAccount<'info, TokenAccount>,
+    client: &AccountInfo<'info>,
+    token_program: &Interface<'info, TokenInterface>,
+) -> Result<u64> {
+    job.invariant(escrow_vault.amount)?;
+    let refunded = escrow_vault.amount;
+    job_signer!(job, signer);
+    let authority = job.to_account_info();
+    transfer(
+        token_program,
+        escrow_vault,
+        payment_mint,
+        client_token,
+        &authority,
+        signer,
+        refunded,
+    )?;
+    close_vault(token_program, escrow_vault, client, &authority, signer)?;
+    Ok(refunded)
+}
+
+/// Everything settlement touches. Instructions that can settle a job embed it.
+#[derive(Accounts)]
+pub struct SettleAccounts<'info> {
+    /// The job's network.
+    pub network: Box<Account<'info, Network>>,
+
+    /// The job being settled; closed by settlement with its rent to the client.
+    #[account(
+        mut,
+        has_one = network @ SpiceError::WrongNetwork,
+        has_one = client @ SpiceError::NotJobClient,
+    )]
+    pub job: Box<Account<'info, Job>>,
+
+    /// The job's escrow vault.
+    #[account(
+        mut,
+        seeds = [seeds::ESCROW_VAULT, job.key().as_ref()],
+        bump = job.escrow_bump,
+    )]
+    pub escrow_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// The provider that ran the job.
+    #[account(
+        mut,
+        constraint = job.provider == Some(provider.key()) @ SpiceError::NotJobProvider,
+    )]
+    pub provider: Box<Account<'info, Provider>>,
+
+    /// The provider owner's payment-mint account: receives the payment.
+    #[account(
+        mut,
+        token::mint = payment_mint,
+        token::authority = provider.owner,
+        token::token_program = token_program,
+    )]
+    pub provider_token: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// CHECK: the job's client (`has_one` on the job); only receives rent lamports, so any
+    /// account type works, including a PDA of another program.
+    #[account(mut)]
+    pub client: UncheckedAccount<'info>,
+
+    /// The client's payment-mint account: receives what the provider did not earn.
+    #[account(
+        mut,
+        token::mint = payment_mint,
+        token::authority = job.client,
+        token::token_program = token_program,
+    )]
+    pub client_token: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// The payment-mint treasury vault: receives the protocol fee.
+    #[account(
+        mut,
+        seeds = [seeds::TREASURY, network.key().as_ref(), network.payment_mint.as_ref()],
+        bump = network.payment_treasury_bump,
+    )]
+    pub treasury: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// The network's payment mint.
+    #[account(address = network.payment_mint @ SpiceError::WrongMint)]
+    pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
+
+    /// The payment mint's token program.
+    #[account(address = network.payment_token_program @ SpiceError::WrongTokenProgram)]
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+impl<'info> SettleAccounts<'info> {
+    /// Pays the provider for `final_units` (capped by the reported units), the fee to the
+    /// treasury and the rest to the client; closes the escrow vault and the job, rent to the
+    /// client; updates the provider's record.
+    pub fn settle(&mut self, final_units: u64, reason: SettleReason) -> Result<Payout> {
+        let job = &self.job;
+        job.invariant(self.escrow_vault.amount)?;
+        let units = final_units.min(job.reported_units);
+        let payout = job.payout(units, self.network.params.protocol_fee_bps)?;
+        job_signer!(job, signer);
+        let authority = job.to_account_info();
+        let pay = |to: &InterfaceAccount<'info, TokenAccount>, amount: u64| {
+            transfer(
+                &self.token_program,
+                &self.escrow_vault,
+                &self.payment_mint,
+                to,
+                &authority,
+                signer,
+                amount,
+            )
+        };
+        pay(&self.provider_token, payout.provider)?;
+        pay(&self.treasury, payout.fee)?;
+        pay(&self.client_token, payout.refund)?;
+        let client = self.client.to_account_info();
+        close_vault(
+            &self.token_program,
+            &self.escrow_vault,
+            &client,
+            &authority,
+            signer,
+        )?;
+
+        let provider = &mut self.provider;
+        provider.active_jobs = provider.active_jobs.saturating_sub(1);
+        let stats = &mut provider.stats;
+        stats.jobs_completed = stats.jobs_completed.saturating_add(1);
+        stats.units_completed = stats.units_completed.saturating_add(units);
+        stats.total_earned = stats.total_earned.saturating_add(payout.provider);
+
+        emit!(JobSettled {
+            job: self.job.key(),
+            provider: provider.key(),
+            client: self.job.client,
+            reason,
+            final_units: units,
+            provider_payment: payout.provider,
+            protocol_fee: payout.fee,
+            client_refund: payout.refund,
+        });
+        self.job.close(client)?;
+        Ok(payout)
+    }
+}

@@ -1,0 +1,14 @@
+#![allow(ambiguous_glob_reexports)]
+//! One file per instruction, grouped by who calls it.
+
+pub mod authority;
+pub mod client;
+pub mod crank;
+pub mod escrow;
+pub mod provider;
+
+pub use authority::*;
+pub use client::*;
+pub use crank::*;
+pub use escrow::*;
+pub use provider::*;

@@ -1,0 +1,64 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
+
+use crate::errors::SpiceError;
+use crate::events::ProviderClosed;
+use crate::provider_signer;
+use crate::state::{seeds, Network, Provider};
+use crate::token::close_vault;
+
+#[derive(Accounts)]
+pub struct CloseProvider<'info> {
+    /// The provider's owner, who paid the rent and gets it back.
+    #[account(mut)]
+    pub owner: Signer<'info>,
+
+    /// The provider's network.
+    pub network: Box<Account<'info, Network>>,
+
+    /// The provider leaving; closed with its rent to the owner.
+    #[account(
+        mut,
+        close = owner,
+        seeds = [seeds::PROVIDER, network.key().as_ref(), owner.key().as_ref()],
+        bump = provider.bump,
+        has_one = owner @ SpiceError::NotProviderOwner,
+        has_one = network @ SpiceError::WrongNetwork,
+        constraint = provider.stake == 0 && provider.unbonding == 0
+            @ SpiceError::ProviderNotEmpty,
+        constraint = provider.active_jobs == 0 @ SpiceError::ProviderHasActiveJobs,
+    )]
+    pub provider: Box<Account<'info, Provider>>,
+
+    /// The provider's (empty) stake vault; closed with its rent to the owner.
+    #[account(
+        mut,
+        seeds = [seeds::STAKE_VAULT, provider.key().as_ref()],
+        bump = provider.stake_vault_bump,
+        constraint = stake_vault.amount == 0 @ SpiceError::ProviderNotEmpty,
+    )]
+    pub stake_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// The stake mint's token program.
+    #[account(address = network.stake_token_program @ SpiceError::WrongTokenProgram)]
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+/// Closes an empty, idle provider and its stake vault, returning both rents to the owner.
+pub fn handler(ctx: Context<CloseProvider>) -> Result<()> {
+    let a = ctx.accounts;
+    provider_signer!(a.provider, signer);
+    close_vault(
+        &a.token_program,
+        &a.stake_vault,
+        &a.owner.to_account_info(),
+        &a.provider.to_account_info(),
+        signer,
+    )?;
+    emit!(ProviderClosed {
+        network: a.network.key(),
+        provider: a.provider.key(),
+        owner: a.owner.key(),
+    });
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! Spice: a decentralized GPU-compute marketplace.
+//!
+//! Providers register GPUs and stake the network token; clients escrow payment for compute jobs;
+//! attestors vote on whether work was really done; the program pays providers and pays reward
+//! tokens per epoch along an incentive curve that follows verified, paid work. The protocol is
+//! specified in DESIGN.md; the account and instruction reference is in docs/REFERENCE.md.
+
+use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod curve;
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod macros;
+pub mod state;
+pub mod token;
+
+use instructions::*;
+use state::{HardwareSpec, NetworkParams};
+
+declare_id!("SpiceGPUMASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS");
+
+#[program]
+pub mod spice {
+    use super::*;
+
+    // ------------------------------------------------------------ authority
+
+    /// Creates a network (parameters within hard bounds) with its treasury and reward vaults.
+    pub fn create_network(ctx: Context<CreateNetwork>, args: CreateNetworkArgs) -> Result<()> {
+        instructions::create_network::handler(ctx, args)
+    }
+
+    /// Replaces the network's parameters, within the same hard bounds.
+    pub fn update_params(ctx: Context<UpdateParams>, params: NetworkParams) -> Result<()> {
+        instructions::update_params::handler(ctx, params)
+    }
+
+    /// Names (or clears) the authority's successor; first step of a two-step hand-over.
+    pub fn propose_authority(
+        ctx: Context<ProposeAuthority>,
+        new_authority: Option<Pubkey>,
+    ) -> Result<()> {
+        instructions::propose_authority::handler(ctx, new_authority)
+    }
+
+    /// The proposed successor signs and becomes the authority.
+    pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
+        instructions::accept_authority::handler(ctx)
+    }
+
+    /// Sets the pause flags; they stop entries, never exits.
+    pub fn set_pause(ctx: Context<SetPause>, flags: u8) -> Result<()> {
+        instructions::set_pause::handler(ctx, flags)
+    }
+
+    /// Withdraws fees or slashed stake from a treasury vault.
+    pub fn withdraw_treasury(ctx: Context<WithdrawTreasury>, amount: u64) -> Result<()> {
+        instructions::withdraw_treasury::handler(ctx, amount)
+    }
+
+    // ------------------------------------------------------------ provider
+
+    /// Registers a provider with at least `min_stake` in its own stake vault.
+    pub fn register_provider(
+        ctx: Context<RegisterProvider>,
+        args: RegisterProviderArgs,
+    ) -> Result<()> {
+        instructions::register_provider::handler(ctx, args)
+    }
+
+    /// Replaces the provider's hardware description.
+    pub fn update_provider(ctx: Context<UpdateProvider>, hardware: HardwareSpec) -> Result<()> {
+        instructions::update_provider::handler(ctx, hardware)
+    }
+
+    /// Adds stake.
+    pub fn stake(ctx: Context<Stake>, amount: u64) -> Result<()> {
+        instructions::stake::handler(ctx, amount)
+    }
+
+    /// Moves stake to unbonding (still slashable until withdrawn).
+    pub fn begin_unbond(ctx: Context<BeginUnbond>, amount: u64) -> Result<()> {
+        instructions::begin_unbond::handler(ctx, amount)
+    }
+
+    /// Withdraws unbonded stake after the unbonding period.
+    pub fn withdraw_unbonded(ctx: Context<WithdrawUnbonded>) -> Result<()> {
+        instructions::withdraw_unbonded::handler(ctx)
+    }
+
+    /// Closes an empty, idle provider and its stake vault; rent back to the owner.
+    pub fn close_provider(ctx: Context<CloseProvider>) -> Result<()> {
+        instructions::close_provider::handler(ctx)
+    }
+
+    /// Accepts an open job.
+    pub fn accept_job(ctx: Context<AcceptJob>) -> Result<()> {
+        instructions::accept_job::handler(ctx)
+    }
+
+    /// Submits a result and the units of work done; starts the challenge window.
+    pub fn submit_result(
+        ctx: Context<SubmitResult>,
+        result_hash: [u8; 32],
+        units: u64,
+    ) -> Result<()> {
+        instructions::submit_result::handler(ctx, result_hash, units)
+    }
+
+    // ------------------------------------------------------------ client
+
+    /// Creates a job, escrowing `price_per_unit × max_units`.
+    pub fn create_job(ctx: Context<CreateJob>, args: CreateJobArgs) -> Result<()> {
+        instructions::create_job::handler(ctx, args)
+    }
+
+    /// Cancels an open job: full refund.
+    pub fn cancel_job(ctx: Context<CancelJob>) -> Result<()> {
+        instructions::cancel_job::handler(ctx)
+    }
+
+    /// Approves a submitted result: the job settles.
+    pub fn approve_job(ctx: Context<ApproveJob>) -> Result<()> {
+        instructions::approve_job::handler(ctx)
+    }
+
+    /// Disputes a submitted result inside the challenge window.
+    pub fn dispute_job(ctx: Context<DisputeJob>) -> Result<()> {
+        instructions::dispute_job::handler(ctx)
+    }
+
+    // ------------------------------------------------------------ crank
+
+    /// Settles a submitted job after its challenge window, if undisputed.
+    pub fn settle_job(ctx: Context<SettleJob>) -> Result<()> {
+        instructions::settle_job::handler(ctx)
+    }
+
+    /// Refunds a job past one of its deadlines.
+    pub fn expire_job(ctx: Context<ExpireJob>) -> Result<()> {
+        instructions::expire_job::handler(ctx)
+    }
+}

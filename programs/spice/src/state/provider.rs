@@ -1,0 +1,131 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::*;
+use crate::errors::SpiceError;
+
+/// Whether a provider may take new work.
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProviderStatus {
+    /// Stake ≥ the network's minimum: may accept jobs.
+    Active,
+    /// Stake under the minimum (unbonded or slashed): may finish running jobs and exit, not
+    /// accept new ones. Staking back up to the minimum makes it Active again.
+    Suspended,
+}
+
+/// What a provider offers, as it describes itself. Not verified on chain: attestations are.
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Debug, PartialEq, Eq, Default)]
+pub struct HardwareSpec {
+    /// GPU model name, e.g. "H100-SXM".
+    #[max_len(MAX_GPU_MODEL_LEN)]
+    pub gpu_model: String,
+    /// Number of GPUs.
+    pub gpu_count: u16,
+    /// Memory per GPU, in GB.
+    pub vram_gb: u16,
+    /// Region code, e.g. "eu-west".
+    #[max_len(MAX_REGION_LEN)]
+    pub region: String,
+    /// Hash of the provider's full off-chain metadata document.
+    pub metadata_hash: [u8; 32],
+    /// Where that document lives.
+    #[max_len(MAX_METADATA_URI_LEN)]
+    pub metadata_uri: String,
+}
+
+impl HardwareSpec {
+    /// Refuses strings longer than the account has room for.
+    pub fn validate(&self) -> Result<()> {
+        require!(
+            self.gpu_model.len() <= MAX_GPU_MODEL_LEN
+                && self.region.len() <= MAX_REGION_LEN
+                && self.metadata_uri.len() <= MAX_METADATA_URI_LEN,
+            SpiceError::FieldTooLong
+        );
+        Ok(())
+    }
+}
+
+/// A provider's track record, updated by settlement, expiry and fraud.
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ProviderStats {
+    /// Jobs accepted.
+    pub jobs_accepted: u64,
+    /// Jobs settled and paid.
+    pub jobs_completed: u64,
+    /// Jobs that expired in the provider's hands (completion deadline missed).
+    pub jobs_failed: u64,
+    /// Jobs found fraudulent by an Invalid quorum.
+    pub jobs_fraudulent: u64,
+    /// Units paid for, over all settled jobs.
+    pub units_completed: u64,
+    /// Payment-mint tokens received, net of fees.
+    pub total_earned: u64,
+    /// Stake-mint tokens slashed.
+    pub total_slashed: u64,
+}
+
+/// A registered GPU provider and its stake.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Provider {
+    /// Layout version.
+    pub version: u8,
+    /// Bump of this PDA.
+    pub bump: u8,
+    /// Bump of the stake vault PDA.
+    pub stake_vault_bump: u8,
+    /// Network this provider belongs to.
+    pub network: Pubkey,
+    /// The provider's wallet: signs accepts, submissions and stake moves, receives payments.
+    pub owner: Pubkey,
+    /// Whether it may accept jobs.
+    pub status: ProviderStatus,
+    /// Active stake: counts towards the minimum and the reward multiplier.
+    pub stake: u64,
+    /// Stake on its way out; still slashable until withdrawn.
+    pub unbonding: u64,
+    /// When the unbonding stake can be withdrawn.
+    pub unbond_ready_at: i64,
+    /// Self-described hardware.
+    pub hardware: HardwareSpec,
+    /// Track record.
+    pub stats: ProviderStats,
+    /// Jobs accepted and not yet settled, expired or found fraudulent.
+    pub active_jobs: u32,
+    /// When it registered.
+    pub registered_at: i64,
+    /// Space for future fields without a migration.
+    pub reserved: [u8; 32],
+}
+
+impl Provider {
+    /// Active exactly when the stake meets the minimum; called after every stake change.
+    pub fn refresh_status(&mut self, min_stake: u64) {
+        self.status = if self.stake >= min_stake {
+            ProviderStatus::Active
+        } else {
+            ProviderStatus::Suspended
+        };
+    }
+
+    /// Tokens the stake vault must hold.
+    pub fn vault_total(&self) -> Result<u64> {
+        self.stake
+            .checked_add(self.unbonding)
+            .ok_or_else(|| error!(SpiceError::MathOverflow))
+    }
+
+    /// Invariant 2 of DESIGN.md plus "Active means stake ≥ minimum".
+    pub fn invariant(&self, stake_vault_amount: u64, min_stake: u64) -> Result<()> {
+        require!(
+            self.vault_total()? == stake_vault_amount,
+            SpiceError::StakeVaultMismatch
+        );
+        require!(
+            self.status != ProviderStatus::Active || self.stake >= min_stake,
+            SpiceError::InvariantViolated
+        );
+        Ok(())
+    }
+}

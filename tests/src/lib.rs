@@ -1,0 +1,468 @@
+//! Test harness: the Spice program registered as a native processor inside
+//! `solana-program-test`, next to the SBF builds of SPL Token and Token-2022 that program-test
+//! bundles, so every CPI into a token program is real.
+//!
+//! [`Env`] wraps the runtime (transactions, clock, tokens); [`market::Market`] adds a network,
+//! actors and the invariant checks of DESIGN.md.
+
+pub mod market;
+
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::solana_program::program_pack::Pack;
+use anchor_lang::solana_program::system_instruction;
+use anchor_lang::AccountDeserialize;
+use anchor_spl::token_2022::spl_token_2022::{
+    self,
+    extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
+};
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::{Transaction, TransactionError};
+
+pub use anchor_spl::token::ID as TOKEN_PROGRAM;
+pub use anchor_spl::token_2022::ID as TOKEN_2022_PROGRAM;
+
+/// Anchor's generated `entry` ties the program id, the accounts and the data to one lifetime,
+/// while program-test's `processor!` wants independent ones. All three outlive the call, so
+/// unifying them is sound.
+fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    spice::entry(program_id, accounts, data)
+}
+
+/// A program-test with Spice as a native program.
+pub fn program_test() -> ProgramTest {
+    // program-test logs every instruction at debug level; keep test output readable unless the
+    // developer asks for the logs with RUST_LOG.
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "error");
+    }
+    let mut pt = ProgramTest::default();
+    pt.prefer_bpf(false);
+    pt.add_program("spice", spice::ID, processor!(process));
+    pt
+}
+
+/// Extensions a test mint can carry (Token-2022 only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MintExt {
+    TransferFee,
+    PermanentDelegate,
+    NonTransferable,
+    TransferHook,
+    DefaultFrozen,
+    MintCloseAuthority,
+}
+
+impl MintExt {
+    fn ty(self) -> ExtensionType {
+        match self {
+            MintExt::TransferFee => ExtensionType::TransferFeeConfig,
+            MintExt::PermanentDelegate => ExtensionType::PermanentDelegate,
+            MintExt::NonTransferable => ExtensionType::NonTransferable,
+            MintExt::TransferHook => ExtensionType::TransferHook,
+            MintExt::DefaultFrozen => ExtensionType::DefaultAccountState,
+            MintExt::MintCloseAuthority => ExtensionType::MintCloseAuthority,
+        }
+    }
+}
+
+/// The runtime, a mint authority, and every token account the test created or learned about
+/// (for invariant 5: the tracked balances of a mint add up to its supply).
+pub struct Env {
+    pub ctx: ProgramTestContext,
+    pub mint_authority: Keypair,
+    /// (mint, token account) pairs whose balances count towards invariant 5.
+    pub tracked: Vec<(Pubkey, Pubkey)>,
+    nonce: u32,
+}
+
+/// The custom error code of a failed transaction, if it failed with one.
+pub fn custom_code(err: &BanksClientError) -> Option<u32> {
+    use solana_sdk::instruction::InstructionError;
+    let tx_err = match err {
+        BanksClientError::TransactionError(e) => e,
+        BanksClientError::SimulationError { err, .. } => err,
+        _ => return None,
+    };
+    match tx_err {
+        TransactionError::InstructionError(_, InstructionError::Custom(code)) => Some(*code),
+        _ => None,
+    }
+}
+
+/// Asserts that `res` failed with custom error `code` (an Anchor or Spice error).
+#[track_caller]
+pub fn assert_code(res: Result<(), BanksClientError>, code: u32) {
+    match res {
+        Ok(()) => panic!("expected error {code}, but the transaction succeeded"),
+        Err(e) => assert_eq!(
+            custom_code(&e),
+            Some(code),
+            "expected error {code}, got {e:?}"
+        ),
+    }
+}
+
+/// Code of a Spice error.
+pub fn spice_err(e: spice::errors::SpiceError) -> u32 {
+    e.into()
+}
+
+/// Code of an Anchor framework error.
+pub fn anchor_err(e: anchor_lang::error::ErrorCode) -> u32 {
+    e.into()
+}
+
+/// Replaces every occurrence of `old` in the instruction's accounts (to substitute an account).
+pub fn substitute(ix: &mut Instruction, old: &Pubkey, new: &Pubkey) {
+    let mut hit = false;
+    for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == *old) {
+        meta.pubkey = *new;
+        hit = true;
+    }
+    assert!(hit, "{old} is not an account of the instruction");
+}
+
+/// Marks `key` as not signing (a signature the attacker cannot produce).
+pub fn unsign(ix: &mut Instruction, key: &Pubkey) {
+    for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == *key) {
+        *meta = if meta.is_writable {
+            AccountMeta::new(*key, false)
+        } else {
+            AccountMeta::new_readonly(*key, false)
+        };
+    }
+}
+
+impl Env {
+    pub async fn new() -> Self {
+        let ctx = program_test().start_with_context().await;
+        Self {
+            ctx,
+            mint_authority: Keypair::new(),
+            tracked: Vec::new(),
+            nonce: 0,
+        }
+    }
+
+    pub fn payer(&self) -> Pubkey {
+        self.ctx.payer.pubkey()
+    }
+
+    /// Sends one transaction paid by the test payer. A compute-limit instruction with a
+    /// per-call value keeps otherwise identical transactions distinct (no new blockhash needed).
+    pub async fn send(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<(), BanksClientError> {
+        self.nonce += 1;
+        let mut data = vec![2u8];
+        data.extend_from_slice(&(1_400_000 - self.nonce % 100_000).to_le_bytes());
+        let budget = Instruction {
+            program_id: Pubkey::from_str_const("ComputeBudget111111111111111111111111111111"),
+            accounts: vec![],
+            data,
+        };
+        let mut all = vec![budget];
+        all.extend_from_slice(ixs);
+        let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
+        keys.extend_from_slice(signers);
+        let tx = Transaction::new_signed_with_payer(
+            &all,
+            Some(&self.ctx.payer.pubkey()),
+            &keys,
+            self.ctx.last_blockhash,
+        );
+        self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    /// Sends and panics with the error if it fails.
+    #[track_caller]
+    pub fn ok(res: Result<(), BanksClientError>) {
+        if let Err(e) = res {
+            panic!("transaction failed: {e:?}");
+        }
+    }
+
+    /// A fresh keypair holding `lamports`.
+    pub async fn funded(&mut self, lamports: u64) -> Keypair {
+        let kp = Keypair::new();
+        let ix = system_instruction::transfer(&self.payer(), &kp.pubkey(), lamports);
+        Env::ok(self.send(&[ix], &[]).await);
+        kp
+    }
+
+    pub async fn rent(&mut self, len: usize) -> u64 {
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        rent.minimum_balance(len)
+    }
+
+    /// A mint of `token_program` with `decimals`, the Env's mint authority, and `exts`.
+    pub async fn create_mint(
+        &mut self,
+        token_program: Pubkey,
+        decimals: u8,
+        exts: &[MintExt],
+    ) -> Pubkey {
+        let mint = Keypair::new();
+        let types: Vec<ExtensionType> = exts.iter().map(|e| e.ty()).collect();
+        let len = if types.is_empty() {
+            spl_token_2022::state::Mint::LEN
+        } else {
+            ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(&types)
+                .expect("mint len")
+        };
+        let lamports = self.rent(len).await;
+        let auth = self.mint_authority.pubkey();
+        let mut ixs = vec![system_instruction::create_account(
+            &self.payer(),
+            &mint.pubkey(),
+            lamports,
+            len as u64,
+            &token_program,
+        )];
+        use spl_token_2022::extension as ext;
+        for e in exts {
+            let m = &mint.pubkey();
+            ixs.push(
+                match e {
+                    MintExt::TransferFee => {
+                        ext::transfer_fee::instruction::initialize_transfer_fee_config(
+                            &token_program,
+                            m,
+                            Some(&auth),
+                            Some(&auth),
+                            100,
+                            1_000,
+                        )
+                    }
+                    MintExt::PermanentDelegate => {
+                        spl_token_2022::instruction::initialize_permanent_delegate(
+                            &token_program,
+                            m,
+                            &auth,
+                        )
+                    }
+                    MintExt::NonTransferable => {
+                        spl_token_2022::instruction::initialize_non_transferable_mint(
+                            &token_program,
+                            m,
+                        )
+                    }
+                    MintExt::TransferHook => ext::transfer_hook::instruction::initialize(
+                        &token_program,
+                        m,
+                        Some(auth),
+                        Some(Pubkey::new_unique()),
+                    ),
+                    MintExt::DefaultFrozen => {
+                        ext::default_account_state::instruction::initialize_default_account_state(
+                            &token_program,
+                            m,
+                            &spl_token_2022::state::AccountState::Frozen,
+                        )
+                    }
+                    MintExt::MintCloseAuthority => {
+                        spl_token_2022::instruction::initialize_mint_close_authority(
+                            &token_program,
+                            m,
+                            Some(&auth),
+                        )
+                    }
+                }
+                .expect("extension ix"),
+            );
+        }
+        let freeze = exts
+            .contains(&MintExt::DefaultFrozen)
+            .then_some(&auth);
+        ixs.push(
+            spl_token_2022::instruction::initialize_mint2(
+                &token_program,
+                &mint.pubkey(),
+                &auth,
+                freeze,
+                decimals,
+            )
+            .expect("init mint"),
+        );
+        Env::ok(self.send(&ixs, &[&mint]).await);
+        mint.pubkey()
+    }
+
+    /// A token account of `mint` owned by `owner`, tracked for invariant 5.
+    pub async fn create_token_account(
+        &mut self,
+        mint: &Pubkey,
+        owner: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Pubkey {
+        let account = Keypair::new();
+        let mint_data = self.account_data(mint).await.expect("mint exists");
+        let mint_state =
+            StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&mint_data).expect("mint");
+        let mint_exts = mint_state.get_extension_types().expect("exts");
+        let acc_exts = ExtensionType::get_required_init_account_extensions(&mint_exts);
+        let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(
+            &acc_exts,
+        )
+        .expect("len");
+        let lamports = self.rent(len).await;
+        let ixs = [
+            system_instruction::create_account(
+                &self.payer(),
+                &account.pubkey(),
+                lamports,
+                len as u64,
+                token_program,
+            ),
+            spl_token_2022::instruction::initialize_account3(
+                token_program,
+                &account.pubkey(),
+                mint,
+                owner,
+            )
+            .expect("init account"),
+        ];
+        Env::ok(self.send(&ixs, &[&account]).await);
+        self.tracked.push((*mint, account.pubkey()));
+        account.pubkey()
+    }
+
+    /// Mints `amount` into `to`.
+    pub async fn mint_to(&mut self, mint: &Pubkey, to: &Pubkey, amount: u64) {
+        let data = self.account_data(mint).await.expect("mint");
+        let state = StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&data).unwrap();
+        let program = self.owner(mint).await.expect("mint owner");
+        let ix = spl_token_2022::instruction::mint_to_checked(
+            &program,
+            mint,
+            to,
+            &self.mint_authority.pubkey(),
+            &[],
+            amount,
+            state.base.decimals,
+        )
+        .unwrap();
+        let auth = self.mint_authority.insecure_clone();
+        Env::ok(self.send(&[ix], &[&auth]).await);
+    }
+
+    /// Counts `account` towards invariant 5 of `mint` (vaults created by the program).
+    pub fn track(&mut self, mint: Pubkey, account: Pubkey) {
+        if !self.tracked.contains(&(mint, account)) {
+            self.tracked.push((mint, account));
+        }
+    }
+
+    pub async fn account_data(&mut self, address: &Pubkey) -> Option<Vec<u8>> {
+        self.ctx
+            .banks_client
+            .get_account(*address)
+            .await
+            .expect("get_account")
+            .map(|a| a.data)
+    }
+
+    pub async fn owner(&mut self, address: &Pubkey) -> Option<Pubkey> {
+        self.ctx
+            .banks_client
+            .get_account(*address)
+            .await
+            .expect("get_account")
+            .map(|a| a.owner)
+    }
+
+    /// Whether an account exists (has lamports).
+    pub async fn exists(&mut self, address: &Pubkey) -> bool {
+        self.account_data(address).await.is_some()
+    }
+
+    pub async fn lamports(&mut self, address: &Pubkey) -> u64 {
+        self.ctx
+            .banks_client
+            .get_balance(*address)
+            .await
+            .expect("balance")
+    }
+
+    /// Decodes an Anchor account.
+    pub async fn fetch<T: AccountDeserialize>(&mut self, address: &Pubkey) -> T {
+        let data = self
+            .account_data(address)
+            .await
+            .unwrap_or_else(|| panic!("account {address} does not exist"));
+        T::try_deserialize(&mut data.as_slice()).expect("decode")
+    }
+
+    /// Token balance of an account; 0 when it does not exist.
+    pub async fn balance(&mut self, address: &Pubkey) -> u64 {
+        match self.account_data(address).await {
+            Some(data) => {
+                StateWithExtensions::<spl_token_2022::state::Account>::unpack(&data)
+                    .expect("token account")
+                    .base
+                    .amount
+            }
+            None => 0,
+        }
+    }
+
+    pub async fn supply(&mut self, mint: &Pubkey) -> u64 {
+        let data = self.account_data(mint).await.expect("mint");
+        StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&data)
+            .expect("mint")
+            .base
+            .supply
+    }
+
+    pub async fn clock(&mut self) -> anchor_lang::prelude::Clock {
+        self.ctx.banks_client.get_sysvar().await.expect("clock")
+    }
+
+    pub async fn now(&mut self) -> i64 {
+        self.clock().await.unix_timestamp
+    }
+
+    /// Moves the clock's unix time forward by `seconds`.
+    pub async fn warp_seconds(&mut self, seconds: i64) {
+        let mut clock = self.clock().await;
+        clock.unix_timestamp += seconds;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Moves the bank forward by `slots` slots (new blockhash, SlotHashes entries).
+    pub async fn warp_slots(&mut self, slots: u64) {
+        let clock = self.clock().await;
+        self.ctx
+            .warp_to_slot(clock.slot + slots)
+            .expect("warp_to_slot");
+        // warp_to_slot resets the clock's time to the bank's estimate; keep ours monotonic.
+        let mut after = self.clock().await;
+        if after.unix_timestamp < clock.unix_timestamp {
+            after.unix_timestamp = clock.unix_timestamp;
+            self.ctx.set_sysvar(&after);
+        }
+    }
+
+    /// Invariant 5: the tracked balances of `mint` add up to its supply, i.e. no token went to
+    /// an account the test does not know of and none appeared or vanished.
+    pub async fn assert_conserved(&mut self, mint: &Pubkey) {
+        let accounts: Vec<Pubkey> = self
+            .tracked
+            .iter()
+            .filter(|(m, _)| m == mint)
+            .map(|(_, a)| *a)
+            .collect();
+        let mut sum: u128 = 0;
+        for a in accounts {
+            sum += u128::from(self.balance(&a).await);
+        }
+        let supply = self.supply(mint).await;
+        assert_eq!(sum, u128::from(supply), "invariant 5: tokens of {mint} not conserved");
+    }
+}

@@ -1,0 +1,347 @@
+//! A network on a fresh runtime, actors holding tokens, and the invariant checks of DESIGN.md
+//! (1: escrow vaults, 2: stake vaults, 5: conservation) that tests run after every step.
+
+use anchor_lang::prelude::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use spice::instructions::CreateJobArgs;
+use spice::state::{HardwareSpec, Job, Network, NetworkParams, Provider};
+use spice_sdk::ix::{self, NetworkKeys, SettleKeys};
+use spice_sdk::pda;
+
+use crate::{Env, MintExt, TOKEN_2022_PROGRAM, TOKEN_PROGRAM};
+
+/// Which token programs a market's mints live on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mints {
+    pub payment_program: Pubkey,
+    pub stake_program: Pubkey,
+    /// One mint for payment and stake.
+    pub same: bool,
+}
+
+impl Mints {
+    pub const SPL: Mints = Mints {
+        payment_program: TOKEN_PROGRAM,
+        stake_program: TOKEN_PROGRAM,
+        same: false,
+    };
+    pub const T22: Mints = Mints {
+        payment_program: TOKEN_2022_PROGRAM,
+        stake_program: TOKEN_2022_PROGRAM,
+        same: false,
+    };
+    pub const MIXED: Mints = Mints {
+        payment_program: TOKEN_PROGRAM,
+        stake_program: TOKEN_2022_PROGRAM,
+        same: false,
+    };
+    pub const SINGLE: Mints = Mints {
+        payment_program: TOKEN_2022_PROGRAM,
+        stake_program: TOKEN_2022_PROGRAM,
+        same: true,
+    };
+}
+
+pub const DAY: i64 = 86_400;
+pub const MIN_STAKE: u64 = 1_000_000;
+
+/// Parameters the tests start from: every window short enough to warp across.
+pub fn default_params() -> NetworkParams {
+    NetworkParams {
+        min_stake: MIN_STAKE,
+        unbond_seconds: 7 * DAY,
+        protocol_fee_bps: 250,
+        slash_bps: 1_000,
+        slash_client_share_bps: 5_000,
+        max_accept_seconds: DAY,
+        max_run_seconds: 2 * DAY,
+        challenge_seconds: DAY,
+        dispute_seconds: 2 * DAY,
+        audit_rate_bps: 0,
+        attestation_quorum: 2,
+        epoch_seconds: 7 * DAY,
+        initial_emission: 1_000_000_000,
+        emission_decay_bps: 500,
+        tail_emission: 100_000_000,
+        max_total_emission: 100_000_000_000,
+        m_max_bps: 30_000,
+        stake_cap: 100 * MIN_STAKE,
+        reward_per_fee_cap_bps: 5_000,
+        shard_count: 4,
+        claim_window_epochs: 8,
+        max_reward_outflow_per_window: 10_000_000_000,
+        outflow_window_seconds: DAY,
+    }
+}
+
+/// A wallet with a payment-mint and a stake-mint token account.
+pub struct Actor {
+    pub kp: Keypair,
+    pub payment: Pubkey,
+    pub stake: Pubkey,
+}
+
+impl Actor {
+    pub fn key(&self) -> Pubkey {
+        self.kp.pubkey()
+    }
+}
+
+/// A created network and what the tests track of it.
+pub struct Market {
+    pub env: Env,
+    pub creator: Keypair,
+    pub authority: Keypair,
+    pub id: u64,
+    pub net: NetworkKeys,
+    pub mints: Mints,
+    /// Jobs and providers whose vaults invariants 1 and 2 check.
+    pub jobs: Vec<Pubkey>,
+    pub providers: Vec<Pubkey>,
+    next_job_id: u64,
+}
+
+pub fn hardware() -> HardwareSpec {
+    HardwareSpec {
+        gpu_model: "H100-SXM".into(),
+        gpu_count: 8,
+        vram_gb: 80,
+        region: "eu-west".into(),
+        metadata_hash: [7; 32],
+        metadata_uri: "https://example.org/provider.json".into(),
+    }
+}
+
+impl Market {
+    /// Mints on the given token programs, and a network with `params`.
+    pub async fn with_params(mints: Mints, params: NetworkParams) -> Self {
+        let mut m = Self::unlaunched(mints).await;
+        let ix = ix::create_network(
+            m.creator.pubkey(),
+            m.id,
+            m.authority.pubkey(),
+            params,
+            m.net.payment_mint,
+            m.net.stake_mint,
+            m.net.payment_token_program,
+            m.net.stake_token_program,
+        );
+        let creator = m.creator.insecure_clone();
+        Env::ok(m.env.send(&[ix], &[&creator]).await);
+        let net = m.net;
+        m.env.track(net.payment_mint, net.payment_treasury());
+        m.env.track(net.stake_mint, net.stake_treasury());
+        m.env.track(net.stake_mint, pda::reward_vault(&net.network));
+        m
+    }
+
+    pub async fn new(mints: Mints) -> Self {
+        Self::with_params(mints, default_params()).await
+    }
+
+    /// Mints and keys, but no network yet (for create_network tests).
+    pub async fn unlaunched(mints: Mints) -> Self {
+        let mut env = Env::new().await;
+        let creator = env.funded(10_000_000_000).await;
+        let authority = env.funded(1_000_000_000).await;
+        let payment_mint = env.create_mint(mints.payment_program, 6, &[]).await;
+        let stake_mint = if mints.same {
+            payment_mint
+        } else {
+            env.create_mint(mints.stake_program, 9, &[]).await
+        };
+        let id = 1;
+        let net = NetworkKeys {
+            network: pda::network(&creator.pubkey(), id),
+            payment_mint,
+            stake_mint,
+            payment_token_program: mints.payment_program,
+            stake_token_program: mints.stake_program,
+        };
+        Self {
+            env,
+            creator,
+            authority,
+            id,
+            net,
+            mints,
+            jobs: Vec::new(),
+            providers: Vec::new(),
+            next_job_id: 1,
+        }
+    }
+
+    pub async fn network(&mut self) -> Network {
+        let n = self.net.network;
+        self.env.fetch(&n).await
+    }
+
+    /// A funded wallet with `payment` and `stake` tokens.
+    pub async fn actor(&mut self, payment: u64, stake: u64) -> Actor {
+        let kp = self.env.funded(1_000_000_000).await;
+        let net = self.net;
+        let pay = self
+            .env
+            .create_token_account(&net.payment_mint, &kp.pubkey(), &net.payment_token_program)
+            .await;
+        let stk = if net.payment_mint == net.stake_mint {
+            pay
+        } else {
+            self.env
+                .create_token_account(&net.stake_mint, &kp.pubkey(), &net.stake_token_program)
+                .await
+        };
+        if payment > 0 {
+            self.env.mint_to(&net.payment_mint, &pay, payment).await;
+        }
+        if stake > 0 {
+            self.env.mint_to(&net.stake_mint, &stk, stake).await;
+        }
+        Actor {
+            kp,
+            payment: pay,
+            stake: stk,
+        }
+    }
+
+    /// A registered provider with `stake` staked (and the same again in its wallet).
+    pub async fn provider(&mut self, stake: u64) -> Actor {
+        let a = self.actor(0, stake * 2).await;
+        let ix = ix::register_provider(&self.net, a.key(), a.stake, stake, hardware());
+        Env::ok(self.env.send(&[ix], &[&a.kp]).await);
+        self.track_provider(&a.key());
+        a
+    }
+
+    pub fn provider_pda(&self, owner: &Pubkey) -> Pubkey {
+        pda::provider(&self.net.network, owner)
+    }
+
+    pub fn track_provider(&mut self, owner: &Pubkey) {
+        let p = self.provider_pda(owner);
+        if !self.providers.contains(&p) {
+            self.providers.push(p);
+            self.env.track(self.net.stake_mint, pda::stake_vault(&p));
+        }
+    }
+
+    pub async fn provider_account(&mut self, owner: &Pubkey) -> Provider {
+        let p = self.provider_pda(owner);
+        self.env.fetch(&p).await
+    }
+
+    pub async fn job_account(&mut self, job: &Pubkey) -> Job {
+        self.env.fetch(job).await
+    }
+
+    /// Job arguments with a fresh id.
+    pub fn job_args(&mut self, price: u64, max_units: u64) -> CreateJobArgs {
+        let job_id = self.next_job_id;
+        self.next_job_id += 1;
+        CreateJobArgs {
+            job_id,
+            price_per_unit: price,
+            max_units,
+            spec_hash: [1; 32],
+            target_provider: None,
+            accept_seconds: 3_600,
+            run_seconds: 3_600,
+        }
+    }
+
+    /// The job address `args` will create for `client`, tracked for invariant 1.
+    pub fn track_job(&mut self, client: &Pubkey, job_id: u64) -> Pubkey {
+        let job = pda::job(&self.net.network, client, job_id);
+        if !self.jobs.contains(&job) {
+            self.jobs.push(job);
+            self.env.track(self.net.payment_mint, pda::escrow_vault(&job));
+        }
+        job
+    }
+
+    /// Sends `create_job` with `args`; returns the job address.
+    pub async fn try_create_job(
+        &mut self,
+        client: &Actor,
+        args: CreateJobArgs,
+    ) -> (Pubkey, Result<(), solana_program_test::BanksClientError>) {
+        let job = self.track_job(&client.key(), args.job_id);
+        let ix = ix::create_job(&self.net, client.key(), client.payment, args);
+        let res = self.env.send(&[ix], &[&client.kp]).await;
+        (job, res)
+    }
+
+    pub async fn create_job(&mut self, client: &Actor, price: u64, max_units: u64) -> Pubkey {
+        let args = self.job_args(price, max_units);
+        let (job, res) = self.try_create_job(client, args).await;
+        Env::ok(res);
+        job
+    }
+
+    /// create + accept + submit `units`.
+    pub async fn submitted_job(
+        &mut self,
+        client: &Actor,
+        provider: &Actor,
+        price: u64,
+        max_units: u64,
+        units: u64,
+    ) -> Pubkey {
+        let job = self.create_job(client, price, max_units).await;
+        let accept = ix::accept_job(&self.net, provider.key(), job);
+        Env::ok(self.env.send(&[accept], &[&provider.kp]).await);
+        let submit = ix::submit_result(&self.net, provider.key(), job, [9; 32], units);
+        Env::ok(self.env.send(&[submit], &[&provider.kp]).await);
+        job
+    }
+
+    pub fn settle_keys(&self, job: Pubkey, client: &Actor, provider: &Actor) -> SettleKeys {
+        SettleKeys {
+            job,
+            client: client.key(),
+            client_token: client.payment,
+            provider: self.provider_pda(&provider.key()),
+            provider_token: provider.payment,
+        }
+    }
+
+    /// Invariants 1, 2 and 5 of DESIGN.md over everything the test tracks.
+    pub async fn check_invariants(&mut self) {
+        for job in self.jobs.clone() {
+            let vault = pda::escrow_vault(&job);
+            if self.env.exists(&job).await {
+                let j: Job = self.env.fetch(&job).await;
+                let held = self.env.balance(&vault).await;
+                assert_eq!(held, j.escrowed, "invariant 1: escrow of {job}");
+            } else {
+                assert!(
+                    !self.env.exists(&vault).await,
+                    "escrow vault of closed job {job} still open"
+                );
+            }
+        }
+        for p in self.providers.clone() {
+            let vault = pda::stake_vault(&p);
+            if self.env.exists(&p).await {
+                let acc: Provider = self.env.fetch(&p).await;
+                let held = self.env.balance(&vault).await;
+                assert_eq!(held, acc.stake + acc.unbonding, "invariant 2: stake of {p}");
+            } else {
+                assert!(
+                    !self.env.exists(&vault).await,
+                    "stake vault of closed provider {p} still open"
+                );
+            }
+        }
+        let net = self.net;
+        self.env.assert_conserved(&net.payment_mint).await;
+        if net.stake_mint != net.payment_mint {
+            self.env.assert_conserved(&net.stake_mint).await;
+        }
+    }
+}
+
+/// A mint with extensions on Token-2022, for the refusal tests.
+pub async fn ext_mint(env: &mut Env, exts: &[MintExt]) -> Pubkey {
+    env.create_mint(TOKEN_2022_PROGRAM, 6, exts).await
+}

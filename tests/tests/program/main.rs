@@ -1,0 +1,3 @@
+//! The program inside the Solana runtime: one module per instruction group, then lifecycles.
+
+mod lifecycle;
