@@ -18,6 +18,7 @@ use anchor_spl::token_2022::spl_token_2022::{
     extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
 };
 use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_sdk::instruction::InstructionError;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError};
 
@@ -81,7 +82,6 @@ pub struct Env {
 
 /// The custom error code of a failed transaction, if it failed with one.
 pub fn custom_code(err: &BanksClientError) -> Option<u32> {
-    use solana_sdk::instruction::InstructionError;
     let tx_err = match err {
         BanksClientError::TransactionError(e) => e,
         BanksClientError::SimulationError { err, .. } => err,
@@ -104,6 +104,38 @@ pub fn assert_code(res: Result<(), BanksClientError>, code: u32) {
             "expected error {code}, got {e:?}"
         ),
     }
+}
+
+/// How `init` of an address that already holds lamports fails on this runtime: Anchor 1.2 then
+/// asks the system program for `CreateAccountAllowPrefund`, which the system program bundled with
+/// solana-program-test 3.1 does not know, so it answers `InvalidInstructionData`. This covers a
+/// second `init` of a live account and a griefer's pre-funding of an address alike.
+pub const INIT_EXISTING: InstructionError = InstructionError::InvalidInstructionData;
+
+/// `TokenError::InsufficientFunds` of SPL Token and Token-2022.
+pub const TOKEN_INSUFFICIENT_FUNDS: u32 = 1;
+
+/// Asserts that `res` failed with the runtime error `expected` (not a custom code: an error of the
+/// runtime or of a token program's built-in checks, e.g. `IncorrectProgramId`).
+#[track_caller]
+pub fn assert_ix_err(res: Result<(), BanksClientError>, expected: InstructionError) {
+    let err = match res {
+        Ok(()) => panic!("expected {expected:?}, but the transaction succeeded"),
+        Err(e) => e,
+    };
+    let got = match &err {
+        BanksClientError::TransactionError(TransactionError::InstructionError(_, e))
+        | BanksClientError::SimulationError {
+            err: TransactionError::InstructionError(_, e),
+            ..
+        } => Some(e.clone()),
+        _ => None,
+    };
+    assert_eq!(
+        got,
+        Some(expected.clone()),
+        "expected {expected:?}, got {err:?}"
+    );
 }
 
 /// Code of a Spice error.
@@ -159,6 +191,20 @@ impl Env {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<(), BanksClientError> {
+        // program-test registers a new blockhash every few milliseconds of wall time; a hash
+        // older than 150 of them is refused (or, at block height 0, panics the bank), so a slow
+        // test on a busy machine must not keep using the genesis one.
+        self.ctx.last_blockhash = self
+            .ctx
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .expect("latest blockhash");
+        let tx = self.transaction(ixs, signers);
+        self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    fn transaction(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
         self.nonce += 1;
         let mut data = vec![2u8];
         data.extend_from_slice(&(1_400_000 - self.nonce % 100_000).to_le_bytes());
@@ -171,13 +217,12 @@ impl Env {
         all.extend_from_slice(ixs);
         let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
         keys.extend_from_slice(signers);
-        let tx = Transaction::new_signed_with_payer(
+        Transaction::new_signed_with_payer(
             &all,
             Some(&self.ctx.payer.pubkey()),
             &keys,
             self.ctx.last_blockhash,
-        );
-        self.ctx.banks_client.process_transaction(tx).await
+        )
     }
 
     /// Sends and panics with the error if it fails.
@@ -277,9 +322,7 @@ impl Env {
                 .expect("extension ix"),
             );
         }
-        let freeze = exts
-            .contains(&MintExt::DefaultFrozen)
-            .then_some(&auth);
+        let freeze = exts.contains(&MintExt::DefaultFrozen).then_some(&auth);
         ixs.push(
             spl_token_2022::instruction::initialize_mint2(
                 &token_program,
@@ -307,10 +350,9 @@ impl Env {
             StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&mint_data).expect("mint");
         let mint_exts = mint_state.get_extension_types().expect("exts");
         let acc_exts = ExtensionType::get_required_init_account_extensions(&mint_exts);
-        let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(
-            &acc_exts,
-        )
-        .expect("len");
+        let len =
+            ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&acc_exts)
+                .expect("len");
         let lamports = self.rent(len).await;
         let ixs = [
             system_instruction::create_account(
@@ -399,6 +441,56 @@ impl Env {
         T::try_deserialize(&mut data.as_slice()).expect("decode")
     }
 
+    /// Lamports of several accounts together (e.g. the rent a close will return).
+    pub async fn lamports_of(&mut self, addresses: &[Pubkey]) -> u64 {
+        let mut sum = 0;
+        for a in addresses {
+            sum += self.lamports(a).await;
+        }
+        sum
+    }
+
+    /// The base state of a token account (mint, owner, amount, state).
+    pub async fn token_account(&mut self, address: &Pubkey) -> spl_token_2022::state::Account {
+        let data = self
+            .account_data(address)
+            .await
+            .unwrap_or_else(|| panic!("token account {address} does not exist"));
+        StateWithExtensions::<spl_token_2022::state::Account>::unpack(&data)
+            .expect("token account")
+            .base
+    }
+
+    /// Moves `amount` of `mint` from `from` (owned by `owner`) to `to` with `transfer_checked`,
+    /// outside the program (e.g. a donation straight into a vault).
+    pub async fn transfer(
+        &mut self,
+        mint: &Pubkey,
+        from: &Pubkey,
+        to: &Pubkey,
+        owner: &Keypair,
+        amount: u64,
+    ) -> Result<(), BanksClientError> {
+        let data = self.account_data(mint).await.expect("mint");
+        let decimals = StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&data)
+            .expect("mint")
+            .base
+            .decimals;
+        let program = self.owner(mint).await.expect("mint owner");
+        let ix = spl_token_2022::instruction::transfer_checked(
+            &program,
+            from,
+            mint,
+            to,
+            &owner.pubkey(),
+            &[],
+            amount,
+            decimals,
+        )
+        .expect("transfer ix");
+        self.send(&[ix], &[owner]).await
+    }
+
     /// Token balance of an account; 0 when it does not exist.
     pub async fn balance(&mut self, address: &Pubkey) -> u64 {
         match self.account_data(address).await {
@@ -463,6 +555,10 @@ impl Env {
             sum += u128::from(self.balance(&a).await);
         }
         let supply = self.supply(mint).await;
-        assert_eq!(sum, u128::from(supply), "invariant 5: tokens of {mint} not conserved");
+        assert_eq!(
+            sum,
+            u128::from(supply),
+            "invariant 5: tokens of {mint} not conserved"
+        );
     }
 }

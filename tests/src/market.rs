@@ -44,6 +44,8 @@ impl Mints {
 
 pub const DAY: i64 = 86_400;
 pub const MIN_STAKE: u64 = 1_000_000;
+/// Accept window and run time of the jobs [`Market::job_args`] makes.
+pub const JOB_WINDOW: i64 = 3_600;
 
 /// Parameters the tests start from: every window short enough to warp across.
 pub fn default_params() -> NetworkParams {
@@ -244,8 +246,8 @@ impl Market {
             max_units,
             spec_hash: [1; 32],
             target_provider: None,
-            accept_seconds: 3_600,
-            run_seconds: 3_600,
+            accept_seconds: JOB_WINDOW,
+            run_seconds: JOB_WINDOW,
         }
     }
 
@@ -254,7 +256,8 @@ impl Market {
         let job = pda::job(&self.net.network, client, job_id);
         if !self.jobs.contains(&job) {
             self.jobs.push(job);
-            self.env.track(self.net.payment_mint, pda::escrow_vault(&job));
+            self.env
+                .track(self.net.payment_mint, pda::escrow_vault(&job));
         }
         job
     }
@@ -293,6 +296,107 @@ impl Market {
         let submit = ix::submit_result(&self.net, provider.key(), job, [9; 32], units);
         Env::ok(self.env.send(&[submit], &[&provider.kp]).await);
         job
+    }
+
+    /// Sends `accept_job` by `provider`'s owner.
+    pub async fn accept(
+        &mut self,
+        provider: &Actor,
+        job: Pubkey,
+    ) -> Result<(), solana_program_test::BanksClientError> {
+        let ix = ix::accept_job(&self.net, provider.key(), job);
+        self.env.send(&[ix], &[&provider.kp]).await
+    }
+
+    /// Sends `submit_result` of `units` by `provider`'s owner.
+    pub async fn submit(
+        &mut self,
+        provider: &Actor,
+        job: Pubkey,
+        units: u64,
+    ) -> Result<(), solana_program_test::BanksClientError> {
+        let ix = ix::submit_result(&self.net, provider.key(), job, [9; 32], units);
+        self.env.send(&[ix], &[&provider.kp]).await
+    }
+
+    /// create + accept.
+    pub async fn running_job(
+        &mut self,
+        client: &Actor,
+        provider: &Actor,
+        price: u64,
+        max_units: u64,
+    ) -> Pubkey {
+        let job = self.create_job(client, price, max_units).await;
+        Env::ok(self.accept(provider, job).await);
+        job
+    }
+
+    /// The `expire_job` instruction for `job` of `client`, naming `provider`'s account if given.
+    pub fn expire_ix(
+        &self,
+        job: Pubkey,
+        client: &Actor,
+        provider: Option<&Actor>,
+    ) -> anchor_lang::solana_program::instruction::Instruction {
+        let provider = provider.map(|p| self.provider_pda(&p.key()));
+        ix::expire_job(&self.net, job, client.key(), client.payment, provider)
+    }
+
+    /// Sends `expire_job` (signed by nobody but the test payer: anyone may crank it).
+    pub async fn expire(
+        &mut self,
+        job: Pubkey,
+        client: &Actor,
+        provider: Option<&Actor>,
+    ) -> Result<(), solana_program_test::BanksClientError> {
+        let ix = self.expire_ix(job, client, provider);
+        self.env.send(&[ix], &[]).await
+    }
+
+    /// Sends `set_pause` signed by the authority.
+    pub async fn set_pause(&mut self, flags: u8) {
+        let ix = ix::set_pause(self.authority.pubkey(), self.net.network, flags);
+        let authority = self.authority.insecure_clone();
+        Env::ok(self.env.send(&[ix], &[&authority]).await);
+    }
+
+    /// Sends `update_params` signed by the authority.
+    pub async fn update_params(&mut self, params: NetworkParams) {
+        let ix = ix::update_params(self.authority.pubkey(), self.net.network, params);
+        let authority = self.authority.insecure_clone();
+        Env::ok(self.env.send(&[ix], &[&authority]).await);
+    }
+
+    /// Lamports a job's close returns to its client: the job account's and its escrow vault's.
+    pub async fn job_rent(&mut self, job: &Pubkey) -> u64 {
+        let vault = pda::escrow_vault(job);
+        self.env.lamports_of(&[*job, vault]).await
+    }
+
+    /// Another network of the same creator with the same mints (for cross-network attacks).
+    pub async fn second_network(&mut self, id: u64) -> NetworkKeys {
+        let ix = ix::create_network(
+            self.creator.pubkey(),
+            id,
+            self.authority.pubkey(),
+            default_params(),
+            self.net.payment_mint,
+            self.net.stake_mint,
+            self.net.payment_token_program,
+            self.net.stake_token_program,
+        );
+        let creator = self.creator.insecure_clone();
+        Env::ok(self.env.send(&[ix], &[&creator]).await);
+        let net = NetworkKeys {
+            network: pda::network(&self.creator.pubkey(), id),
+            ..self.net
+        };
+        self.env.track(net.payment_mint, net.payment_treasury());
+        self.env.track(net.stake_mint, net.stake_treasury());
+        self.env
+            .track(net.stake_mint, pda::reward_vault(&net.network));
+        net
     }
 
     pub fn settle_keys(&self, job: Pubkey, client: &Actor, provider: &Actor) -> SettleKeys {

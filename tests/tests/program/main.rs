@@ -1,3 +1,6 @@
 //! The program inside the Solana runtime: one module per instruction group, then lifecycles.
 
+mod job;
 mod lifecycle;
+mod network;
+mod provider;
