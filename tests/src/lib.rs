@@ -5,6 +5,7 @@
 //! [`Env`] wraps the runtime (transactions, clock, tokens); [`market::Market`] adds a network,
 //! actors and the invariant checks of DESIGN.md.
 
+pub mod attestation;
 pub mod market;
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
@@ -93,6 +94,21 @@ pub fn custom_code(err: &BanksClientError) -> Option<u32> {
     }
 }
 
+/// The instruction error of a failed transaction, if any.
+pub fn instruction_error(
+    err: &BanksClientError,
+) -> Option<solana_sdk::instruction::InstructionError> {
+    let tx_err = match err {
+        BanksClientError::TransactionError(e) => e,
+        BanksClientError::SimulationError { err, .. } => err,
+        _ => return None,
+    };
+    match tx_err {
+        TransactionError::InstructionError(_, e) => Some(e.clone()),
+        _ => None,
+    }
+}
+
 /// Asserts that `res` failed with custom error `code` (an Anchor or Spice error).
 #[track_caller]
 pub fn assert_code(res: Result<(), BanksClientError>, code: u32) {
@@ -159,6 +175,15 @@ impl Env {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<(), BanksClientError> {
+        // The bank keeps producing slots in real time: a long test outlives a blockhash.
+        if self.nonce % 32 == 0 {
+            self.ctx.last_blockhash = self
+                .ctx
+                .banks_client
+                .get_latest_blockhash()
+                .await
+                .map_err(BanksClientError::from)?;
+        }
         self.nonce += 1;
         let mut data = vec![2u8];
         data.extend_from_slice(&(1_400_000 - self.nonce % 100_000).to_le_bytes());
@@ -277,9 +302,7 @@ impl Env {
                 .expect("extension ix"),
             );
         }
-        let freeze = exts
-            .contains(&MintExt::DefaultFrozen)
-            .then_some(&auth);
+        let freeze = exts.contains(&MintExt::DefaultFrozen).then_some(&auth);
         ixs.push(
             spl_token_2022::instruction::initialize_mint2(
                 &token_program,
@@ -307,10 +330,9 @@ impl Env {
             StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&mint_data).expect("mint");
         let mint_exts = mint_state.get_extension_types().expect("exts");
         let acc_exts = ExtensionType::get_required_init_account_extensions(&mint_exts);
-        let len = ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(
-            &acc_exts,
-        )
-        .expect("len");
+        let len =
+            ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&acc_exts)
+                .expect("len");
         let lamports = self.rent(len).await;
         let ixs = [
             system_instruction::create_account(
@@ -463,6 +485,10 @@ impl Env {
             sum += u128::from(self.balance(&a).await);
         }
         let supply = self.supply(mint).await;
-        assert_eq!(sum, u128::from(supply), "invariant 5: tokens of {mint} not conserved");
+        assert_eq!(
+            sum,
+            u128::from(supply),
+            "invariant 5: tokens of {mint} not conserved"
+        );
     }
 }

@@ -254,7 +254,8 @@ impl Market {
         let job = pda::job(&self.net.network, client, job_id);
         if !self.jobs.contains(&job) {
             self.jobs.push(job);
-            self.env.track(self.net.payment_mint, pda::escrow_vault(&job));
+            self.env
+                .track(self.net.payment_mint, pda::escrow_vault(&job));
         }
         job
     }

@@ -2,9 +2,10 @@
 //! types. Builders take the few keys a caller knows and derive every PDA with [`crate::pda`].
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::system_program;
 use anchor_lang::{InstructionData, ToAccountMetas};
+use spice::audit::SLOT_HASHES_ID;
 use spice::state::{HardwareSpec, Network, NetworkParams};
 use spice::{accounts, instruction};
 
@@ -67,8 +68,7 @@ pub fn create_network(
     stake_token_program: Pubkey,
 ) -> Instruction {
     let network = pda::network(&creator, id);
-    let stake_treasury =
-        (payment_mint != stake_mint).then(|| pda::treasury(&network, &stake_mint));
+    let stake_treasury = (payment_mint != stake_mint).then(|| pda::treasury(&network, &stake_mint));
     build(
         accounts::CreateNetwork {
             creator,
@@ -154,6 +154,31 @@ pub fn withdraw_treasury(
             token_program,
         },
         instruction::WithdrawTreasury { amount },
+    )
+}
+
+/// `add_attestor`.
+pub fn add_attestor(authority: Pubkey, network: Pubkey, key: Pubkey) -> Instruction {
+    build(
+        accounts::AddAttestor {
+            authority,
+            network,
+            attestor: pda::attestor(&network, &key),
+            system_program: system_program::ID,
+        },
+        instruction::AddAttestor { key },
+    )
+}
+
+/// `remove_attestor`.
+pub fn remove_attestor(authority: Pubkey, network: Pubkey, key: Pubkey) -> Instruction {
+    build(
+        accounts::RemoveAttestor {
+            authority,
+            network,
+            attestor: pda::attestor(&network, &key),
+        },
+        instruction::RemoveAttestor {},
     )
 }
 
@@ -366,6 +391,7 @@ fn settle_accounts(net: &NetworkKeys, k: &SettleKeys) -> accounts::SettleAccount
         treasury: net.payment_treasury(),
         payment_mint: net.payment_mint,
         token_program: net.payment_token_program,
+        slot_hashes: SLOT_HASHES_ID,
     }
 }
 
@@ -387,6 +413,7 @@ pub fn dispute_job(net: &NetworkKeys, client: Pubkey, job: Pubkey) -> Instructio
             client,
             network: net.network,
             job,
+            slot_hashes: SLOT_HASHES_ID,
         },
         instruction::DisputeJob {},
     )
@@ -424,5 +451,67 @@ pub fn expire_job(
             token_program: net.payment_token_program,
         },
         instruction::ExpireJob {},
+    )
+}
+
+/// `draw_audit` (anyone).
+pub fn draw_audit(net: &NetworkKeys, job: Pubkey) -> Instruction {
+    build(
+        accounts::DrawAudit {
+            network: net.network,
+            job,
+            slot_hashes: SLOT_HASHES_ID,
+        },
+        instruction::DrawAudit {},
+    )
+}
+
+// ---------------------------------------------------------------- attestor
+
+/// `attest` by `attestor`. `client_stake_token` is the client's stake-mint account (paid its
+/// share of a slash); `earlier_voters` are the keys of the attestors that already voted on the
+/// job, whose attestations the deciding vote closes.
+pub fn attest(
+    net: &NetworkKeys,
+    k: &SettleKeys,
+    attestor: Pubkey,
+    client_stake_token: Pubkey,
+    args: spice::instructions::AttestArgs,
+    earlier_voters: &[Pubkey],
+) -> Instruction {
+    let mut ix = build(
+        accounts::Attest {
+            settle: settle_accounts(net, k),
+            attestor_key: attestor,
+            attestor: pda::attestor(&net.network, &attestor),
+            attestation: pda::attestation(&k.job, &attestor),
+            stake_vault: pda::stake_vault(&k.provider),
+            stake_treasury: net.stake_treasury(),
+            client_stake_token,
+            stake_mint: net.stake_mint,
+            stake_token_program: net.stake_token_program,
+            system_program: system_program::ID,
+        },
+        instruction::Attest { args },
+    );
+    for voter in earlier_voters {
+        ix.accounts.extend([
+            AccountMeta::new(pda::attestation(&k.job, voter), false),
+            AccountMeta::new(pda::attestor(&net.network, voter), false),
+            AccountMeta::new(*voter, false),
+        ]);
+    }
+    ix
+}
+
+/// `close_attestation` by the attestor, after the job closed.
+pub fn close_attestation(job: Pubkey, attestor: Pubkey) -> Instruction {
+    build(
+        accounts::CloseAttestation {
+            attestor_key: attestor,
+            attestation: pda::attestation(&job, &attestor),
+            job,
+        },
+        instruction::CloseAttestation {},
     )
 }

@@ -84,4 +84,22 @@ pub enum SpiceError {
     EscrowMismatch,
     #[msg("The provider's stake vault does not hold stake + unbonding")]
     StakeVaultMismatch,
+    #[msg("This attestor is already active")]
+    AttestorAlreadyActive,
+    #[msg("This attestor has been removed and may not vote")]
+    AttestorInactive,
+    #[msg("An attestor may not vote on a job it is the client or the provider of")]
+    ConflictOfInterest,
+    #[msg("The voting deadline of this job has passed")]
+    VotingClosed,
+    #[msg("No slot after the submission has a hash yet: retry in a later slot")]
+    AuditNotReady,
+    #[msg("This job was drawn for audit: it settles only on a Valid attestation quorum")]
+    AwaitingAttestation,
+    #[msg("The audit draw has already been made")]
+    AuditAlreadyDrawn,
+    #[msg("An attestation passed for bookkeeping does not belong to this job")]
+    InvalidAttestationAccount,
+    #[msg("The job of this attestation is still open")]
+    JobStillOpen,
 }

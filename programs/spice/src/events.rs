@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::state::{ExpireReason, NetworkParams, SettleReason};
+use crate::state::{ExpireReason, NetworkParams, SettleReason, Verdict};
 
 // ---------------------------------------------------------------- authority
 
@@ -192,4 +192,70 @@ pub struct JobExpired {
     pub provider: Option<Pubkey>,
     pub reason: ExpireReason,
     pub refunded: u64,
+}
+
+/// The audit draw of a job was recorded.
+#[event]
+pub struct AuditDrawn {
+    pub job: Pubkey,
+    pub selected: bool,
+    /// Set when selected: last moment attestors can reach a quorum.
+    pub vote_deadline: i64,
+}
+
+// ---------------------------------------------------------------- attestor
+
+/// The authority added (or re-activated) an attestor.
+#[event]
+pub struct AttestorAdded {
+    pub network: Pubkey,
+    pub attestor: Pubkey,
+    pub attestor_count: u16,
+}
+
+/// The authority removed an attestor; its record stays.
+#[event]
+pub struct AttestorRemoved {
+    pub network: Pubkey,
+    pub attestor: Pubkey,
+    pub attestor_count: u16,
+}
+
+/// An attestor voted.
+#[event]
+pub struct AttestationCast {
+    pub job: Pubkey,
+    pub attestor: Pubkey,
+    pub verdict: Verdict,
+    pub measured_units: u64,
+    pub evidence_hash: [u8; 32],
+    pub valid_votes: u8,
+    pub invalid_votes: u8,
+}
+
+/// An Invalid quorum found the result fraudulent: the client was refunded and the provider
+/// slashed.
+#[event]
+pub struct FraudSlashed {
+    pub job: Pubkey,
+    pub provider: Pubkey,
+    pub client: Pubkey,
+    pub refunded: u64,
+    pub slashed: u64,
+    pub slashed_from_active: u64,
+    pub slashed_from_unbonding: u64,
+    pub to_client: u64,
+    pub to_treasury: u64,
+    pub provider_stake_after: u64,
+    pub suspended: bool,
+}
+
+/// An attestation account was closed, its rent returned to the attestor.
+#[event]
+pub struct AttestationClosed {
+    pub job: Pubkey,
+    pub attestor: Pubkey,
+    /// Whether its verdict went against the final outcome (false when the job closed without
+    /// a quorum or the attestation was closed afterwards).
+    pub against_outcome: bool,
 }

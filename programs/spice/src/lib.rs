@@ -7,6 +7,7 @@
 
 use anchor_lang::prelude::*;
 
+pub mod audit;
 pub mod constants;
 pub mod curve;
 pub mod errors;
@@ -58,6 +59,16 @@ pub mod spice {
     /// Withdraws fees or slashed stake from a treasury vault.
     pub fn withdraw_treasury(ctx: Context<WithdrawTreasury>, amount: u64) -> Result<()> {
         instructions::withdraw_treasury::handler(ctx, amount)
+    }
+
+    /// Registers (or re-activates) an attestor.
+    pub fn add_attestor(ctx: Context<AddAttestor>, key: Pubkey) -> Result<()> {
+        instructions::add_attestor::handler(ctx, key)
+    }
+
+    /// Stops an attestor from voting; its record stays.
+    pub fn remove_attestor(ctx: Context<RemoveAttestor>) -> Result<()> {
+        instructions::remove_attestor::handler(ctx)
     }
 
     // ------------------------------------------------------------ provider
@@ -131,7 +142,24 @@ pub mod spice {
         instructions::dispute_job::handler(ctx)
     }
 
+    // ------------------------------------------------------------ attestor
+
+    /// Votes on a submitted or disputed job; a quorum settles it or finds fraud.
+    pub fn attest<'info>(ctx: Context<'info, Attest<'info>>, args: AttestArgs) -> Result<()> {
+        instructions::attest::handler(ctx, args)
+    }
+
+    /// Reclaims the rent of a vote on a job that has closed.
+    pub fn close_attestation(ctx: Context<CloseAttestation>) -> Result<()> {
+        instructions::close_attestation::handler(ctx)
+    }
+
     // ------------------------------------------------------------ crank
+
+    /// Records a job's audit draw from the SlotHashes entry of a slot after its submission.
+    pub fn draw_audit(ctx: Context<DrawAudit>) -> Result<()> {
+        instructions::draw_audit::handler(ctx)
+    }
 
     /// Settles a submitted job after its challenge window, if undisputed.
     pub fn settle_job(ctx: Context<SettleJob>) -> Result<()> {

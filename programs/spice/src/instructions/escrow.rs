@@ -6,8 +6,9 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
+use crate::audit::{Draw, SLOT_HASHES_ID};
 use crate::errors::SpiceError;
-use crate::events::JobSettled;
+use crate::events::{AuditDrawn, JobSettled};
 use crate::job_signer;
 use crate::state::{seeds, Job, Network, Payout, Provider, SettleReason};
 use crate::token::{close_vault, transfer};
@@ -106,9 +107,45 @@ pub struct SettleAccounts<'info> {
     /// The payment mint's token program.
     #[account(address = network.payment_token_program @ SpiceError::WrongTokenProgram)]
     pub token_program: Interface<'info, TokenInterface>,
+
+    /// CHECK: the SlotHashes sysvar, by address; read in place for the audit draw.
+    #[account(address = SLOT_HASHES_ID)]
+    pub slot_hashes: UncheckedAccount<'info>,
 }
 
 impl<'info> SettleAccounts<'info> {
+    /// Records the job's audit draw if it is pending and drawable; emits `AuditDrawn` when it
+    /// is recorded now. Returns the draw and whether it was already made before this call.
+    pub fn draw(&mut self) -> Result<(Draw, bool)> {
+        let already = self.job.audit != crate::state::AuditDraw::Pending;
+        let now = Clock::get()?.unix_timestamp;
+        let key = self.job.key();
+        let params = self.network.params;
+        let data = self.slot_hashes.try_borrow_data()?;
+        let draw = self.job.record_draw(&data, &key, &params, now)?;
+        if !already && draw != Draw::NotReady {
+            emit!(AuditDrawn {
+                job: key,
+                selected: draw == Draw::Selected,
+                vote_deadline: self.job.vote_deadline,
+            });
+        }
+        Ok((draw, already))
+    }
+
+    /// Settles the job at once if its draw allows it: not selected settles; newly selected
+    /// records the draw and waits for a Valid quorum; already selected refuses.
+    pub fn settle_unless_audited(&mut self, reason: SettleReason) -> Result<()> {
+        match self.draw()? {
+            (Draw::NotReady, _) => err!(SpiceError::AuditNotReady),
+            (Draw::Selected, true) => err!(SpiceError::AwaitingAttestation),
+            (Draw::Selected, false) => Ok(()),
+            (Draw::NotSelected, _) => {
+                let units = self.job.reported_units;
+                self.settle(units, reason).map(|_| ())
+            }
+        }
+    }
     /// Pays the provider for `final_units` (capped by the reported units), the fee to the
     /// treasury and the rest to the client; closes the escrow vault and the job, rent to the
     /// client; updates the provider's record.

@@ -1,12 +1,14 @@
 #![allow(ambiguous_glob_reexports)]
 //! One file per instruction, grouped by who calls it.
 
+pub mod attestor;
 pub mod authority;
 pub mod client;
 pub mod crank;
 pub mod escrow;
 pub mod provider;
 
+pub use attestor::*;
 pub use authority::*;
 pub use client::*;
 pub use crank::*;

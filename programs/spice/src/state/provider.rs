@@ -47,7 +47,9 @@ impl HardwareSpec {
 }
 
 /// A provider's track record, updated by settlement, expiry and fraud.
-#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Default,
+)]
 pub struct ProviderStats {
     /// Jobs accepted.
     pub jobs_accepted: u64,

@@ -52,7 +52,10 @@ pub fn handler(ctx: Context<WithdrawUnbonded>) -> Result<()> {
     let a = ctx.accounts;
     let amount = a.provider.unbonding;
     require!(amount > 0, SpiceError::NothingUnbonding);
-    require!(now >= a.provider.unbond_ready_at, SpiceError::UnbondNotReady);
+    require!(
+        now >= a.provider.unbond_ready_at,
+        SpiceError::UnbondNotReady
+    );
     provider_signer!(a.provider, signer);
     transfer(
         &a.token_program,
