@@ -43,7 +43,7 @@ impl Market {
         measured_units: u64,
         earlier: &[Pubkey],
     ) -> Result<(), BanksClientError> {
-        let keys = self.settle_keys(job, client, provider);
+        let keys = self.settle_keys(job, client, provider).await;
         let ix = ix::attest(
             &self.net,
             &keys,

@@ -102,4 +102,29 @@ pub enum SpiceError {
     InvalidAttestationAccount,
     #[msg("The job of this attestation is still open")]
     JobStillOpen,
+    #[msg("The epoch has not ended yet")]
+    EpochNotEnded,
+    #[msg("Every shard of the epoch must be passed, in order, with its rent payer")]
+    InvalidShardAccounts,
+    #[msg("Each claimed epoch needs its Epoch, ProviderEpoch and rent payer accounts")]
+    InvalidClaimAccounts,
+    #[msg("This ProviderEpoch belongs to another provider or epoch")]
+    NotYourProviderEpoch,
+    #[msg("The claim window of this epoch has closed")]
+    ClaimWindowClosed,
+    #[msg("The claim window of this epoch is still open")]
+    ClaimWindowOpen,
+    #[msg("Reward outflow limit of the rolling window reached: retry later (the log says how much is available now)")]
+    RewardOutflowLimit,
+    #[msg("The rent payer passed does not match the one recorded")]
+    WrongRentPayer,
+}
+
+impl From<crate::curve::CurveError> for anchor_lang::error::Error {
+    fn from(e: crate::curve::CurveError) -> Self {
+        match e {
+            crate::curve::CurveError::Overflow => SpiceError::MathOverflow.into(),
+            crate::curve::CurveError::InvalidParameter => SpiceError::ParameterOutOfBounds.into(),
+        }
+    }
 }

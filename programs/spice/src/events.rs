@@ -259,3 +259,58 @@ pub struct AttestationClosed {
     /// a quorum or the attestation was closed afterwards).
     pub against_outcome: bool,
 }
+
+// ---------------------------------------------------------------- rewards
+
+/// Work was recorded for the rewards of an epoch (at settlement).
+#[event]
+pub struct WorkRecorded {
+    pub job: Pubkey,
+    pub provider: Pubkey,
+    pub epoch: u64,
+    pub shard: u8,
+    pub score: u128,
+    pub fee: u64,
+}
+
+/// Someone added reward tokens to the reward vault.
+#[event]
+pub struct RewardsFunded {
+    pub network: Pubkey,
+    pub funder: Pubkey,
+    pub amount: u64,
+    pub vault_balance: u64,
+}
+
+/// An epoch was finalized and its emission allocated.
+#[event]
+pub struct EpochFinalized {
+    pub network: Pubkey,
+    pub epoch: u64,
+    pub curve_emission: u64,
+    pub emission: u64,
+    pub shortfall: u64,
+    pub total_score: u128,
+    pub total_fees: u64,
+    pub total_jobs: u64,
+}
+
+/// A provider claimed rewards for one epoch.
+#[event]
+pub struct RewardClaimed {
+    pub provider: Pubkey,
+    pub epoch: u64,
+    pub score: u128,
+    pub fees: u64,
+    pub amount: u64,
+}
+
+/// An epoch past its claim window was closed; its unclaimed rewards returned to the pool.
+#[event]
+pub struct EpochClosed {
+    pub network: Pubkey,
+    pub epoch: u64,
+    pub emission: u64,
+    pub claimed: u64,
+    pub returned_to_pool: u64,
+}

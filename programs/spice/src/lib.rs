@@ -16,6 +16,7 @@ pub mod instructions;
 pub mod macros;
 pub mod state;
 pub mod token;
+pub mod window;
 
 use instructions::*;
 use state::{HardwareSpec, NetworkParams};
@@ -152,6 +153,31 @@ pub mod spice {
     /// Reclaims the rent of a vote on a job that has closed.
     pub fn close_attestation(ctx: Context<CloseAttestation>) -> Result<()> {
         instructions::close_attestation::handler(ctx)
+    }
+
+    // ------------------------------------------------------------ rewards
+
+    /// Adds reward tokens to the reward vault (anyone).
+    pub fn fund_rewards(ctx: Context<FundRewards>, amount: u64) -> Result<()> {
+        instructions::fund_rewards::handler(ctx, amount)
+    }
+
+    /// Finalizes an ended epoch: sums its shards and allocates its emission (anyone).
+    pub fn finalize_epoch<'info>(
+        ctx: Context<'info, FinalizeEpoch<'info>>,
+        index: u64,
+    ) -> Result<()> {
+        instructions::finalize_epoch::handler(ctx, index)
+    }
+
+    /// Claims the provider's rewards for several finalized epochs at once.
+    pub fn claim_rewards<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
+        instructions::claim_rewards::handler(ctx)
+    }
+
+    /// Closes an epoch after its claim window; unclaimed rewards return to the pool (anyone).
+    pub fn close_epoch<'info>(ctx: Context<'info, CloseEpoch<'info>>) -> Result<()> {
+        instructions::close_epoch::handler(ctx)
     }
 
     // ------------------------------------------------------------ crank

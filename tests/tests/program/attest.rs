@@ -454,7 +454,7 @@ async fn selected_job_settles_only_on_a_valid_quorum() {
     let provider = m.provider(10 * MIN_STAKE).await;
     let client = m.actor(1_000_000, 0).await;
     let job = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
-    let keys = m.settle_keys(job, &client, &provider);
+    let keys = m.settle_keys(job, &client, &provider).await;
     // Same slot as the submission: nothing to draw from yet.
     let approve = ix::approve_job(&m.net, &keys);
     assert_code(

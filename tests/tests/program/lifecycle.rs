@@ -10,7 +10,7 @@ async fn happy_path_settles_on_approval() {
     let client = m.actor(1_000_000, 0).await;
     let job = m.submitted_job(&client, &provider, 1_000, 100, 60).await;
     m.check_invariants().await;
-    let keys = m.settle_keys(job, &client, &provider);
+    let keys = m.settle_keys(job, &client, &provider).await;
     let approve = ix::approve_job(&m.net, &keys);
     Env::ok(m.env.send(&[approve], &[&client.kp]).await);
     m.check_invariants().await;

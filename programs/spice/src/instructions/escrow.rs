@@ -7,10 +7,13 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::audit::{Draw, SLOT_HASHES_ID};
+use crate::curve::{job_score, stake_multiplier_bps};
 use crate::errors::SpiceError;
-use crate::events::{AuditDrawn, JobSettled};
+use crate::events::{AuditDrawn, JobSettled, WorkRecorded};
 use crate::job_signer;
-use crate::state::{seeds, Job, Network, Payout, Provider, SettleReason};
+use crate::state::{
+    seeds, EpochShard, Job, Network, Payout, Provider, ProviderEpoch, SettleReason, ACCOUNT_VERSION,
+};
 use crate::token::{close_vault, transfer};
 
 /// Sends whatever the escrow vault holds back to the client and closes the vault, rent to the
@@ -111,6 +114,45 @@ pub struct SettleAccounts<'info> {
     /// CHECK: the SlotHashes sysvar, by address; read in place for the audit draw.
     #[account(address = SLOT_HASHES_ID)]
     pub slot_hashes: UncheckedAccount<'info>,
+
+    /// Pays the rent of the epoch accounts below when settlement creates them, and gets it
+    /// back when they close.
+    #[account(mut)]
+    pub payer: Signer<'info>,
+
+    /// The provider's work record for the current epoch. `init_if_needed` is the point: the
+    /// first settlement of the epoch creates it, later ones add to it; it is a PDA of
+    /// (provider, epoch) that only settlement writes.
+    #[account(
+        init_if_needed,
+        payer = payer,
+        space = 8 + ProviderEpoch::INIT_SPACE,
+        seeds = [
+            seeds::PROVIDER_EPOCH,
+            provider.key().as_ref(),
+            &network.current_epoch(Clock::get()?.unix_timestamp)?.to_le_bytes(),
+        ],
+        bump,
+    )]
+    pub provider_epoch: Box<Account<'info, ProviderEpoch>>,
+
+    /// The epoch shard this job hashes to, for the current epoch (created on demand, like the
+    /// ProviderEpoch).
+    #[account(
+        init_if_needed,
+        payer = payer,
+        space = 8 + EpochShard::INIT_SPACE,
+        seeds = [
+            seeds::EPOCH_SHARD,
+            network.key().as_ref(),
+            &network.current_epoch(Clock::get()?.unix_timestamp)?.to_le_bytes(),
+            &[network.shard_of(&job.key())],
+        ],
+        bump,
+    )]
+    pub epoch_shard: Box<Account<'info, EpochShard>>,
+
+    pub system_program: Program<'info, System>,
 }
 
 impl<'info> SettleAccounts<'info> {
@@ -135,21 +177,31 @@ impl<'info> SettleAccounts<'info> {
 
     /// Settles the job at once if its draw allows it: not selected settles; newly selected
     /// records the draw and waits for a Valid quorum; already selected refuses.
-    pub fn settle_unless_audited(&mut self, reason: SettleReason) -> Result<()> {
+    pub fn settle_unless_audited(
+        &mut self,
+        reason: SettleReason,
+        bumps: &SettleAccountsBumps,
+    ) -> Result<()> {
         match self.draw()? {
             (Draw::NotReady, _) => err!(SpiceError::AuditNotReady),
             (Draw::Selected, true) => err!(SpiceError::AwaitingAttestation),
             (Draw::Selected, false) => Ok(()),
             (Draw::NotSelected, _) => {
                 let units = self.job.reported_units;
-                self.settle(units, reason).map(|_| ())
+                self.settle(units, reason, bumps).map(|_| ())
             }
         }
     }
     /// Pays the provider for `final_units` (capped by the reported units), the fee to the
     /// treasury and the rest to the client; closes the escrow vault and the job, rent to the
-    /// client; updates the provider's record.
-    pub fn settle(&mut self, final_units: u64, reason: SettleReason) -> Result<Payout> {
+    /// client; updates the provider's record and records the job's score and fee for the
+    /// current epoch's rewards.
+    pub fn settle(
+        &mut self,
+        final_units: u64,
+        reason: SettleReason,
+        bumps: &SettleAccountsBumps,
+    ) -> Result<Payout> {
         let job = &self.job;
         job.invariant(self.escrow_vault.amount)?;
         let units = final_units.min(job.reported_units);
@@ -196,7 +248,64 @@ impl<'info> SettleAccounts<'info> {
             protocol_fee: payout.fee,
             client_refund: payout.refund,
         });
+        self.record_work(units, payout.fee, bumps)?;
         self.job.close(client)?;
         Ok(payout)
+    }
+
+    /// Adds the job's score (`units × m(stake)`) and protocol fee to the provider's
+    /// ProviderEpoch and the job's EpochShard for the current epoch.
+    fn record_work(&mut self, units: u64, fee: u64, bumps: &SettleAccountsBumps) -> Result<()> {
+        let params = self.network.params;
+        let epoch = self.network.current_epoch(Clock::get()?.unix_timestamp)?;
+        let multiplier =
+            stake_multiplier_bps(self.provider.stake, params.stake_cap, params.m_max_bps)?;
+        let score = job_score(units, multiplier)?;
+        let payer = self.payer.key();
+
+        let pe = &mut self.provider_epoch;
+        if pe.version == 0 {
+            pe.version = ACCOUNT_VERSION;
+            pe.bump = bumps.provider_epoch;
+            pe.provider = self.provider.key();
+            pe.epoch = epoch;
+            pe.payer = payer;
+        }
+        pe.score = pe
+            .score
+            .checked_add(score)
+            .ok_or(SpiceError::MathOverflow)?;
+        pe.fees = pe.fees.checked_add(fee).ok_or(SpiceError::MathOverflow)?;
+        pe.jobs = pe.jobs.saturating_add(1);
+
+        let shard_index = self.network.shard_of(&self.job.key());
+        let shard = &mut self.epoch_shard;
+        if shard.version == 0 {
+            shard.version = ACCOUNT_VERSION;
+            shard.bump = bumps.epoch_shard;
+            shard.network = self.network.key();
+            shard.epoch = epoch;
+            shard.shard = shard_index;
+            shard.payer = payer;
+        }
+        shard.score = shard
+            .score
+            .checked_add(score)
+            .ok_or(SpiceError::MathOverflow)?;
+        shard.fees = shard
+            .fees
+            .checked_add(fee)
+            .ok_or(SpiceError::MathOverflow)?;
+        shard.jobs = shard.jobs.saturating_add(1);
+
+        emit!(WorkRecorded {
+            job: self.job.key(),
+            provider: self.provider.key(),
+            epoch,
+            shard: shard_index,
+            score,
+            fee,
+        });
+        Ok(())
     }
 }

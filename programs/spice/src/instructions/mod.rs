@@ -7,6 +7,7 @@ pub mod client;
 pub mod crank;
 pub mod escrow;
 pub mod provider;
+pub mod rewards;
 
 pub use attestor::*;
 pub use authority::*;
@@ -14,3 +15,4 @@ pub use client::*;
 pub use crank::*;
 pub use escrow::*;
 pub use provider::*;
+pub use rewards::*;

@@ -2,12 +2,14 @@
 //! handlers re-check after they mutate it.
 
 pub mod attestor;
+pub mod epoch;
 pub mod job;
 pub mod network;
 pub mod provider;
 pub mod seeds;
 
 pub use attestor::*;
+pub use epoch::*;
 pub use job::*;
 pub use network::*;
 pub use provider::*;

@@ -294,7 +294,8 @@ pub fn handler<'info>(ctx: Context<'info, Attest<'info>>, args: AttestArgs) -> R
     match outcome {
         Verdict::Valid => {
             let units = job.median_valid_units().ok_or(SpiceError::MathOverflow)?;
-            a.settle.settle(units, SettleReason::ValidQuorum)?;
+            a.settle
+                .settle(units, SettleReason::ValidQuorum, &ctx.bumps.settle)?;
         }
         Verdict::Invalid => a.resolve_fraud()?,
     }

@@ -25,5 +25,5 @@ pub fn handler(ctx: Context<ApproveJob>) -> Result<()> {
     );
     ctx.accounts
         .settle
-        .settle_unless_audited(SettleReason::Approved)
+        .settle_unless_audited(SettleReason::Approved, &ctx.bumps.settle)
 }

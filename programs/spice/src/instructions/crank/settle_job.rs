@@ -25,5 +25,5 @@ pub fn handler(ctx: Context<SettleJob>) -> Result<()> {
     );
     ctx.accounts
         .settle
-        .settle_unless_audited(SettleReason::ChallengeWindowPassed)
+        .settle_unless_audited(SettleReason::ChallengeWindowPassed, &ctx.bumps.settle)
 }
