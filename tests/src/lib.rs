@@ -7,6 +7,7 @@
 
 pub mod attestation;
 pub mod market;
+pub mod rewards;
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::entrypoint::ProgramResult;
@@ -410,6 +411,15 @@ impl Env {
             .get_balance(*address)
             .await
             .expect("balance")
+    }
+
+    /// Lamports of several accounts together (e.g. the rent a close will return).
+    pub async fn lamports_of(&mut self, addresses: &[Pubkey]) -> u64 {
+        let mut sum = 0;
+        for a in addresses {
+            sum += self.lamports(a).await;
+        }
+        sum
     }
 
     /// Decodes an Anchor account.

@@ -86,9 +86,12 @@ pub struct SettleAccounts<'info> {
     #[account(mut)]
     pub client: UncheckedAccount<'info>,
 
-    /// The client's payment-mint account: receives what the provider did not earn.
+    /// The client's payment-mint account: receives what the provider did not earn. It may be
+    /// the provider's own account (a provider buying its own compute): `dup` allows that, and
+    /// is safe because token accounts change only through the token program's CPIs.
     #[account(
         mut,
+        dup,
         token::mint = payment_mint,
         token::authority = job.client,
         token::token_program = token_program,
