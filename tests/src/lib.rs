@@ -177,13 +177,8 @@ impl Env {
         signers: &[&Keypair],
     ) -> Result<(), BanksClientError> {
         // The bank keeps producing slots in real time: a long test outlives a blockhash.
-        if self.nonce % 32 == 0 {
-            self.ctx.last_blockhash = self
-                .ctx
-                .banks_client
-                .get_latest_blockhash()
-                .await
-                .map_err(BanksClientError::from)?;
+        if self.nonce.is_multiple_of(32) {
+            self.ctx.last_blockhash = self.ctx.banks_client.get_latest_blockhash().await?;
         }
         self.nonce += 1;
         let mut data = vec![2u8];

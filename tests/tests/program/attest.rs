@@ -54,16 +54,16 @@ async fn add_remove_and_readd_attestor() {
     let key = Keypair::new().pubkey();
     let auth = m.authority.insecure_clone();
     let add = ix::add_attestor(auth.pubkey(), m.net.network, key);
-    Env::ok(m.env.send(&[add.clone()], &[&auth]).await);
+    Env::ok(m.env.send(std::slice::from_ref(&add), &[&auth]).await);
     let rec: Attestor = m.env.fetch(&pda::attestor(&m.net.network, &key)).await;
     assert!(rec.active && rec.key == key && rec.votes_cast == 0);
     assert_eq!(m.network().await.attestor_count, 1);
     assert_code(
-        m.env.send(&[add.clone()], &[&auth]).await,
+        m.env.send(std::slice::from_ref(&add), &[&auth]).await,
         spice_err(SpiceError::AttestorAlreadyActive),
     );
     let remove = ix::remove_attestor(auth.pubkey(), m.net.network, key);
-    Env::ok(m.env.send(&[remove.clone()], &[&auth]).await);
+    Env::ok(m.env.send(std::slice::from_ref(&remove), &[&auth]).await);
     assert_eq!(m.network().await.attestor_count, 0);
     assert_code(
         m.env.send(&[remove], &[&auth]).await,
@@ -387,7 +387,7 @@ async fn dispute_without_quorum_refunds_and_slashes_nobody() {
         Some(m.provider_pda(&provider.key())),
     );
     assert_code(
-        m.env.send(&[expire.clone()], &[]).await,
+        m.env.send(std::slice::from_ref(&expire), &[]).await,
         spice_err(SpiceError::NotExpired),
     );
     m.env.warp_seconds(2 * DAY + 1).await;
@@ -458,12 +458,18 @@ async fn selected_job_settles_only_on_a_valid_quorum() {
     // Same slot as the submission: nothing to draw from yet.
     let approve = ix::approve_job(&m.net, &keys);
     assert_code(
-        m.env.send(&[approve.clone()], &[&client.kp]).await,
+        m.env
+            .send(std::slice::from_ref(&approve), &[&client.kp])
+            .await,
         spice_err(SpiceError::AuditNotReady),
     );
     m.env.warp_slots(2).await;
     // The approval records the draw (selected) but does not settle.
-    Env::ok(m.env.send(&[approve.clone()], &[&client.kp]).await);
+    Env::ok(
+        m.env
+            .send(std::slice::from_ref(&approve), &[&client.kp])
+            .await,
+    );
     let j: Job = m.env.fetch(&job).await;
     assert_eq!(j.audit, AuditDraw::Selected);
     assert!(j.vote_deadline >= j.challenge_deadline + 2 * DAY);
@@ -519,7 +525,7 @@ async fn selected_job_without_quorum_expires_to_a_refund() {
     );
     m.env.warp_seconds(DAY + 1).await;
     assert_code(
-        m.env.send(&[expire.clone()], &[]).await,
+        m.env.send(std::slice::from_ref(&expire), &[]).await,
         spice_err(SpiceError::NotExpired),
     );
     m.env.warp_seconds(2 * DAY).await;

@@ -58,7 +58,12 @@ pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
     let a = &mut *ctx.accounts;
     a.network.require_not_paused(PAUSE_CLAIM)?;
     require!(
-        !ctx.remaining_accounts.is_empty() && ctx.remaining_accounts.len() % 3 == 0,
+        !ctx.remaining_accounts.is_empty()
+            && ctx
+                .remaining_accounts
+                .chunks_exact(3)
+                .remainder()
+                .is_empty(),
         SpiceError::InvalidClaimAccounts
     );
     let network_key = a.network.key();
