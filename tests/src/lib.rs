@@ -5,7 +5,9 @@
 //! [`Env`] wraps the runtime (transactions, clock, tokens); [`market::Market`] adds a network,
 //! actors and the invariant checks of DESIGN.md.
 
+pub mod attestation;
 pub mod market;
+pub mod rewards;
 
 use anchor_lang::prelude::{AccountInfo, Pubkey};
 use anchor_lang::solana_program::entrypoint::ProgramResult;
@@ -89,6 +91,21 @@ pub fn custom_code(err: &BanksClientError) -> Option<u32> {
     };
     match tx_err {
         TransactionError::InstructionError(_, InstructionError::Custom(code)) => Some(*code),
+        _ => None,
+    }
+}
+
+/// The instruction error of a failed transaction, if any.
+pub fn instruction_error(
+    err: &BanksClientError,
+) -> Option<solana_sdk::instruction::InstructionError> {
+    let tx_err = match err {
+        BanksClientError::TransactionError(e) => e,
+        BanksClientError::SimulationError { err, .. } => err,
+        _ => return None,
+    };
+    match tx_err {
+        TransactionError::InstructionError(_, e) => Some(e.clone()),
         _ => None,
     }
 }
@@ -432,15 +449,6 @@ impl Env {
             .expect("balance")
     }
 
-    /// Decodes an Anchor account.
-    pub async fn fetch<T: AccountDeserialize>(&mut self, address: &Pubkey) -> T {
-        let data = self
-            .account_data(address)
-            .await
-            .unwrap_or_else(|| panic!("account {address} does not exist"));
-        T::try_deserialize(&mut data.as_slice()).expect("decode")
-    }
-
     /// Lamports of several accounts together (e.g. the rent a close will return).
     pub async fn lamports_of(&mut self, addresses: &[Pubkey]) -> u64 {
         let mut sum = 0;
@@ -448,6 +456,15 @@ impl Env {
             sum += self.lamports(a).await;
         }
         sum
+    }
+
+    /// Decodes an Anchor account.
+    pub async fn fetch<T: AccountDeserialize>(&mut self, address: &Pubkey) -> T {
+        let data = self
+            .account_data(address)
+            .await
+            .unwrap_or_else(|| panic!("account {address} does not exist"));
+        T::try_deserialize(&mut data.as_slice()).expect("decode")
     }
 
     /// The base state of a token account (mint, owner, amount, state).

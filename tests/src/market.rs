@@ -130,6 +130,8 @@ impl Market {
         );
         let creator = m.creator.insecure_clone();
         Env::ok(m.env.send(&[ix], &[&creator]).await);
+        let network = m.network().await;
+        m.net = NetworkKeys::from_account(m.net.network, &network);
         let net = m.net;
         m.env.track(net.payment_mint, net.payment_treasury());
         m.env.track(net.stake_mint, net.stake_treasury());
@@ -159,6 +161,9 @@ impl Market {
             stake_mint,
             payment_token_program: mints.payment_program,
             stake_token_program: mints.stake_program,
+            genesis_ts: 0,
+            epoch_seconds: default_params().epoch_seconds,
+            shard_count: default_params().shard_count,
         };
         Self {
             env,
@@ -399,13 +404,23 @@ impl Market {
         net
     }
 
-    pub fn settle_keys(&self, job: Pubkey, client: &Actor, provider: &Actor) -> SettleKeys {
+    /// Settlement keys for the current epoch; the test payer (who signs every transaction)
+    /// pays the rent of the epoch accounts settlement creates.
+    pub async fn settle_keys(
+        &mut self,
+        job: Pubkey,
+        client: &Actor,
+        provider: &Actor,
+    ) -> SettleKeys {
+        let now = self.env.now().await;
         SettleKeys {
             job,
             client: client.key(),
             client_token: client.payment,
             provider: self.provider_pda(&provider.key()),
             provider_token: provider.payment,
+            payer: self.env.payer(),
+            epoch: self.net.epoch_at(now),
         }
     }
 

@@ -2,9 +2,10 @@
 //! types. Builders take the few keys a caller knows and derive every PDA with [`crate::pda`].
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::system_program;
 use anchor_lang::{InstructionData, ToAccountMetas};
+use spice::audit::SLOT_HASHES_ID;
 use spice::state::{HardwareSpec, Network, NetworkParams};
 use spice::{accounts, instruction};
 
@@ -18,6 +19,12 @@ pub struct NetworkKeys {
     pub stake_mint: Pubkey,
     pub payment_token_program: Pubkey,
     pub stake_token_program: Pubkey,
+    /// Start of epoch 0.
+    pub genesis_ts: i64,
+    /// Epoch length.
+    pub epoch_seconds: i64,
+    /// Number of epoch shards.
+    pub shard_count: u8,
 }
 
 impl NetworkKeys {
@@ -29,7 +36,15 @@ impl NetworkKeys {
             stake_mint: account.stake_mint,
             payment_token_program: account.payment_token_program,
             stake_token_program: account.stake_token_program,
+            genesis_ts: account.genesis_ts,
+            epoch_seconds: account.params.epoch_seconds,
+            shard_count: account.params.shard_count,
         }
+    }
+
+    /// The epoch index at unix time `now` (0 before genesis).
+    pub fn epoch_at(&self, now: i64) -> u64 {
+        spice::curve::epoch_index(now, self.genesis_ts, self.epoch_seconds).unwrap_or(0)
     }
 
     /// The payment-mint treasury vault.
@@ -67,8 +82,7 @@ pub fn create_network(
     stake_token_program: Pubkey,
 ) -> Instruction {
     let network = pda::network(&creator, id);
-    let stake_treasury =
-        (payment_mint != stake_mint).then(|| pda::treasury(&network, &stake_mint));
+    let stake_treasury = (payment_mint != stake_mint).then(|| pda::treasury(&network, &stake_mint));
     build(
         accounts::CreateNetwork {
             creator,
@@ -154,6 +168,31 @@ pub fn withdraw_treasury(
             token_program,
         },
         instruction::WithdrawTreasury { amount },
+    )
+}
+
+/// `add_attestor`.
+pub fn add_attestor(authority: Pubkey, network: Pubkey, key: Pubkey) -> Instruction {
+    build(
+        accounts::AddAttestor {
+            authority,
+            network,
+            attestor: pda::attestor(&network, &key),
+            system_program: system_program::ID,
+        },
+        instruction::AddAttestor { key },
+    )
+}
+
+/// `remove_attestor`.
+pub fn remove_attestor(authority: Pubkey, network: Pubkey, key: Pubkey) -> Instruction {
+    build(
+        accounts::RemoveAttestor {
+            authority,
+            network,
+            attestor: pda::attestor(&network, &key),
+        },
+        instruction::RemoveAttestor {},
     )
 }
 
@@ -249,8 +288,8 @@ pub fn withdraw_unbonded(net: &NetworkKeys, owner: Pubkey, destination: Pubkey) 
     )
 }
 
-/// `close_provider`.
-pub fn close_provider(net: &NetworkKeys, owner: Pubkey) -> Instruction {
+/// `close_provider`; anything left in the stake vault goes to `destination` (stake mint).
+pub fn close_provider(net: &NetworkKeys, owner: Pubkey, destination: Pubkey) -> Instruction {
     let provider = pda::provider(&net.network, &owner);
     build(
         accounts::CloseProvider {
@@ -258,6 +297,8 @@ pub fn close_provider(net: &NetworkKeys, owner: Pubkey) -> Instruction {
             network: net.network,
             provider,
             stake_vault: pda::stake_vault(&provider),
+            stake_mint: net.stake_mint,
+            destination,
             token_program: net.stake_token_program,
         },
         instruction::CloseProvider {},
@@ -352,6 +393,12 @@ pub struct SettleKeys {
     pub provider: Pubkey,
     /// The provider owner's payment-mint account.
     pub provider_token: Pubkey,
+    /// Signs and pays the rent of the epoch accounts settlement may create (gets it back when
+    /// they close): the client for `approve_job`, the cranker for `settle_job`, the attestor
+    /// for `attest`.
+    pub payer: Pubkey,
+    /// The epoch the settlement lands in ([`NetworkKeys::epoch_at`] of the cluster's time).
+    pub epoch: u64,
 }
 
 fn settle_accounts(net: &NetworkKeys, k: &SettleKeys) -> accounts::SettleAccounts {
@@ -366,6 +413,15 @@ fn settle_accounts(net: &NetworkKeys, k: &SettleKeys) -> accounts::SettleAccount
         treasury: net.payment_treasury(),
         payment_mint: net.payment_mint,
         token_program: net.payment_token_program,
+        slot_hashes: SLOT_HASHES_ID,
+        payer: k.payer,
+        provider_epoch: pda::provider_epoch(&k.provider, k.epoch),
+        epoch_shard: pda::epoch_shard(
+            &net.network,
+            k.epoch,
+            spice::state::shard_of(&k.job, net.shard_count),
+        ),
+        system_program: system_program::ID,
     }
 }
 
@@ -387,6 +443,7 @@ pub fn dispute_job(net: &NetworkKeys, client: Pubkey, job: Pubkey) -> Instructio
             client,
             network: net.network,
             job,
+            slot_hashes: SLOT_HASHES_ID,
         },
         instruction::DisputeJob {},
     )
@@ -425,4 +482,171 @@ pub fn expire_job(
         },
         instruction::ExpireJob {},
     )
+}
+
+/// `draw_audit` (anyone).
+pub fn draw_audit(net: &NetworkKeys, job: Pubkey) -> Instruction {
+    build(
+        accounts::DrawAudit {
+            network: net.network,
+            job,
+            slot_hashes: SLOT_HASHES_ID,
+        },
+        instruction::DrawAudit {},
+    )
+}
+
+// ---------------------------------------------------------------- attestor
+
+/// `attest` by `attestor`. `client_stake_token` is the client's stake-mint account (paid its
+/// share of a slash); `earlier_voters` are the keys of the attestors that already voted on the
+/// job, whose attestations the deciding vote closes.
+pub fn attest(
+    net: &NetworkKeys,
+    k: &SettleKeys,
+    attestor: Pubkey,
+    client_stake_token: Pubkey,
+    args: spice::instructions::AttestArgs,
+    earlier_voters: &[Pubkey],
+) -> Instruction {
+    let mut ix = build(
+        accounts::Attest {
+            settle: settle_accounts(net, k),
+            attestor_key: attestor,
+            attestor: pda::attestor(&net.network, &attestor),
+            attestation: pda::attestation(&k.job, &attestor),
+            stake_vault: pda::stake_vault(&k.provider),
+            stake_treasury: net.stake_treasury(),
+            client_stake_token,
+            stake_mint: net.stake_mint,
+            stake_token_program: net.stake_token_program,
+            system_program: system_program::ID,
+        },
+        instruction::Attest { args },
+    );
+    for voter in earlier_voters {
+        ix.accounts.extend([
+            AccountMeta::new(pda::attestation(&k.job, voter), false),
+            AccountMeta::new(pda::attestor(&net.network, voter), false),
+            AccountMeta::new(*voter, false),
+        ]);
+    }
+    ix
+}
+
+/// `close_attestation` by the attestor, after the job closed.
+pub fn close_attestation(job: Pubkey, attestor: Pubkey) -> Instruction {
+    build(
+        accounts::CloseAttestation {
+            attestor_key: attestor,
+            attestation: pda::attestation(&job, &attestor),
+            job,
+        },
+        instruction::CloseAttestation {},
+    )
+}
+
+// ---------------------------------------------------------------- rewards
+
+/// `fund_rewards` from `funder_token` (stake mint).
+pub fn fund_rewards(
+    net: &NetworkKeys,
+    funder: Pubkey,
+    funder_token: Pubkey,
+    amount: u64,
+) -> Instruction {
+    build(
+        accounts::FundRewards {
+            funder,
+            network: net.network,
+            reward_vault: pda::reward_vault(&net.network),
+            stake_mint: net.stake_mint,
+            funder_token,
+            token_program: net.stake_token_program,
+        },
+        instruction::FundRewards { amount },
+    )
+}
+
+/// The `(shard, rent payer)` remaining accounts of epoch `index`: `shard_payers[i]` is the
+/// payer recorded in shard `i`, or `None` when the shard does not exist.
+fn shard_metas(net: &NetworkKeys, index: u64, shard_payers: &[Option<Pubkey>]) -> Vec<AccountMeta> {
+    let mut metas = Vec::with_capacity(shard_payers.len() * 2);
+    for (i, payer) in shard_payers.iter().enumerate() {
+        let shard = pda::epoch_shard(&net.network, index, i as u8);
+        metas.push(AccountMeta::new(shard, false));
+        metas.push(AccountMeta::new(payer.unwrap_or(shard), false));
+    }
+    metas
+}
+
+/// `finalize_epoch` (anyone); `shard_payers` has one entry per shard (see [`shard_metas`]).
+pub fn finalize_epoch(
+    net: &NetworkKeys,
+    payer: Pubkey,
+    index: u64,
+    shard_payers: &[Option<Pubkey>],
+) -> Instruction {
+    let mut ix = build(
+        accounts::FinalizeEpoch {
+            payer,
+            network: net.network,
+            epoch: pda::epoch(&net.network, index),
+            reward_vault: pda::reward_vault(&net.network),
+            system_program: system_program::ID,
+        },
+        instruction::FinalizeEpoch { index },
+    );
+    ix.accounts.extend(shard_metas(net, index, shard_payers));
+    ix
+}
+
+/// `claim_rewards` by the provider of `owner` for `epochs`: (epoch index, the rent payer
+/// recorded in its ProviderEpoch).
+pub fn claim_rewards(
+    net: &NetworkKeys,
+    owner: Pubkey,
+    destination: Pubkey,
+    epochs: &[(u64, Pubkey)],
+) -> Instruction {
+    let provider = pda::provider(&net.network, &owner);
+    let mut ix = build(
+        accounts::ClaimRewards {
+            owner,
+            network: net.network,
+            provider,
+            reward_vault: pda::reward_vault(&net.network),
+            stake_mint: net.stake_mint,
+            destination,
+            token_program: net.stake_token_program,
+        },
+        instruction::ClaimRewards {},
+    );
+    for (index, payer) in epochs {
+        ix.accounts.extend([
+            AccountMeta::new(pda::epoch(&net.network, *index), false),
+            AccountMeta::new(pda::provider_epoch(&provider, *index), false),
+            AccountMeta::new(*payer, false),
+        ]);
+    }
+    ix
+}
+
+/// `close_epoch` (anyone): `payer` is the epoch's recorded rent payer.
+pub fn close_epoch(
+    net: &NetworkKeys,
+    index: u64,
+    payer: Pubkey,
+    shard_payers: &[Option<Pubkey>],
+) -> Instruction {
+    let mut ix = build(
+        accounts::CloseEpoch {
+            network: net.network,
+            epoch: pda::epoch(&net.network, index),
+            payer,
+        },
+        instruction::CloseEpoch {},
+    );
+    ix.accounts.extend(shard_metas(net, index, shard_payers));
+    ix
 }

@@ -64,7 +64,11 @@ pub fn epoch_shard(network: &Pubkey, index: u64, shard: u8) -> Pubkey {
 
 /// `["provider_epoch", provider, index]`.
 pub fn provider_epoch(provider: &Pubkey, index: u64) -> Pubkey {
-    find(&[seeds::PROVIDER_EPOCH, provider.as_ref(), &index.to_le_bytes()])
+    find(&[
+        seeds::PROVIDER_EPOCH,
+        provider.as_ref(),
+        &index.to_le_bytes(),
+    ])
 }
 
 /// `["rewards", network]`.

@@ -84,4 +84,51 @@ pub enum SpiceError {
     EscrowMismatch,
     #[msg("The provider's stake vault does not hold stake + unbonding")]
     StakeVaultMismatch,
+    #[msg("This attestor is already active")]
+    AttestorAlreadyActive,
+    #[msg("This attestor has been removed and may not vote")]
+    AttestorInactive,
+    #[msg("An attestor may not vote on a job it is the client or the provider of")]
+    ConflictOfInterest,
+    #[msg("The voting deadline of this job has passed")]
+    VotingClosed,
+    #[msg("No slot after the submission has a hash yet: retry in a later slot")]
+    AuditNotReady,
+    #[msg("This job was drawn for audit: it settles only on a Valid attestation quorum")]
+    AwaitingAttestation,
+    #[msg("The audit draw has already been made")]
+    AuditAlreadyDrawn,
+    #[msg("An attestation passed for bookkeeping does not belong to this job")]
+    InvalidAttestationAccount,
+    #[msg("The job of this attestation is still open")]
+    JobStillOpen,
+    #[msg("This attestor has already voted on this job")]
+    AlreadyVoted,
+    #[msg("This epoch is already finalized")]
+    EpochAlreadyFinalized,
+    #[msg("The epoch has not ended yet")]
+    EpochNotEnded,
+    #[msg("Every shard of the epoch must be passed, in order, with its rent payer")]
+    InvalidShardAccounts,
+    #[msg("Each claimed epoch needs its Epoch, ProviderEpoch and rent payer accounts")]
+    InvalidClaimAccounts,
+    #[msg("This ProviderEpoch belongs to another provider or epoch")]
+    NotYourProviderEpoch,
+    #[msg("The claim window of this epoch has closed")]
+    ClaimWindowClosed,
+    #[msg("The claim window of this epoch is still open")]
+    ClaimWindowOpen,
+    #[msg("Reward outflow limit of the rolling window reached: retry later (the log says how much is available now)")]
+    RewardOutflowLimit,
+    #[msg("The rent payer passed does not match the one recorded")]
+    WrongRentPayer,
+}
+
+impl From<crate::curve::CurveError> for anchor_lang::error::Error {
+    fn from(e: crate::curve::CurveError) -> Self {
+        match e {
+            crate::curve::CurveError::Overflow => SpiceError::MathOverflow.into(),
+            crate::curve::CurveError::InvalidParameter => SpiceError::ParameterOutOfBounds.into(),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::state::{ExpireReason, NetworkParams, SettleReason};
+use crate::state::{ExpireReason, NetworkParams, SettleReason, Verdict};
 
 // ---------------------------------------------------------------- authority
 
@@ -192,4 +192,125 @@ pub struct JobExpired {
     pub provider: Option<Pubkey>,
     pub reason: ExpireReason,
     pub refunded: u64,
+}
+
+/// The audit draw of a job was recorded.
+#[event]
+pub struct AuditDrawn {
+    pub job: Pubkey,
+    pub selected: bool,
+    /// Set when selected: last moment attestors can reach a quorum.
+    pub vote_deadline: i64,
+}
+
+// ---------------------------------------------------------------- attestor
+
+/// The authority added (or re-activated) an attestor.
+#[event]
+pub struct AttestorAdded {
+    pub network: Pubkey,
+    pub attestor: Pubkey,
+    pub attestor_count: u16,
+}
+
+/// The authority removed an attestor; its record stays.
+#[event]
+pub struct AttestorRemoved {
+    pub network: Pubkey,
+    pub attestor: Pubkey,
+    pub attestor_count: u16,
+}
+
+/// An attestor voted.
+#[event]
+pub struct AttestationCast {
+    pub job: Pubkey,
+    pub attestor: Pubkey,
+    pub verdict: Verdict,
+    pub measured_units: u64,
+    pub evidence_hash: [u8; 32],
+    pub valid_votes: u8,
+    pub invalid_votes: u8,
+}
+
+/// An Invalid quorum found the result fraudulent: the client was refunded and the provider
+/// slashed.
+#[event]
+pub struct FraudSlashed {
+    pub job: Pubkey,
+    pub provider: Pubkey,
+    pub client: Pubkey,
+    pub refunded: u64,
+    pub slashed: u64,
+    pub slashed_from_active: u64,
+    pub slashed_from_unbonding: u64,
+    pub to_client: u64,
+    pub to_treasury: u64,
+    pub provider_stake_after: u64,
+    pub suspended: bool,
+}
+
+/// An attestation account was closed, its rent returned to the attestor.
+#[event]
+pub struct AttestationClosed {
+    pub job: Pubkey,
+    pub attestor: Pubkey,
+    /// Whether its verdict went against the final outcome (false when the job closed without
+    /// a quorum or the attestation was closed afterwards).
+    pub against_outcome: bool,
+}
+
+// ---------------------------------------------------------------- rewards
+
+/// Work was recorded for the rewards of an epoch (at settlement).
+#[event]
+pub struct WorkRecorded {
+    pub job: Pubkey,
+    pub provider: Pubkey,
+    pub epoch: u64,
+    pub shard: u8,
+    pub score: u128,
+    pub fee: u64,
+}
+
+/// Someone added reward tokens to the reward vault.
+#[event]
+pub struct RewardsFunded {
+    pub network: Pubkey,
+    pub funder: Pubkey,
+    pub amount: u64,
+    pub vault_balance: u64,
+}
+
+/// An epoch was finalized and its emission allocated.
+#[event]
+pub struct EpochFinalized {
+    pub network: Pubkey,
+    pub epoch: u64,
+    pub curve_emission: u64,
+    pub emission: u64,
+    pub shortfall: u64,
+    pub total_score: u128,
+    pub total_fees: u64,
+    pub total_jobs: u64,
+}
+
+/// A provider claimed rewards for one epoch.
+#[event]
+pub struct RewardClaimed {
+    pub provider: Pubkey,
+    pub epoch: u64,
+    pub score: u128,
+    pub fees: u64,
+    pub amount: u64,
+}
+
+/// An epoch past its claim window was closed; its unclaimed rewards returned to the pool.
+#[event]
+pub struct EpochClosed {
+    pub network: Pubkey,
+    pub epoch: u64,
+    pub emission: u64,
+    pub claimed: u64,
+    pub returned_to_pool: u64,
 }

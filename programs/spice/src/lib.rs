@@ -7,14 +7,17 @@
 
 use anchor_lang::prelude::*;
 
+pub mod audit;
 pub mod constants;
 pub mod curve;
 pub mod errors;
 pub mod events;
 pub mod instructions;
 pub mod macros;
+pub mod pda_account;
 pub mod state;
 pub mod token;
+pub mod window;
 
 use instructions::*;
 use state::{HardwareSpec, NetworkParams};
@@ -58,6 +61,16 @@ pub mod spice {
     /// Withdraws fees or slashed stake from a treasury vault.
     pub fn withdraw_treasury(ctx: Context<WithdrawTreasury>, amount: u64) -> Result<()> {
         instructions::withdraw_treasury::handler(ctx, amount)
+    }
+
+    /// Registers (or re-activates) an attestor.
+    pub fn add_attestor(ctx: Context<AddAttestor>, key: Pubkey) -> Result<()> {
+        instructions::add_attestor::handler(ctx, key)
+    }
+
+    /// Stops an attestor from voting; its record stays.
+    pub fn remove_attestor(ctx: Context<RemoveAttestor>) -> Result<()> {
+        instructions::remove_attestor::handler(ctx)
     }
 
     // ------------------------------------------------------------ provider
@@ -131,7 +144,49 @@ pub mod spice {
         instructions::dispute_job::handler(ctx)
     }
 
+    // ------------------------------------------------------------ attestor
+
+    /// Votes on a submitted or disputed job; a quorum settles it or finds fraud.
+    pub fn attest<'info>(ctx: Context<'info, Attest<'info>>, args: AttestArgs) -> Result<()> {
+        instructions::attest::handler(ctx, args)
+    }
+
+    /// Reclaims the rent of a vote on a job that has closed.
+    pub fn close_attestation(ctx: Context<CloseAttestation>) -> Result<()> {
+        instructions::close_attestation::handler(ctx)
+    }
+
+    // ------------------------------------------------------------ rewards
+
+    /// Adds reward tokens to the reward vault (anyone).
+    pub fn fund_rewards(ctx: Context<FundRewards>, amount: u64) -> Result<()> {
+        instructions::fund_rewards::handler(ctx, amount)
+    }
+
+    /// Finalizes an ended epoch: sums its shards and allocates its emission (anyone).
+    pub fn finalize_epoch<'info>(
+        ctx: Context<'info, FinalizeEpoch<'info>>,
+        index: u64,
+    ) -> Result<()> {
+        instructions::finalize_epoch::handler(ctx, index)
+    }
+
+    /// Claims the provider's rewards for several finalized epochs at once.
+    pub fn claim_rewards<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
+        instructions::claim_rewards::handler(ctx)
+    }
+
+    /// Closes an epoch after its claim window; unclaimed rewards return to the pool (anyone).
+    pub fn close_epoch<'info>(ctx: Context<'info, CloseEpoch<'info>>) -> Result<()> {
+        instructions::close_epoch::handler(ctx)
+    }
+
     // ------------------------------------------------------------ crank
+
+    /// Records a job's audit draw from the SlotHashes entry of a slot after its submission.
+    pub fn draw_audit(ctx: Context<DrawAudit>) -> Result<()> {
+        instructions::draw_audit::handler(ctx)
+    }
 
     /// Settles a submitted job after its challenge window, if undisputed.
     pub fn settle_job(ctx: Context<SettleJob>) -> Result<()> {

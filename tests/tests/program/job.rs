@@ -49,22 +49,24 @@ async fn cancel(m: &mut Market, client: &Actor, job: Pubkey) -> Res {
     m.env.send(&[ix], &[&client.kp]).await
 }
 
-fn approve_ix(m: &Market, job: Pubkey, client: &Actor, provider: &Actor) -> Instruction {
-    ix::approve_job(&m.net, &m.settle_keys(job, client, provider))
+async fn approve_ix(m: &mut Market, job: Pubkey, client: &Actor, provider: &Actor) -> Instruction {
+    let keys = m.settle_keys(job, client, provider).await;
+    ix::approve_job(&m.net, &keys)
 }
 
-fn settle_ix(m: &Market, job: Pubkey, client: &Actor, provider: &Actor) -> Instruction {
-    ix::settle_job(&m.net, &m.settle_keys(job, client, provider))
+async fn settle_ix(m: &mut Market, job: Pubkey, client: &Actor, provider: &Actor) -> Instruction {
+    let keys = m.settle_keys(job, client, provider).await;
+    ix::settle_job(&m.net, &keys)
 }
 
 async fn approve(m: &mut Market, job: Pubkey, client: &Actor, provider: &Actor) -> Res {
-    let ix = approve_ix(m, job, client, provider);
+    let ix = approve_ix(m, job, client, provider).await;
     m.env.send(&[ix], &[&client.kp]).await
 }
 
 /// `settle_job` needs no signature but the crank's (the test payer).
 async fn settle(m: &mut Market, job: Pubkey, client: &Actor, provider: &Actor) -> Res {
-    let ix = settle_ix(m, job, client, provider);
+    let ix = settle_ix(m, job, client, provider).await;
     m.env.send(&[ix], &[]).await
 }
 
@@ -813,7 +815,7 @@ async fn error_approve_job_not_client() {
     let attacker = m.actor(0, 0).await;
     let job = m.submitted_job(&client, &provider, 100, 10, 10).await;
     // The attacker as the approving signer, every other account right.
-    let mut ix = approve_ix(&m, job, &client, &provider);
+    let mut ix = approve_ix(&mut m, job, &client, &provider).await;
     ix.accounts[0].pubkey = attacker.key();
     assert_code(
         m.env.send(&[ix], &[&attacker.kp]).await,
@@ -823,7 +825,7 @@ async fn error_approve_job_not_client() {
     let keys = SettleKeys {
         client: attacker.key(),
         client_token: attacker.payment,
-        ..m.settle_keys(job, &client, &provider)
+        ..m.settle_keys(job, &client, &provider).await
     };
     let ix = ix::approve_job(&m.net, &keys);
     assert_code(
@@ -831,7 +833,7 @@ async fn error_approve_job_not_client() {
         spice_err(SpiceError::NotJobClient),
     );
     // The client's key without its signature.
-    let mut ix = approve_ix(&m, job, &client, &provider);
+    let mut ix = approve_ix(&mut m, job, &client, &provider).await;
     unsign(&mut ix, &client.key());
     assert_code(
         m.env.send(&[ix], &[]).await,
@@ -982,7 +984,7 @@ async fn error_settle_job_substituted_accounts() {
         ),
     ];
     for (what, old, new, code) in cases {
-        let mut ix = settle_ix(&m, job, &client, &provider);
+        let mut ix = settle_ix(&mut m, job, &client, &provider).await;
         substitute(&mut ix, &old, &new);
         let res = m.env.send(&[ix], &[]).await;
         assert!(res.is_err(), "{what}: settled with a substituted account");
@@ -1242,10 +1244,9 @@ async fn error_expire_job_substituted_accounts() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: anyone can transfer tokens into a job's escrow vault; every way out \
-            (cancel_job, expire_job, approve_job, settle_job) then fails with EscrowMismatch \
-            (vault != escrowed), locking the escrow and both rents for good"]
-async fn escrow_donation_locks_the_job() {
+/// Anyone can transfer tokens into an escrow vault; that must not lock the job, and the
+/// surplus goes back to the client with the refund.
+async fn escrow_donation_does_not_lock_the_job() {
     let (mut m, provider, client) = setup(Mints::SPL).await;
     let griefer = m.actor(2, 0).await;
     let mint = m.net.payment_mint;
@@ -1260,8 +1261,17 @@ async fn escrow_donation_locks_the_job() {
                 .await,
         );
     }
+    let before = m.env.balance(&client.payment).await;
     Env::ok(cancel(&mut m, &client, open).await);
+    assert_eq!(m.env.balance(&client.payment).await - before, 1_000 + 1);
+    let before = m.env.balance(&client.payment).await;
     Env::ok(approve(&mut m, submitted, &client, &provider).await);
+    assert_eq!(
+        m.env.balance(&client.payment).await - before,
+        1,
+        "surplus to the client"
+    );
+    assert!(!m.env.exists(&pda::escrow_vault(&submitted)).await);
 }
 
 #[tokio::test]
@@ -1284,13 +1294,13 @@ async fn error_job_instructions_with_spl_token_on_a_token_2022_network() {
         anchor_err(ErrorCode::ConstraintTokenTokenProgram),
     );
     let job = m.submitted_job(&client, &provider, 10, 10, 10).await;
-    let ix = swap(approve_ix(&m, job, &client, &provider));
+    let ix = swap(approve_ix(&mut m, job, &client, &provider).await);
     assert_code(
         m.env.send(&[ix], &[&client.kp]).await,
         anchor_err(ErrorCode::ConstraintTokenTokenProgram),
     );
     m.env.warp_seconds(CHALLENGE + 1).await;
-    let ix = swap(settle_ix(&m, job, &client, &provider));
+    let ix = swap(settle_ix(&mut m, job, &client, &provider).await);
     assert_code(
         m.env.send(&[ix], &[]).await,
         anchor_err(ErrorCode::ConstraintTokenTokenProgram),

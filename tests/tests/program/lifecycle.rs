@@ -24,7 +24,7 @@ async fn happy_path_settles_on_approval() {
     let client = m.actor(1_000_000, 0).await;
     let job = m.submitted_job(&client, &provider, 1_000, 100, 60).await;
     m.check_invariants().await;
-    let keys = m.settle_keys(job, &client, &provider);
+    let keys = m.settle_keys(job, &client, &provider).await;
     let approve = ix::approve_job(&m.net, &keys);
     Env::ok(m.env.send(&[approve], &[&client.kp]).await);
     m.check_invariants().await;
@@ -103,7 +103,7 @@ async fn full_lifecycle(mints: Mints) {
     let ix = ix::submit_result(&net, p2.key(), b, [2; 32], 40);
     step(&mut m, ix, &[&p2.kp]).await;
 
-    let keys = m.settle_keys(a, &c1, &p1);
+    let keys = m.settle_keys(a, &c1, &p1).await;
     close_step(&mut m, a, &c1, ix::approve_job(&net, &keys), &[&c1.kp]).await;
 
     // C: cancelled while open.
@@ -130,7 +130,7 @@ async fn full_lifecycle(mints: Mints) {
     close_step(&mut m, d, &c2, ix, &[]).await;
     let ix = m.expire_ix(e, &c1, Some(&p1));
     close_step(&mut m, e, &c1, ix, &[]).await;
-    let keys = m.settle_keys(b, &c2, &p2);
+    let keys = m.settle_keys(b, &c2, &p2).await;
     assert_code(
         m.env.send(&[ix::settle_job(&net, &keys)], &[]).await,
         spice_err(SpiceError::ChallengeWindowOpen),
@@ -219,7 +219,12 @@ async fn full_lifecycle(mints: Mints) {
     let vault = pda::stake_vault(&p1_pda);
     let rent = m.env.lamports_of(&[p1_pda, vault]).await;
     let before = m.env.lamports(&p1.key()).await;
-    step(&mut m, ix::close_provider(&net, p1.key()), &[&p1.kp]).await;
+    step(
+        &mut m,
+        ix::close_provider(&net, p1.key(), p1.stake),
+        &[&p1.kp],
+    )
+    .await;
     assert_eq!(m.env.lamports(&p1.key()).await - before, rent);
     assert!(!m.env.exists(&p1_pda).await);
     let p = m.provider_account(&p2.key()).await;
@@ -299,7 +304,7 @@ async fn pause_stops_entries_never_exits() {
         let ix = ix::submit_result(&net, p.key(), job, [4; 32], units);
         step(&mut m, ix, &[&p.kp]).await;
     }
-    let keys = m.settle_keys(to_approve, &c, &p);
+    let keys = m.settle_keys(to_approve, &c, &p).await;
     close_step(
         &mut m,
         to_approve,
@@ -319,7 +324,7 @@ async fn pause_stops_entries_never_exits() {
     close_step(&mut m, to_expire_running, &c, ix, &[]).await;
 
     m.env.warp_seconds(CHALLENGE).await;
-    let keys = m.settle_keys(to_settle, &c, &p);
+    let keys = m.settle_keys(to_settle, &c, &p).await;
     close_step(&mut m, to_settle, &c, ix::settle_job(&net, &keys), &[]).await;
 
     m.env.warp_seconds(DISPUTE).await;
@@ -338,7 +343,7 @@ async fn pause_stops_entries_never_exits() {
     m.env.warp_seconds(UNBOND).await;
     let ix = ix::withdraw_unbonded(&net, p.key(), p.stake);
     step(&mut m, ix, &[&p.kp]).await;
-    step(&mut m, ix::close_provider(&net, p.key()), &[&p.kp]).await;
+    step(&mut m, ix::close_provider(&net, p.key(), p.stake), &[&p.kp]).await;
     assert!(!m.env.exists(&m.provider_pda(&p.key())).await);
     assert_eq!(m.env.balance(&p.stake).await, 6 * MIN_STAKE);
     assert_eq!(m.network().await.paused, PAUSE_ALL);

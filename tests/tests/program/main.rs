@@ -1,6 +1,8 @@
 //! The program inside the Solana runtime: one module per instruction group, then lifecycles.
 
+mod attest;
 mod job;
 mod lifecycle;
 mod network;
 mod provider;
+mod rewards;

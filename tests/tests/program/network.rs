@@ -584,7 +584,7 @@ async fn update_params_keeps_live_job_deadlines() {
     assert_eq!(after.challenge_deadline, before.challenge_deadline);
     // The old challenge window still ends the job's challenge period.
     m.env.warp_seconds(DAY + 1).await;
-    let keys = m.settle_keys(job, &client, &provider);
+    let keys = m.settle_keys(job, &client, &provider).await;
     Env::ok(m.env.send(&[ix::settle_job(&m.net, &keys)], &[]).await);
     m.check_invariants().await;
 }
@@ -802,7 +802,7 @@ async fn market_with_fees(mints: Mints) -> (Market, u64) {
     let provider = m.provider(MIN_STAKE).await;
     let client = m.actor(1_000_000, 0).await;
     let job = m.submitted_job(&client, &provider, 1_000, 100, 60).await;
-    let keys = m.settle_keys(job, &client, &provider);
+    let keys = m.settle_keys(job, &client, &provider).await;
     Env::ok(
         m.env
             .send(&[ix::approve_job(&m.net, &keys)], &[&client.kp])

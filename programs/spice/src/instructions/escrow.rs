@@ -6,10 +6,15 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
+use crate::audit::{Draw, SLOT_HASHES_ID};
+use crate::curve::{job_score, stake_multiplier_bps};
 use crate::errors::SpiceError;
-use crate::events::JobSettled;
+use crate::events::{AuditDrawn, JobSettled, WorkRecorded};
 use crate::job_signer;
-use crate::state::{seeds, Job, Network, Payout, Provider, SettleReason};
+use crate::pda_account;
+use crate::state::{
+    seeds, EpochShard, Job, Network, Payout, Provider, ProviderEpoch, SettleReason, ACCOUNT_VERSION,
+};
 use crate::token::{close_vault, transfer};
 
 /// Sends whatever the escrow vault holds back to the client and closes the vault, rent to the
@@ -82,9 +87,12 @@ pub struct SettleAccounts<'info> {
     #[account(mut)]
     pub client: UncheckedAccount<'info>,
 
-    /// The client's payment-mint account: receives what the provider did not earn.
+    /// The client's payment-mint account: receives what the provider did not earn. It may be
+    /// the provider's own account (a provider buying its own compute): `dup` allows that, and
+    /// is safe because token accounts change only through the token program's CPIs.
     #[account(
         mut,
+        dup,
         token::mint = payment_mint,
         token::authority = job.client,
         token::token_program = token_program,
@@ -106,13 +114,94 @@ pub struct SettleAccounts<'info> {
     /// The payment mint's token program.
     #[account(address = network.payment_token_program @ SpiceError::WrongTokenProgram)]
     pub token_program: Interface<'info, TokenInterface>,
+
+    /// CHECK: the SlotHashes sysvar, by address; read in place for the audit draw.
+    #[account(address = SLOT_HASHES_ID)]
+    pub slot_hashes: UncheckedAccount<'info>,
+
+    /// Pays the rent of the epoch accounts below when settlement creates them, and gets it
+    /// back when they close.
+    #[account(mut)]
+    pub payer: Signer<'info>,
+
+    /// CHECK: the provider's work record for the current epoch (a ProviderEpoch), by its seeds.
+    /// The first settlement of the epoch creates it, later ones add to it; created by hand
+    /// (see `pda_account`) so that lamports sent to the address cannot block settlement.
+    #[account(
+        mut,
+        seeds = [
+            seeds::PROVIDER_EPOCH,
+            provider.key().as_ref(),
+            &network.current_epoch(Clock::get()?.unix_timestamp)?.to_le_bytes(),
+        ],
+        bump,
+    )]
+    pub provider_epoch: UncheckedAccount<'info>,
+
+    /// CHECK: the epoch shard this job hashes to, for the current epoch (an EpochShard), by its
+    /// seeds; created on demand like the ProviderEpoch.
+    #[account(
+        mut,
+        seeds = [
+            seeds::EPOCH_SHARD,
+            network.key().as_ref(),
+            &network.current_epoch(Clock::get()?.unix_timestamp)?.to_le_bytes(),
+            &[network.shard_of(&job.key())],
+        ],
+        bump,
+    )]
+    pub epoch_shard: UncheckedAccount<'info>,
+
+    pub system_program: Program<'info, System>,
 }
 
 impl<'info> SettleAccounts<'info> {
+    /// Records the job's audit draw if it is pending and drawable; emits `AuditDrawn` when it
+    /// is recorded now. Returns the draw and whether it was already made before this call.
+    pub fn draw(&mut self) -> Result<(Draw, bool)> {
+        let already = self.job.audit != crate::state::AuditDraw::Pending;
+        let now = Clock::get()?.unix_timestamp;
+        let key = self.job.key();
+        let params = self.network.params;
+        let data = self.slot_hashes.try_borrow_data()?;
+        let draw = self.job.record_draw(&data, &key, &params, now)?;
+        if !already && draw != Draw::NotReady {
+            emit!(AuditDrawn {
+                job: key,
+                selected: draw == Draw::Selected,
+                vote_deadline: self.job.vote_deadline,
+            });
+        }
+        Ok((draw, already))
+    }
+
+    /// Settles the job at once if its draw allows it: not selected settles; newly selected
+    /// records the draw and waits for a Valid quorum; already selected refuses.
+    pub fn settle_unless_audited(
+        &mut self,
+        reason: SettleReason,
+        bumps: &SettleAccountsBumps,
+    ) -> Result<()> {
+        match self.draw()? {
+            (Draw::NotReady, _) => err!(SpiceError::AuditNotReady),
+            (Draw::Selected, true) => err!(SpiceError::AwaitingAttestation),
+            (Draw::Selected, false) => Ok(()),
+            (Draw::NotSelected, _) => {
+                let units = self.job.reported_units;
+                self.settle(units, reason, bumps).map(|_| ())
+            }
+        }
+    }
     /// Pays the provider for `final_units` (capped by the reported units), the fee to the
     /// treasury and the rest to the client; closes the escrow vault and the job, rent to the
-    /// client; updates the provider's record.
-    pub fn settle(&mut self, final_units: u64, reason: SettleReason) -> Result<Payout> {
+    /// client; updates the provider's record and records the job's score and fee for the
+    /// current epoch's rewards.
+    pub fn settle(
+        &mut self,
+        final_units: u64,
+        reason: SettleReason,
+        bumps: &SettleAccountsBumps,
+    ) -> Result<Payout> {
         let job = &self.job;
         job.invariant(self.escrow_vault.amount)?;
         let units = final_units.min(job.reported_units);
@@ -132,7 +221,14 @@ impl<'info> SettleAccounts<'info> {
         };
         pay(&self.provider_token, payout.provider)?;
         pay(&self.treasury, payout.fee)?;
-        pay(&self.client_token, payout.refund)?;
+        // The recorded refund plus anything someone donated to the vault: the vault must end
+        // empty to close.
+        let surplus = self.escrow_vault.amount.saturating_sub(job.escrowed);
+        let refund = payout
+            .refund
+            .checked_add(surplus)
+            .ok_or(SpiceError::MathOverflow)?;
+        pay(&self.client_token, refund)?;
         let client = self.client.to_account_info();
         close_vault(
             &self.token_program,
@@ -157,9 +253,113 @@ impl<'info> SettleAccounts<'info> {
             final_units: units,
             provider_payment: payout.provider,
             protocol_fee: payout.fee,
-            client_refund: payout.refund,
+            client_refund: refund,
         });
+        self.record_work(units, payout.fee, bumps)?;
         self.job.close(client)?;
         Ok(payout)
+    }
+
+    /// Adds the job's score (`units × m(stake)`) and protocol fee to the provider's
+    /// ProviderEpoch and the job's EpochShard for the current epoch.
+    fn record_work(&mut self, units: u64, fee: u64, bumps: &SettleAccountsBumps) -> Result<()> {
+        let params = self.network.params;
+        let epoch = self.network.current_epoch(Clock::get()?.unix_timestamp)?;
+        let multiplier =
+            stake_multiplier_bps(self.provider.stake, params.stake_cap, params.m_max_bps)?;
+        let score = job_score(units, multiplier)?;
+        let payer = self.payer.to_account_info();
+        let system = self.system_program.to_account_info();
+        let epoch_bytes = epoch.to_le_bytes();
+
+        let pe_info = self.provider_epoch.to_account_info();
+        let mut pe = if pda_account::exists(&pe_info) {
+            pda_account::load::<ProviderEpoch>(&pe_info)?
+        } else {
+            let provider_key = self.provider.key();
+            let seeds: &[&[u8]] = &[
+                seeds::PROVIDER_EPOCH,
+                provider_key.as_ref(),
+                &epoch_bytes,
+                &[bumps.provider_epoch],
+            ];
+            pda_account::create_pda(
+                &pe_info,
+                &payer,
+                &system,
+                8 + ProviderEpoch::INIT_SPACE,
+                seeds,
+            )?;
+            ProviderEpoch {
+                version: ACCOUNT_VERSION,
+                bump: bumps.provider_epoch,
+                provider: provider_key,
+                epoch,
+                score: 0,
+                fees: 0,
+                jobs: 0,
+                payer: payer.key(),
+            }
+        };
+        pe.score = pe
+            .score
+            .checked_add(score)
+            .ok_or(SpiceError::MathOverflow)?;
+        pe.fees = pe.fees.checked_add(fee).ok_or(SpiceError::MathOverflow)?;
+        pe.jobs = pe.jobs.saturating_add(1);
+        pda_account::store(&pe_info, &pe)?;
+
+        let shard_index = self.network.shard_of(&self.job.key());
+        let shard_info = self.epoch_shard.to_account_info();
+        let mut shard = if pda_account::exists(&shard_info) {
+            pda_account::load::<EpochShard>(&shard_info)?
+        } else {
+            let network_key = self.network.key();
+            let seeds: &[&[u8]] = &[
+                seeds::EPOCH_SHARD,
+                network_key.as_ref(),
+                &epoch_bytes,
+                &[shard_index],
+                &[bumps.epoch_shard],
+            ];
+            pda_account::create_pda(
+                &shard_info,
+                &payer,
+                &system,
+                8 + EpochShard::INIT_SPACE,
+                seeds,
+            )?;
+            EpochShard {
+                version: ACCOUNT_VERSION,
+                bump: bumps.epoch_shard,
+                network: network_key,
+                epoch,
+                shard: shard_index,
+                score: 0,
+                fees: 0,
+                jobs: 0,
+                payer: payer.key(),
+            }
+        };
+        shard.score = shard
+            .score
+            .checked_add(score)
+            .ok_or(SpiceError::MathOverflow)?;
+        shard.fees = shard
+            .fees
+            .checked_add(fee)
+            .ok_or(SpiceError::MathOverflow)?;
+        shard.jobs = shard.jobs.saturating_add(1);
+        pda_account::store(&shard_info, &shard)?;
+
+        emit!(WorkRecorded {
+            job: self.job.key(),
+            provider: self.provider.key(),
+            epoch,
+            shard: shard_index,
+            score,
+            fee,
+        });
+        Ok(())
     }
 }

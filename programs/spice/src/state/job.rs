@@ -146,10 +146,76 @@ impl Job {
         })
     }
 
-    /// Invariant 1 of DESIGN.md: the escrow vault holds exactly the recorded escrow.
+    /// Records the audit draw if it is still pending and can be made now. Returns the draw
+    /// (`NotReady` leaves it pending). A selected job gets a vote deadline: attestors have
+    /// `dispute_seconds` from the end of the challenge window (or from now, if later).
+    pub fn record_draw(
+        &mut self,
+        slot_hashes: &[u8],
+        job_key: &Pubkey,
+        params: &crate::state::NetworkParams,
+        now: i64,
+    ) -> Result<crate::audit::Draw> {
+        use crate::audit::{draw, Draw};
+        let outcome = match self.audit {
+            AuditDraw::Selected => return Ok(Draw::Selected),
+            AuditDraw::NotSelected => return Ok(Draw::NotSelected),
+            AuditDraw::Pending => draw(
+                slot_hashes,
+                self.submit_slot,
+                job_key,
+                params.audit_rate_bps,
+            ),
+        };
+        match outcome {
+            Draw::NotReady => {}
+            Draw::NotSelected => self.audit = AuditDraw::NotSelected,
+            Draw::Selected => {
+                self.audit = AuditDraw::Selected;
+                if self.state != JobState::Disputed {
+                    self.vote_deadline = now
+                        .max(self.challenge_deadline)
+                        .checked_add(params.dispute_seconds)
+                        .ok_or(SpiceError::MathOverflow)?;
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Median of the Valid votes' measured units (the mean of the two middle votes, rounded
+    /// down, for an even count), each already capped by the reported units.
+    pub fn median_valid_units(&self) -> Option<u64> {
+        let n = usize::from(self.valid_votes).min(self.valid_units.len());
+        let mut units: Vec<u64> = self.valid_units.get(..n)?.to_vec();
+        if units.is_empty() {
+            return None;
+        }
+        units.sort_unstable();
+        let upper = *units.get(n / 2)?;
+        if n % 2 == 1 {
+            return Some(upper);
+        }
+        let lower = *units.get(n / 2 - 1)?;
+        Some(lower / 2 + upper / 2 + (lower % 2 + upper % 2) / 2)
+    }
+
+    /// Last moment a vote counts: the vote deadline once disputed or selected, otherwise the
+    /// end of the challenge window.
+    pub fn voting_deadline(&self) -> i64 {
+        if self.state == JobState::Disputed || self.audit == AuditDraw::Selected {
+            self.vote_deadline
+        } else {
+            self.challenge_deadline
+        }
+    }
+
+    /// Invariant 1 of DESIGN.md: the escrow vault holds the recorded escrow. It holds exactly
+    /// that unless someone transferred tokens into it; such a donation must not lock the job,
+    /// so only a shortfall is an error, and the surplus goes to the client when the job closes.
     pub fn invariant(&self, escrow_vault_amount: u64) -> Result<()> {
         require!(
-            escrow_vault_amount == self.escrowed,
+            escrow_vault_amount >= self.escrowed,
             SpiceError::EscrowMismatch
         );
         Ok(())
@@ -190,6 +256,29 @@ mod tests {
             valid_units: [0; MAX_QUORUM as usize],
             reserved: [0; 32],
         }
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        let mut j = job(1, 100, 100);
+        assert_eq!(j.median_valid_units(), None);
+        for (i, u) in [50u64, 10, 30].iter().enumerate() {
+            j.valid_units[i] = *u;
+        }
+        j.valid_votes = 3;
+        assert_eq!(j.median_valid_units(), Some(30));
+        j.valid_units[3] = 40;
+        j.valid_votes = 4;
+        // 10 30 40 50: mean of the middle two
+        assert_eq!(j.median_valid_units(), Some(35));
+        j.valid_units[3] = 31;
+        assert_eq!(j.median_valid_units(), Some(30)); // (30 + 31) / 2 rounds down
+        j.valid_units[0] = u64::MAX;
+        j.valid_units[1] = u64::MAX;
+        j.valid_votes = 2;
+        assert_eq!(j.median_valid_units(), Some(u64::MAX)); // no overflow
+        j.valid_votes = 1;
+        assert_eq!(j.median_valid_units(), Some(50));
     }
 
     #[test]

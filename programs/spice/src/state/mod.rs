@@ -1,11 +1,15 @@
 //! Account types of the program. Each type owns its transitions and an `invariant()` that the
 //! handlers re-check after they mutate it.
 
+pub mod attestor;
+pub mod epoch;
 pub mod job;
 pub mod network;
 pub mod provider;
 pub mod seeds;
 
+pub use attestor::*;
+pub use epoch::*;
 pub use job::*;
 pub use network::*;
 pub use provider::*;

@@ -151,6 +151,11 @@ impl NetworkParams {
     }
 }
 
+/// The epoch shard of a job: its address spreads jobs evenly over the shards.
+pub fn shard_of(job: &Pubkey, shard_count: u8) -> u8 {
+    job.as_ref()[0] % shard_count.max(1)
+}
+
 /// A marketplace instance: its mints, parameters, authority and reward totals.
 #[account]
 #[derive(InitSpace, Debug)]
@@ -206,6 +211,20 @@ impl Network {
     pub fn require_not_paused(&self, flag: u8) -> Result<()> {
         require!(self.paused & flag == 0, SpiceError::Paused);
         Ok(())
+    }
+
+    /// The current epoch index.
+    pub fn current_epoch(&self, now: i64) -> Result<u64> {
+        Ok(crate::curve::epoch_index(
+            now,
+            self.genesis_ts,
+            self.params.epoch_seconds,
+        )?)
+    }
+
+    /// The epoch shard a job's settlement writes to.
+    pub fn shard_of(&self, job: &Pubkey) -> u8 {
+        shard_of(job, self.params.shard_count)
     }
 
     /// Invariant kept by every handler: the reward totals never cross.

@@ -47,7 +47,9 @@ impl HardwareSpec {
 }
 
 /// A provider's track record, updated by settlement, expiry and fraud.
-#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq, Default,
+)]
 pub struct ProviderStats {
     /// Jobs accepted.
     pub jobs_accepted: u64,
@@ -116,10 +118,11 @@ impl Provider {
             .ok_or_else(|| error!(SpiceError::MathOverflow))
     }
 
-    /// Invariant 2 of DESIGN.md plus "Active means stake ≥ minimum".
+    /// Invariant 2 of DESIGN.md plus "Active means stake ≥ minimum". A donation to the stake
+    /// vault must not lock it: only a shortfall is an error; `close_provider` sweeps a surplus.
     pub fn invariant(&self, stake_vault_amount: u64, min_stake: u64) -> Result<()> {
         require!(
-            self.vault_total()? == stake_vault_amount,
+            stake_vault_amount >= self.vault_total()?,
             SpiceError::StakeVaultMismatch
         );
         require!(

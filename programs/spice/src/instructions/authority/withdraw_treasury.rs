@@ -47,7 +47,10 @@ pub struct WithdrawTreasury<'info> {
 pub fn handler(ctx: Context<WithdrawTreasury>, amount: u64) -> Result<()> {
     require!(amount > 0, SpiceError::ZeroAmount);
     let a = &ctx.accounts;
-    require!(a.treasury.amount >= amount, SpiceError::InsufficientTreasury);
+    require!(
+        a.treasury.amount >= amount,
+        SpiceError::InsufficientTreasury
+    );
     network_signer!(a.network, signer);
     transfer(
         &a.token_program,

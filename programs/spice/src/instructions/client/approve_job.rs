@@ -14,11 +14,16 @@ pub struct ApproveJob<'info> {
     pub settle: SettleAccounts<'info>,
 }
 
-/// The client accepts the submitted result: the job settles at once for the reported units.
+/// The client accepts the submitted result: the job settles at once for the reported units,
+/// unless the audit draw selects it, in which case the draw is recorded and the job settles
+/// only on a Valid attestation quorum.
 pub fn handler(ctx: Context<ApproveJob>) -> Result<()> {
     let job = &ctx.accounts.settle.job;
-    require!(job.state == JobState::Submitted, SpiceError::InvalidJobState);
-    let units = job.reported_units;
-    ctx.accounts.settle.settle(units, SettleReason::Approved)?;
-    Ok(())
+    require!(
+        job.state == JobState::Submitted,
+        SpiceError::InvalidJobState
+    );
+    ctx.accounts
+        .settle
+        .settle_unless_audited(SettleReason::Approved, &ctx.bumps.settle)
 }

@@ -1,7 +1,8 @@
 use anchor_lang::prelude::*;
 
+use crate::audit::{Draw, SLOT_HASHES_ID};
 use crate::errors::SpiceError;
-use crate::events::JobDisputed;
+use crate::events::{AuditDrawn, JobDisputed};
 use crate::state::{Job, JobState, Network};
 
 #[derive(Accounts)]
@@ -20,6 +21,10 @@ pub struct DisputeJob<'info> {
         constraint = job.state == JobState::Submitted @ SpiceError::InvalidJobState,
     )]
     pub job: Box<Account<'info, Job>>,
+
+    /// CHECK: the SlotHashes sysvar, by address; the audit draw is recorded when possible.
+    #[account(address = SLOT_HASHES_ID)]
+    pub slot_hashes: UncheckedAccount<'info>,
 }
 
 /// The client contests the result inside the challenge window; attestors decide by quorum
@@ -27,8 +32,28 @@ pub struct DisputeJob<'info> {
 pub fn handler(ctx: Context<DisputeJob>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let params = ctx.accounts.network.params;
+    let key = ctx.accounts.job.key();
     let job = &mut ctx.accounts.job;
-    require!(now <= job.challenge_deadline, SpiceError::ChallengeWindowClosed);
+    require!(
+        now <= job.challenge_deadline,
+        SpiceError::ChallengeWindowClosed
+    );
+    // A disputed job needs a quorum whatever the draw; recording it keeps the audit statistics
+    // honest. Not drawable yet is fine here.
+    let drawn_before = job.audit != crate::state::AuditDraw::Pending;
+    let draw = job.record_draw(
+        &ctx.accounts.slot_hashes.try_borrow_data()?,
+        &key,
+        &params,
+        now,
+    )?;
+    if !drawn_before && draw != Draw::NotReady {
+        emit!(AuditDrawn {
+            job: key,
+            selected: draw == Draw::Selected,
+            vote_deadline: job.vote_deadline,
+        });
+    }
     job.state = JobState::Disputed;
     job.vote_deadline = now
         .checked_add(params.dispute_seconds)

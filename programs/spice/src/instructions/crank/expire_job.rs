@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::errors::SpiceError;
 use crate::events::JobExpired;
 use crate::instructions::escrow::refund_and_close_escrow;
-use crate::state::{seeds, ExpireReason, Job, JobState, Network, Provider};
+use crate::state::{seeds, AuditDraw, ExpireReason, Job, JobState, Network, Provider};
 
 #[derive(Accounts)]
 pub struct ExpireJob<'info> {
@@ -65,6 +65,9 @@ impl ExpireJob<'_> {
             JobState::Open if now > job.accept_deadline => ExpireReason::NotAccepted,
             JobState::Running if now > job.completion_deadline => ExpireReason::NotSubmitted,
             JobState::Disputed if now > job.vote_deadline => ExpireReason::NoQuorum,
+            JobState::Submitted if job.audit == AuditDraw::Selected && now > job.vote_deadline => {
+                ExpireReason::NoQuorum
+            }
             _ => return err!(SpiceError::NotExpired),
         };
         // Once accepted, the provider's active-job count must be released with the job.
@@ -78,7 +81,7 @@ impl ExpireJob<'_> {
 
 /// Anyone refunds a job past a deadline: not accepted in its accept window, not submitted by
 /// its completion deadline (a failure on the provider's record), or a dispute with no quorum by
-/// its deadline (nobody slashed). An exit: works while paused.
+/// its deadline, or an audit-selected job with no quorum by its vote deadline (nobody slashed). An exit: works while paused.
 pub fn handler(ctx: Context<ExpireJob>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let reason = ctx.accounts.reason(now)?;

@@ -3,8 +3,10 @@
 // shadow one another harmlessly.
 #![allow(ambiguous_glob_reexports)]
 
+pub mod draw_audit;
 pub mod expire_job;
 pub mod settle_job;
 
+pub use draw_audit::*;
 pub use expire_job::*;
 pub use settle_job::*;

@@ -10,15 +10,20 @@ pub struct SettleJob<'info> {
     pub settle: SettleAccounts<'info>,
 }
 
-/// Anyone settles a submitted, undisputed job once its challenge window has passed.
+/// Anyone settles a submitted, undisputed job once its challenge window has passed, unless the
+/// audit draw selects it (then the draw is recorded and a Valid quorum is needed).
 pub fn handler(ctx: Context<SettleJob>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let job = &ctx.accounts.settle.job;
-    require!(job.state == JobState::Submitted, SpiceError::InvalidJobState);
-    require!(now > job.challenge_deadline, SpiceError::ChallengeWindowOpen);
-    let units = job.reported_units;
+    require!(
+        job.state == JobState::Submitted,
+        SpiceError::InvalidJobState
+    );
+    require!(
+        now > job.challenge_deadline,
+        SpiceError::ChallengeWindowOpen
+    );
     ctx.accounts
         .settle
-        .settle(units, SettleReason::ChallengeWindowPassed)?;
-    Ok(())
+        .settle_unless_audited(SettleReason::ChallengeWindowPassed, &ctx.bumps.settle)
 }

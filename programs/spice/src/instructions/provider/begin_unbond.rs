@@ -41,10 +41,7 @@ impl BeginUnbond<'_> {
             .ok_or(SpiceError::InsufficientStake)?;
         // What stays must keep the provider at the minimum, or leave entirely once idle.
         if rest == 0 {
-            require!(
-                provider.active_jobs == 0,
-                SpiceError::ProviderHasActiveJobs
-            );
+            require!(provider.active_jobs == 0, SpiceError::ProviderHasActiveJobs);
         } else {
             require!(
                 rest >= self.network.params.min_stake,

@@ -1,11 +1,11 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::errors::SpiceError;
 use crate::events::ProviderClosed;
 use crate::provider_signer;
 use crate::state::{seeds, Network, Provider};
-use crate::token::close_vault;
+use crate::token::{close_vault, transfer};
 
 #[derive(Accounts)]
 pub struct CloseProvider<'info> {
@@ -30,24 +30,42 @@ pub struct CloseProvider<'info> {
     )]
     pub provider: Box<Account<'info, Provider>>,
 
-    /// The provider's (empty) stake vault; closed with its rent to the owner.
+    /// The provider's stake vault; closed with its rent to the owner. Nothing in it is stake
+    /// any more; whatever someone may have donated to it goes to `destination` first.
     #[account(
         mut,
         seeds = [seeds::STAKE_VAULT, provider.key().as_ref()],
         bump = provider.stake_vault_bump,
-        constraint = stake_vault.amount == 0 @ SpiceError::ProviderNotEmpty,
     )]
     pub stake_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// The network's stake mint.
+    #[account(address = network.stake_mint @ SpiceError::WrongMint)]
+    pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
+
+    /// Receives any tokens left in the vault: a stake-mint account of the owner's choosing.
+    #[account(mut, token::mint = stake_mint, token::token_program = token_program)]
+    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
 
     /// The stake mint's token program.
     #[account(address = network.stake_token_program @ SpiceError::WrongTokenProgram)]
     pub token_program: Interface<'info, TokenInterface>,
 }
 
-/// Closes an empty, idle provider and its stake vault, returning both rents to the owner.
+/// Closes an idle provider with no stake left and its stake vault, returning both rents to the
+/// owner (and any tokens donated to the vault).
 pub fn handler(ctx: Context<CloseProvider>) -> Result<()> {
     let a = ctx.accounts;
     provider_signer!(a.provider, signer);
+    transfer(
+        &a.token_program,
+        &a.stake_vault,
+        &a.stake_mint,
+        &a.destination,
+        &a.provider.to_account_info(),
+        signer,
+        a.stake_vault.amount,
+    )?;
     close_vault(
         &a.token_program,
         &a.stake_vault,

@@ -52,7 +52,10 @@ pub fn handler(ctx: Context<WithdrawUnbonded>) -> Result<()> {
     let a = ctx.accounts;
     let amount = a.provider.unbonding;
     require!(amount > 0, SpiceError::NothingUnbonding);
-    require!(now >= a.provider.unbond_ready_at, SpiceError::UnbondNotReady);
+    require!(
+        now >= a.provider.unbond_ready_at,
+        SpiceError::UnbondNotReady
+    );
     provider_signer!(a.provider, signer);
     transfer(
         &a.token_program,
@@ -63,11 +66,13 @@ pub fn handler(ctx: Context<WithdrawUnbonded>) -> Result<()> {
         signer,
         amount,
     )?;
+    let min_stake = a.network.params.min_stake;
     a.provider.unbonding = 0;
     a.provider.unbond_ready_at = 0;
+    // The minimum may have been raised since the last stake change.
+    a.provider.refresh_status(min_stake);
     a.stake_vault.reload()?;
-    a.provider
-        .invariant(a.stake_vault.amount, a.network.params.min_stake)?;
+    a.provider.invariant(a.stake_vault.amount, min_stake)?;
     emit!(UnbondWithdrawn {
         provider: a.provider.key(),
         owner: a.owner.key(),

@@ -1,0 +1,43 @@
+use anchor_lang::prelude::*;
+
+use crate::audit::{Draw, SLOT_HASHES_ID};
+use crate::errors::SpiceError;
+use crate::events::AuditDrawn;
+use crate::state::{AuditDraw, Job, JobState, Network};
+
+#[derive(Accounts)]
+pub struct DrawAudit<'info> {
+    /// The job's network (for the audit rate).
+    pub network: Box<Account<'info, Network>>,
+
+    /// A submitted or disputed job whose draw is pending.
+    #[account(
+        mut,
+        has_one = network @ SpiceError::WrongNetwork,
+        constraint = matches!(job.state, JobState::Submitted | JobState::Disputed)
+            @ SpiceError::InvalidJobState,
+        constraint = job.audit == AuditDraw::Pending @ SpiceError::AuditAlreadyDrawn,
+    )]
+    pub job: Box<Account<'info, Job>>,
+
+    /// CHECK: the SlotHashes sysvar, by address; read in place.
+    #[account(address = SLOT_HASHES_ID)]
+    pub slot_hashes: UncheckedAccount<'info>,
+}
+
+/// Anyone records a job's audit draw, from the hash of the first slot after its submission.
+pub fn handler(ctx: Context<DrawAudit>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let params = ctx.accounts.network.params;
+    let key = ctx.accounts.job.key();
+    let data = ctx.accounts.slot_hashes.try_borrow_data()?;
+    let job = &mut ctx.accounts.job;
+    let draw = job.record_draw(&data, &key, &params, now)?;
+    require!(draw != Draw::NotReady, SpiceError::AuditNotReady);
+    emit!(AuditDrawn {
+        job: key,
+        selected: draw == Draw::Selected,
+        vote_deadline: job.vote_deadline,
+    });
+    Ok(())
+}

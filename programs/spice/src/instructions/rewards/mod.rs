@@ -1,0 +1,13 @@
+// Every instruction module has a `handler`; lib.rs calls each by its module path.
+#![allow(ambiguous_glob_reexports)]
+
+pub mod claim_rewards;
+pub mod close_epoch;
+pub mod finalize_epoch;
+pub mod fund_rewards;
+pub mod shards;
+
+pub use claim_rewards::*;
+pub use close_epoch::*;
+pub use finalize_epoch::*;
+pub use fund_rewards::*;

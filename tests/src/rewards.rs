@@ -1,0 +1,147 @@
+//! Reward epochs on top of [`crate::market::Market`]: funding, finalizing, claiming, closing,
+//! and invariants 3 and 4 of DESIGN.md.
+
+use anchor_lang::prelude::Pubkey;
+use solana_program_test::BanksClientError;
+use solana_sdk::signature::Signer;
+use spice::state::{Epoch, EpochShard, ProviderEpoch};
+use spice_sdk::{ix, pda};
+
+use crate::market::{Actor, Market};
+use crate::Env;
+
+impl Market {
+    /// A funder adds `amount` stake-mint tokens to the reward vault.
+    pub async fn fund_rewards(&mut self, amount: u64) {
+        let funder = self.actor(0, amount).await;
+        let fund = ix::fund_rewards(&self.net, funder.key(), funder.stake, amount);
+        Env::ok(self.env.send(&[fund], &[&funder.kp]).await);
+    }
+
+    /// The recorded rent payer of every shard of epoch `index` (None: shard not created).
+    pub async fn shard_payers(&mut self, index: u64) -> Vec<Option<Pubkey>> {
+        let mut out = Vec::new();
+        for i in 0..self.net.shard_count {
+            let shard = pda::epoch_shard(&self.net.network, index, i);
+            if self.env.owner(&shard).await == Some(spice::ID) {
+                let s: EpochShard = self.env.fetch(&shard).await;
+                out.push(Some(s.payer));
+            } else {
+                out.push(None);
+            }
+        }
+        out
+    }
+
+    pub async fn try_finalize(&mut self, index: u64) -> Result<(), BanksClientError> {
+        let payers = self.shard_payers(index).await;
+        let payer = self.env.payer();
+        let fin = ix::finalize_epoch(&self.net, payer, index, &payers);
+        self.env.send(&[fin], &[]).await
+    }
+
+    pub async fn epoch(&mut self, index: u64) -> Epoch {
+        let e = pda::epoch(&self.net.network, index);
+        self.env.fetch(&e).await
+    }
+
+    /// The claim instruction of `provider` for `epochs`, with the recorded rent payers.
+    pub async fn claim_ix(
+        &mut self,
+        provider: &Actor,
+        epochs: &[u64],
+    ) -> anchor_lang::solana_program::instruction::Instruction {
+        let p = self.provider_pda(&provider.key());
+        let mut list = Vec::new();
+        for e in epochs {
+            let pe_key = pda::provider_epoch(&p, *e);
+            let payer = if self.env.owner(&pe_key).await == Some(spice::ID) {
+                let pe: ProviderEpoch = self.env.fetch(&pe_key).await;
+                pe.payer
+            } else {
+                self.env.payer()
+            };
+            list.push((*e, payer));
+        }
+        ix::claim_rewards(&self.net, provider.key(), provider.stake, &list)
+    }
+
+    pub async fn try_claim(
+        &mut self,
+        provider: &Actor,
+        epochs: &[u64],
+    ) -> Result<(), BanksClientError> {
+        let claim = self.claim_ix(provider, epochs).await;
+        self.env.send(&[claim], &[&provider.kp]).await
+    }
+
+    pub async fn try_close_epoch(&mut self, index: u64) -> Result<(), BanksClientError> {
+        let payers = self.shard_payers(index).await;
+        let epoch: Epoch = self.epoch(index).await;
+        let close = ix::close_epoch(&self.net, index, epoch.payer, &payers);
+        self.env.send(&[close], &[]).await
+    }
+
+    /// Invariants 3 and 4 of DESIGN.md for the network and the given epoch indices.
+    pub async fn check_reward_invariants(&mut self, epochs: &[u64]) {
+        let n = self.network().await;
+        let vault = self
+            .env
+            .balance(&pda::reward_vault(&self.net.network))
+            .await;
+        assert!(
+            n.total_claimed <= n.total_allocated,
+            "invariant 3: claimed > allocated"
+        );
+        assert!(
+            n.total_allocated <= n.params.max_total_emission,
+            "invariant 3: allocated > cap"
+        );
+        assert!(
+            vault >= n.total_allocated - n.total_claimed,
+            "invariant 3: vault {vault} < outstanding {}",
+            n.total_allocated - n.total_claimed
+        );
+        for index in epochs {
+            let e_key = pda::epoch(&self.net.network, *index);
+            if !self.env.exists(&e_key).await {
+                continue;
+            }
+            let e: Epoch = self.env.fetch(&e_key).await;
+            assert!(
+                e.claimed <= e.emission,
+                "invariant 4: epoch {index} overpaid"
+            );
+            let (mut score, mut fees, mut jobs) = (0u128, 0u64, 0u64);
+            for i in 0..self.net.shard_count {
+                let s_key = pda::epoch_shard(&self.net.network, *index, i);
+                if self.env.owner(&s_key).await == Some(spice::ID) {
+                    let s: EpochShard = self.env.fetch(&s_key).await;
+                    score += s.score;
+                    fees += s.fees;
+                    jobs += s.jobs;
+                }
+            }
+            assert_eq!(
+                (score, fees, jobs),
+                (e.total_score, e.total_fees, e.total_jobs),
+                "invariant 4: shards of epoch {index} do not add up"
+            );
+        }
+    }
+
+    /// Creates, accepts, submits and approves a job of `units` at `price`: paid work.
+    pub async fn paid_job(&mut self, client: &Actor, provider: &Actor, price: u64, units: u64) {
+        let job = self
+            .submitted_job(client, provider, price, units, units)
+            .await;
+        let keys = self.settle_keys(job, client, provider).await;
+        let approve = ix::approve_job(&self.net, &keys);
+        Env::ok(self.env.send(&[approve], &[&client.kp]).await);
+    }
+
+    /// The signer of every test transaction (pays epoch-account rent in tests).
+    pub fn crank(&self) -> Pubkey {
+        self.env.ctx.payer.pubkey()
+    }
+}
