@@ -14,8 +14,6 @@ pub enum SpiceError {
     ImmutableParameter,
     #[msg("The mint uses a Token-2022 extension that breaks escrow accounting or custody")]
     UnsupportedMintExtension,
-    #[msg("The token program does not own this mint")]
-    MintTokenProgramMismatch,
     #[msg("The stake treasury must be passed exactly when the stake mint differs from the payment mint")]
     StakeTreasuryMismatch,
     #[msg("Only the network authority may do this")]
@@ -72,8 +70,6 @@ pub enum SpiceError {
     ChallengeWindowOpen,
     #[msg("No deadline of this job has passed yet")]
     NotExpired,
-    #[msg("A token account has the wrong owner")]
-    WrongTokenAccountOwner,
     #[msg("A token account has the wrong mint")]
     WrongMint,
     #[msg("The token program does not match the network's token program for this mint")]

@@ -89,3 +89,19 @@ pub fn close<'info>(info: &AccountInfo<'info>, destination: &AccountInfo<'info>)
     info.assign(&System::id());
     info.resize(0).map_err(Into::into)
 }
+
+/// Reads the program account `info`, or creates it (see [`create_pda`]) holding `init()`.
+pub fn load_or_create<'info, T: AccountSerialize + AccountDeserialize>(
+    info: &AccountInfo<'info>,
+    payer: &AccountInfo<'info>,
+    system: &AccountInfo<'info>,
+    space: usize,
+    seeds: &[&[u8]],
+    init: impl FnOnce() -> T,
+) -> Result<T> {
+    if exists(info) {
+        return load(info);
+    }
+    create_pda(info, payer, system, space, seeds)?;
+    Ok(init())
+}

@@ -9,7 +9,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::audit::{Draw, SLOT_HASHES_ID};
 use crate::curve::{job_score, stake_multiplier_bps};
 use crate::errors::SpiceError;
-use crate::events::{AuditDrawn, JobSettled, WorkRecorded};
+use crate::events::{JobSettled, WorkRecorded};
 use crate::job_signer;
 use crate::pda_account;
 use crate::state::{
@@ -156,8 +156,8 @@ pub struct SettleAccounts<'info> {
 }
 
 impl<'info> SettleAccounts<'info> {
-    /// Records the job's audit draw if it is pending and drawable; emits `AuditDrawn` when it
-    /// is recorded now. Returns the draw and whether it was already made before this call.
+    /// Records the job's audit draw if it is pending and drawable. Returns the draw and
+    /// whether it was already made before this call.
     pub fn draw(&mut self) -> Result<(Draw, bool)> {
         let already = self.job.audit != crate::state::AuditDraw::Pending;
         let now = Clock::get()?.unix_timestamp;
@@ -165,13 +165,6 @@ impl<'info> SettleAccounts<'info> {
         let params = self.network.params;
         let data = self.slot_hashes.try_borrow_data()?;
         let draw = self.job.record_draw(&data, &key, &params, now)?;
-        if !already && draw != Draw::NotReady {
-            emit!(AuditDrawn {
-                job: key,
-                selected: draw == Draw::Selected,
-                vote_deadline: self.job.vote_deadline,
-            });
-        }
         Ok((draw, already))
     }
 
@@ -272,25 +265,21 @@ impl<'info> SettleAccounts<'info> {
         let system = self.system_program.to_account_info();
         let epoch_bytes = epoch.to_le_bytes();
 
+        let provider_key = self.provider.key();
         let pe_info = self.provider_epoch.to_account_info();
-        let mut pe = if pda_account::exists(&pe_info) {
-            pda_account::load::<ProviderEpoch>(&pe_info)?
-        } else {
-            let provider_key = self.provider.key();
-            let seeds: &[&[u8]] = &[
-                seeds::PROVIDER_EPOCH,
-                provider_key.as_ref(),
-                &epoch_bytes,
-                &[bumps.provider_epoch],
-            ];
-            pda_account::create_pda(
-                &pe_info,
-                &payer,
-                &system,
-                8 + ProviderEpoch::INIT_SPACE,
-                seeds,
-            )?;
-            ProviderEpoch {
+        let pe_seeds: &[&[u8]] = &[
+            seeds::PROVIDER_EPOCH,
+            provider_key.as_ref(),
+            &epoch_bytes,
+            &[bumps.provider_epoch],
+        ];
+        let mut pe = pda_account::load_or_create(
+            &pe_info,
+            &payer,
+            &system,
+            8 + ProviderEpoch::INIT_SPACE,
+            pe_seeds,
+            || ProviderEpoch {
                 version: ACCOUNT_VERSION,
                 bump: bumps.provider_epoch,
                 provider: provider_key,
@@ -299,8 +288,8 @@ impl<'info> SettleAccounts<'info> {
                 fees: 0,
                 jobs: 0,
                 payer: payer.key(),
-            }
-        };
+            },
+        )?;
         pe.score = pe
             .score
             .checked_add(score)
@@ -309,27 +298,23 @@ impl<'info> SettleAccounts<'info> {
         pe.jobs = pe.jobs.saturating_add(1);
         pda_account::store(&pe_info, &pe)?;
 
+        let network_key = self.network.key();
         let shard_index = self.network.shard_of(&self.job.key());
         let shard_info = self.epoch_shard.to_account_info();
-        let mut shard = if pda_account::exists(&shard_info) {
-            pda_account::load::<EpochShard>(&shard_info)?
-        } else {
-            let network_key = self.network.key();
-            let seeds: &[&[u8]] = &[
-                seeds::EPOCH_SHARD,
-                network_key.as_ref(),
-                &epoch_bytes,
-                &[shard_index],
-                &[bumps.epoch_shard],
-            ];
-            pda_account::create_pda(
-                &shard_info,
-                &payer,
-                &system,
-                8 + EpochShard::INIT_SPACE,
-                seeds,
-            )?;
-            EpochShard {
+        let shard_seeds: &[&[u8]] = &[
+            seeds::EPOCH_SHARD,
+            network_key.as_ref(),
+            &epoch_bytes,
+            &[shard_index],
+            &[bumps.epoch_shard],
+        ];
+        let mut shard = pda_account::load_or_create(
+            &shard_info,
+            &payer,
+            &system,
+            8 + EpochShard::INIT_SPACE,
+            shard_seeds,
+            || EpochShard {
                 version: ACCOUNT_VERSION,
                 bump: bumps.epoch_shard,
                 network: network_key,
@@ -339,8 +324,8 @@ impl<'info> SettleAccounts<'info> {
                 fees: 0,
                 jobs: 0,
                 payer: payer.key(),
-            }
-        };
+            },
+        )?;
         shard.score = shard
             .score
             .checked_add(score)

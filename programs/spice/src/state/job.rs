@@ -146,8 +146,8 @@ impl Job {
         })
     }
 
-    /// Records the audit draw if it is still pending and can be made now. Returns the draw
-    /// (`NotReady` leaves it pending). A selected job gets a vote deadline: attestors have
+    /// Records the audit draw if it is still pending and can be made now, emitting
+    /// `AuditDrawn`. Returns the draw (`NotReady` leaves it pending). A selected job gets a vote deadline: attestors have
     /// `dispute_seconds` from the end of the challenge window (or from now, if later).
     pub fn record_draw(
         &mut self,
@@ -168,7 +168,7 @@ impl Job {
             ),
         };
         match outcome {
-            Draw::NotReady => {}
+            Draw::NotReady => return Ok(outcome),
             Draw::NotSelected => self.audit = AuditDraw::NotSelected,
             Draw::Selected => {
                 self.audit = AuditDraw::Selected;
@@ -180,6 +180,11 @@ impl Job {
                 }
             }
         }
+        emit!(crate::events::AuditDrawn {
+            job: *job_key,
+            selected: outcome == Draw::Selected,
+            vote_deadline: self.vote_deadline,
+        });
         Ok(outcome)
     }
 

@@ -213,6 +213,15 @@ impl Network {
         Ok(())
     }
 
+    /// Stored bump of the treasury vault of `mint` (one of the network's two mints).
+    pub fn treasury_bump(&self, mint: &Pubkey) -> u8 {
+        if *mint == self.payment_mint {
+            self.payment_treasury_bump
+        } else {
+            self.stake_treasury_bump
+        }
+    }
+
     /// The current epoch index.
     pub fn current_epoch(&self, now: i64) -> Result<u64> {
         Ok(crate::curve::epoch_index(

@@ -28,7 +28,7 @@ pub struct WithdrawTreasury<'info> {
     #[account(
         mut,
         seeds = [seeds::TREASURY, network.key().as_ref(), mint.key().as_ref()],
-        bump,
+        bump = network.treasury_bump(&mint.key()),
         token::mint = mint,
         token::authority = network,
         token::token_program = token_program,

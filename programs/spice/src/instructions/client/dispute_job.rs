@@ -1,8 +1,8 @@
 use anchor_lang::prelude::*;
 
-use crate::audit::{Draw, SLOT_HASHES_ID};
+use crate::audit::SLOT_HASHES_ID;
 use crate::errors::SpiceError;
-use crate::events::{AuditDrawn, JobDisputed};
+use crate::events::JobDisputed;
 use crate::state::{Job, JobState, Network};
 
 #[derive(Accounts)]
@@ -40,20 +40,12 @@ pub fn handler(ctx: Context<DisputeJob>) -> Result<()> {
     );
     // A disputed job needs a quorum whatever the draw; recording it keeps the audit statistics
     // honest. Not drawable yet is fine here.
-    let drawn_before = job.audit != crate::state::AuditDraw::Pending;
-    let draw = job.record_draw(
+    job.record_draw(
         &ctx.accounts.slot_hashes.try_borrow_data()?,
         &key,
         &params,
         now,
     )?;
-    if !drawn_before && draw != Draw::NotReady {
-        emit!(AuditDrawn {
-            job: key,
-            selected: draw == Draw::Selected,
-            vote_deadline: job.vote_deadline,
-        });
-    }
     job.state = JobState::Disputed;
     job.vote_deadline = now
         .checked_add(params.dispute_seconds)

@@ -2,7 +2,6 @@ use anchor_lang::prelude::*;
 
 use crate::audit::{Draw, SLOT_HASHES_ID};
 use crate::errors::SpiceError;
-use crate::events::AuditDrawn;
 use crate::state::{AuditDraw, Job, JobState, Network};
 
 #[derive(Accounts)]
@@ -34,10 +33,5 @@ pub fn handler(ctx: Context<DrawAudit>) -> Result<()> {
     let job = &mut ctx.accounts.job;
     let draw = job.record_draw(&data, &key, &params, now)?;
     require!(draw != Draw::NotReady, SpiceError::AuditNotReady);
-    emit!(AuditDrawn {
-        job: key,
-        selected: draw == Draw::Selected,
-        vote_deadline: job.vote_deadline,
-    });
     Ok(())
 }

@@ -18,14 +18,15 @@ pub struct UpdateProvider<'info> {
 pub fn handler(ctx: Context<UpdateProvider>, hardware: HardwareSpec) -> Result<()> {
     hardware.validate()?;
     let provider = &mut ctx.accounts.provider;
+    provider.hardware = hardware;
+    let hw = &provider.hardware;
     emit!(ProviderUpdated {
         provider: provider.key(),
-        gpu_model: hardware.gpu_model.clone(),
-        gpu_count: hardware.gpu_count,
-        vram_gb: hardware.vram_gb,
-        region: hardware.region.clone(),
-        metadata_hash: hardware.metadata_hash,
+        gpu_model: hw.gpu_model.clone(),
+        gpu_count: hw.gpu_count,
+        vram_gb: hw.vram_gb,
+        region: hw.region.clone(),
+        metadata_hash: hw.metadata_hash,
     });
-    provider.hardware = hardware;
     Ok(())
 }
