@@ -6,3 +6,4 @@ mod lifecycle;
 mod network;
 mod provider;
 mod rewards;
+mod security;

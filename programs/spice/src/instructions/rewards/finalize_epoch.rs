@@ -47,15 +47,19 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
     let now = Clock::get()?.unix_timestamp;
     let network_key = ctx.accounts.network.key();
     let network = &mut ctx.accounts.network;
-    require!(
-        network.current_epoch(now)? > index,
-        SpiceError::EpochNotEnded
-    );
+    let params = network.params;
+    let current = network.current_epoch(now)?;
+    require!(current > index, SpiceError::EpochNotEnded);
     require!(
         !pda_account::exists(&ctx.accounts.epoch),
         SpiceError::EpochAlreadyFinalized
     );
-    let params = network.params;
+    // Past its claim window nothing of it could be claimed: finalizing (again, after
+    // `close_epoch`) would only create an empty record.
+    let last_claimable = index
+        .checked_add(u64::from(params.claim_window_epochs))
+        .ok_or(SpiceError::MathOverflow)?;
+    require!(current <= last_claimable, SpiceError::ClaimWindowClosed);
 
     let (mut score, mut fees, mut jobs) = (0u128, 0u64, 0u64);
     for slot in load_shards(
