@@ -650,3 +650,21 @@ pub fn close_epoch(
     ix.accounts.extend(shard_metas(net, index, shard_payers));
     ix
 }
+
+/// `close_provider_epoch` (anyone): the unclaimed ProviderEpoch of `provider` (PDA) for
+/// `index`, whose recorded rent payer is `payer`.
+pub fn close_provider_epoch(
+    net: &NetworkKeys,
+    provider: Pubkey,
+    index: u64,
+    payer: Pubkey,
+) -> Instruction {
+    build(
+        accounts::CloseProviderEpoch {
+            network: net.network,
+            provider_epoch: pda::provider_epoch(&provider, index),
+            payer,
+        },
+        instruction::CloseProviderEpoch {},
+    )
+}

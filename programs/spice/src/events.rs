@@ -314,3 +314,12 @@ pub struct EpochClosed {
     pub claimed: u64,
     pub returned_to_pool: u64,
 }
+
+/// An unclaimed ProviderEpoch past its claim window was closed; its rent went back to its payer.
+#[event]
+pub struct ProviderEpochClosed {
+    pub provider: Pubkey,
+    pub epoch: u64,
+    pub payer: Pubkey,
+    pub unclaimed_score: u128,
+}

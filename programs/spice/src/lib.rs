@@ -24,6 +24,20 @@ use state::{HardwareSpec, NetworkParams};
 
 declare_id!("SpiceGPUMASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS");
 
+// Where security researchers reach the maintainers; embedded in the deployed binary
+// (`.security.txt` section). The addresses are placeholders until the project's domain exists:
+// replace them before a mainnet deployment (SECURITY.md, "Reporting").
+#[cfg(not(feature = "no-entrypoint"))]
+solana_security_txt::security_txt! {
+    name: "Spice",
+    project_url: "https://spice.invalid",
+    contacts: "email:security@spice.invalid",
+    policy: "https://spice.invalid/SECURITY.md",
+    preferred_languages: "en",
+    source_code: "https://spice.invalid/source",
+    auditors: "None yet"
+}
+
 #[program]
 pub mod spice {
     use super::*;
@@ -179,6 +193,11 @@ pub mod spice {
     /// Closes an epoch after its claim window; unclaimed rewards return to the pool (anyone).
     pub fn close_epoch<'info>(ctx: Context<'info, CloseEpoch<'info>>) -> Result<()> {
         instructions::close_epoch::handler(ctx)
+    }
+
+    /// Closes a ProviderEpoch left unclaimed past its claim window; rent to its payer (anyone).
+    pub fn close_provider_epoch(ctx: Context<CloseProviderEpoch>) -> Result<()> {
+        instructions::close_provider_epoch::handler(ctx)
     }
 
     // ------------------------------------------------------------ crank

@@ -491,3 +491,44 @@ async fn prefunded_epoch_addresses_block_neither_settlement_nor_finalize() {
     assert_eq!(m.env.balance(&p.stake).await - before, expected_emission(0));
     m.check_reward_invariants(&[0]).await;
 }
+
+#[tokio::test]
+async fn unclaimed_provider_epoch_returns_its_rent_after_the_window() {
+    let mut m = Market::with_params(Mints::MIXED, curve_params()).await;
+    m.fund_rewards(1_000_000).await;
+    let p = m.provider(MIN_STAKE).await;
+    let client = m.actor(10_000_000, 0).await;
+    m.paid_job(&client, &p, PRICE, 100).await;
+    warp_to_epoch(&mut m, 1).await;
+    Env::ok(m.try_finalize(0).await);
+    let pe = pda::provider_epoch(&m.provider_pda(&p.key()), 0);
+    let crank = m.crank();
+    let close = ix::close_provider_epoch(&m.net, m.provider_pda(&p.key()), 0, crank);
+    assert_code(
+        m.env.send(std::slice::from_ref(&close), &[]).await,
+        spice_err(SpiceError::ClaimWindowOpen),
+    );
+    // The provider never claims; after the window anyone closes the record.
+    warp_to_epoch(&mut m, 10).await;
+    let stranger = m.env.funded(1_000_000_000).await;
+    let mut wrong_payer = close.clone();
+    substitute(&mut wrong_payer, &crank, &stranger.pubkey());
+    assert_code(
+        m.env.send(&[wrong_payer], &[]).await,
+        spice_err(SpiceError::WrongRentPayer),
+    );
+    let rent = m.env.lamports(&pe).await;
+    let before = m.env.lamports(&crank).await;
+    Env::ok(m.env.send(&[close], &[]).await);
+    assert!(!m.env.exists(&pe).await);
+    // The crank paid the record's rent and this transaction's fee (5_000 lamports).
+    assert_eq!(m.env.lamports(&crank).await, before + rent - 5_000);
+    Env::ok(m.try_close_epoch(0).await);
+    let n = m.network().await;
+    assert_eq!(
+        (n.total_allocated, n.total_claimed),
+        (0, 0),
+        "all returned to the pool"
+    );
+    m.check_reward_invariants(&[0]).await;
+}

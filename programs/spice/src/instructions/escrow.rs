@@ -265,6 +265,7 @@ impl<'info> SettleAccounts<'info> {
         let system = self.system_program.to_account_info();
         let epoch_bytes = epoch.to_le_bytes();
 
+        let network_key = self.network.key();
         let provider_key = self.provider.key();
         let pe_info = self.provider_epoch.to_account_info();
         let pe_seeds: &[&[u8]] = &[
@@ -282,6 +283,7 @@ impl<'info> SettleAccounts<'info> {
             || ProviderEpoch {
                 version: ACCOUNT_VERSION,
                 bump: bumps.provider_epoch,
+                network: network_key,
                 provider: provider_key,
                 epoch,
                 score: 0,
@@ -298,7 +300,6 @@ impl<'info> SettleAccounts<'info> {
         pe.jobs = pe.jobs.saturating_add(1);
         pda_account::store(&pe_info, &pe)?;
 
-        let network_key = self.network.key();
         let shard_index = self.network.shard_of(&self.job.key());
         let shard_info = self.epoch_shard.to_account_info();
         let shard_seeds: &[&[u8]] = &[

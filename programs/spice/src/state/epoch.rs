@@ -60,7 +60,8 @@ pub struct EpochShard {
     pub payer: Pubkey,
 }
 
-/// A provider's work in one epoch; what its reward is computed from. Closed by the claim.
+/// A provider's work in one epoch; what its reward is computed from. Closed by the claim, or
+/// by anyone through `close_provider_epoch` once its claim window has passed unclaimed.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct ProviderEpoch {
@@ -68,6 +69,8 @@ pub struct ProviderEpoch {
     pub version: u8,
     /// Bump of this PDA.
     pub bump: u8,
+    /// Network of the provider (its claim window applies).
+    pub network: Pubkey,
     /// The Provider account.
     pub provider: Pubkey,
     /// Epoch index.
