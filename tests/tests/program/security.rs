@@ -1,15 +1,25 @@
 //! Attacks from SECURITY.md's threat-model table that no other module attempts: substituted
-//! reward vaults, the same account passed twice as two mutable accounts, stale epoch accounts,
-//! closed epoch/attestation reuse and audit-draw tampering. Each asserts the specific refusal.
+//! vaults and accounts (reward vault, `attest`'s settlement and slash accounts, `approve_job`,
+//! `close_provider`, `finalize_epoch`), the same account passed twice as two mutable accounts,
+//! type confusion of every typed input, PDA seed mismatches, stale epoch accounts, closed
+//! account reuse, pre-funded addresses and audit-draw tampering. Each asserts the specific
+//! refusal; the one known defect found is an ignored `BUG:` test.
 
 use anchor_lang::error::ErrorCode;
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use solana_sdk::instruction::InstructionError;
 use solana_sdk::signature::{Keypair, Signer};
 use spice::errors::SpiceError;
-use spice::state::{AuditDraw, Job, NetworkParams, Verdict};
+use spice::instructions::AttestArgs;
+use spice::state::{Attestor, AuditDraw, Job, JobState, NetworkParams, Verdict};
+use spice_sdk::ix::SettleKeys;
 use spice_sdk::{ix, pda};
-use spice_tests::market::{default_params, Actor, Market, Mints, DAY, MIN_STAKE};
-use spice_tests::{anchor_err, assert_code, spice_err, substitute, unsign, Env, TOKEN_PROGRAM};
+use spice_tests::market::{default_params, hardware, Actor, Market, Mints, DAY, MIN_STAKE};
+use spice_tests::{
+    anchor_err, assert_code, assert_ix_err, spice_err, substitute, unsign, Env, INIT_EXISTING,
+    TOKEN_2022_PROGRAM, TOKEN_INSUFFICIENT_FUNDS, TOKEN_PROGRAM,
+};
 
 const EPOCH: i64 = 7 * DAY;
 const PRICE: u64 = 1_000;
@@ -440,4 +450,1015 @@ async fn a_closed_job_cannot_be_accepted_submitted_or_attested() {
     );
     let draw = ix::draw_audit(&m.net, job);
     assert_code(m.env.send(&[draw], &[]).await, gone);
+}
+
+// ------------------------------------------------------------------ type confusion (all)
+
+/// Every instruction that takes the Network (or, without one, its main typed account) refuses
+/// an account of another program type (a Provider: discriminator) and one owned by another
+/// program (a token account: owner), before any constraint or handler runs.
+#[tokio::test]
+async fn every_typed_account_refuses_another_type_or_owner() {
+    let (mut m, p) = finalized_epoch().await;
+    let q = m.provider(MIN_STAKE).await;
+    let other_type = m.provider_pda(&q.key());
+    let outsider = m.actor(0, 10).await;
+    let foreign = outsider.payment;
+    let client = m.actor(10_000_000, 0).await;
+    let newp = m.actor(0, 2 * MIN_STAKE).await;
+    let att = m.attestors(1).await;
+    let open = m.create_job(&client, PRICE, 10).await;
+    let submitted = m.submitted_job(&client, &p, PRICE, 10, 10).await;
+    let auth = m.authority.insecure_clone();
+    let net = m.net;
+    let keys = m.settle_keys(submitted, &client, &p).await;
+    let payers = m.shard_payers(0).await;
+    let claim = m.claim_ix(&p, &[0]).await;
+    let args = m.job_args(PRICE, 10);
+    let payer = m.env.payer();
+    let network_cases: Vec<(&str, Instruction, Vec<&Keypair>)> = vec![
+        (
+            "withdraw_treasury",
+            ix::withdraw_treasury(auth.pubkey(), &net, net.payment_mint, client.payment, 1),
+            vec![&auth],
+        ),
+        (
+            "add_attestor",
+            ix::add_attestor(auth.pubkey(), net.network, Keypair::new().pubkey()),
+            vec![&auth],
+        ),
+        (
+            "remove_attestor",
+            ix::remove_attestor(auth.pubkey(), net.network, att[0].pubkey()),
+            vec![&auth],
+        ),
+        (
+            "register_provider",
+            ix::register_provider(&net, newp.key(), newp.stake, MIN_STAKE, hardware()),
+            vec![&newp.kp],
+        ),
+        ("stake", ix::stake(&net, p.key(), p.stake, 1), vec![&p.kp]),
+        (
+            "begin_unbond",
+            ix::begin_unbond(&net, p.key(), 1),
+            vec![&p.kp],
+        ),
+        (
+            "withdraw_unbonded",
+            ix::withdraw_unbonded(&net, p.key(), p.stake),
+            vec![&p.kp],
+        ),
+        (
+            "close_provider",
+            ix::close_provider(&net, p.key(), p.stake),
+            vec![&p.kp],
+        ),
+        (
+            "accept_job",
+            ix::accept_job(&net, p.key(), open),
+            vec![&p.kp],
+        ),
+        (
+            "submit_result",
+            ix::submit_result(&net, p.key(), open, [9; 32], 1),
+            vec![&p.kp],
+        ),
+        (
+            "create_job",
+            ix::create_job(&net, client.key(), client.payment, args),
+            vec![&client.kp],
+        ),
+        (
+            "cancel_job",
+            ix::cancel_job(&net, client.key(), open, client.payment),
+            vec![&client.kp],
+        ),
+        (
+            "approve_job",
+            ix::approve_job(&net, &keys),
+            vec![&client.kp],
+        ),
+        (
+            "dispute_job",
+            ix::dispute_job(&net, client.key(), submitted),
+            vec![&client.kp],
+        ),
+        (
+            "fund_rewards",
+            ix::fund_rewards(&net, outsider.key(), outsider.stake, 1),
+            vec![&outsider.kp],
+        ),
+        (
+            "finalize_epoch",
+            ix::finalize_epoch(&net, payer, 0, &payers),
+            vec![],
+        ),
+        ("claim_rewards", claim, vec![&p.kp]),
+    ];
+    let mut cases: Vec<(&str, Instruction, Vec<&Keypair>, Pubkey)> = network_cases
+        .into_iter()
+        .map(|(what, ix, signers)| (what, ix, signers, net.network))
+        .collect();
+    // Instructions without a Network: their main typed account.
+    cases.push((
+        "update_provider",
+        ix::update_provider(&net, p.key(), hardware()),
+        vec![&p.kp],
+        m.provider_pda(&p.key()),
+    ));
+    cases.push((
+        "close_attestation",
+        ix::close_attestation(submitted, att[0].pubkey()),
+        vec![&att[0]],
+        pda::attestation(&submitted, &att[0].pubkey()),
+    ));
+    for (what, good, signers, target) in cases {
+        let replacement = if target == net.network {
+            other_type
+        } else {
+            net.network
+        };
+        let mut ix = good.clone();
+        substitute(&mut ix, &target, &replacement);
+        let res = m.env.send(&[ix], &signers).await;
+        assert!(res.is_err(), "{what}: accepted an account of another type");
+        assert_code(res, anchor_err(ErrorCode::AccountDiscriminatorMismatch));
+        let mut ix = good;
+        substitute(&mut ix, &target, &foreign);
+        let res = m.env.send(&[ix], &signers).await;
+        assert!(res.is_err(), "{what}: accepted a token account");
+        assert_code(res, anchor_err(ErrorCode::AccountOwnedByWrongProgram));
+    }
+    // create_network: its typed inputs are the mints (the network is created here).
+    let creator = m.creator.insecure_clone();
+    let build = || {
+        ix::create_network(
+            creator.pubkey(),
+            9,
+            auth.pubkey(),
+            default_params(),
+            net.payment_mint,
+            net.stake_mint,
+            net.payment_token_program,
+            net.stake_token_program,
+        )
+    };
+    let mut ix = build();
+    substitute(&mut ix, &net.payment_mint, &net.network);
+    assert_code(
+        m.env.send(&[ix], &[&creator]).await,
+        anchor_err(ErrorCode::AccountOwnedByWrongProgram),
+    );
+    let mut ix = build();
+    // A token account of the mint's own program: owner accepted, but it does not unpack as a
+    // mint.
+    substitute(&mut ix, &net.payment_mint, &foreign);
+    assert_ix_err(
+        m.env.send(&[ix], &[&creator]).await,
+        InstructionError::InvalidAccountData,
+    );
+    Env::ok(m.env.send(&[build()], &[&creator]).await);
+    m.check_invariants().await;
+    m.check_reward_invariants(&[0]).await;
+}
+
+// ------------------------------------------------------------------ PDA seeds
+
+#[tokio::test]
+async fn pda_substitutions_of_attestor_provider_and_job_accounts_are_refused() {
+    let mut m = Market::new(Mints::SPL).await;
+    let auth = m.authority.insecure_clone();
+    let net = m.net;
+    let seeds = anchor_err(ErrorCode::ConstraintSeeds);
+    // add_attestor: the record of another key than the one added.
+    let (a, b) = (Keypair::new().pubkey(), Keypair::new().pubkey());
+    let mut add = ix::add_attestor(auth.pubkey(), net.network, a);
+    substitute(
+        &mut add,
+        &pda::attestor(&net.network, &a),
+        &pda::attestor(&net.network, &b),
+    );
+    assert_code(m.env.send(&[add], &[&auth]).await, seeds);
+    assert!(!m.env.exists(&pda::attestor(&net.network, &b)).await);
+    // remove_attestor: the record of the same key on another network of the same authority.
+    let other = m.second_network(2).await;
+    let add = ix::add_attestor(auth.pubkey(), other.network, a);
+    Env::ok(m.env.send(&[add], &[&auth]).await);
+    let add = ix::add_attestor(auth.pubkey(), net.network, a);
+    Env::ok(m.env.send(&[add], &[&auth]).await);
+    let mut remove = ix::remove_attestor(auth.pubkey(), net.network, a);
+    substitute(
+        &mut remove,
+        &pda::attestor(&net.network, &a),
+        &pda::attestor(&other.network, &a),
+    );
+    assert_code(m.env.send(&[remove], &[&auth]).await, seeds);
+    let rec: Attestor = m.env.fetch(&pda::attestor(&other.network, &a)).await;
+    assert!(rec.active);
+    // update_provider: another owner's provider.
+    let p = m.provider(MIN_STAKE).await;
+    let q = m.provider(MIN_STAKE).await;
+    let mut update = ix::update_provider(&net, p.key(), hardware());
+    substitute(
+        &mut update,
+        &m.provider_pda(&p.key()),
+        &m.provider_pda(&q.key()),
+    );
+    assert_code(
+        m.env.send(&[update], &[&p.kp]).await,
+        spice_err(SpiceError::NotProviderOwner),
+    );
+    // create_job: the job / escrow address of another id, or another client's job address.
+    let client = m.actor(1_000_000, 0).await;
+    let victim = m.actor(0, 0).await;
+    let args = m.job_args(PRICE, 10);
+    let id = args.job_id;
+    let job = pda::job(&net.network, &client.key(), id);
+    let next = pda::job(&net.network, &client.key(), id + 1);
+    let victims = pda::job(&net.network, &victim.key(), id);
+    let cases = [
+        (job, next),
+        (pda::escrow_vault(&job), pda::escrow_vault(&next)),
+        (job, victims),
+    ];
+    for (old, new) in cases {
+        let mut create = ix::create_job(&net, client.key(), client.payment, args.clone());
+        substitute(&mut create, &old, &new);
+        assert_code(m.env.send(&[create], &[&client.kp]).await, seeds);
+        assert!(!m.env.exists(&new).await);
+    }
+    let (job, res) = m.try_create_job(&client, args).await;
+    Env::ok(res);
+    assert_eq!(m.job_account(&job).await.escrowed, 10 * PRICE);
+    m.check_invariants().await;
+}
+
+// ------------------------------------------------------------------ attest accounts
+
+/// A disputed job (quorum 2, three attestors) with one Invalid vote by `att[0]`: the next vote
+/// decides, so every settlement and slash account of `attest` is live.
+async fn disputed_with_one_vote() -> (Market, Vec<Keypair>, Actor, Actor, Pubkey) {
+    let mut m = Market::with_params(Mints::MIXED, default_params()).await;
+    let att = m.attestors(3).await;
+    let provider = m.provider(10 * MIN_STAKE).await;
+    let client = m.actor(1_000_000, 1).await;
+    let job = m.submitted_job(&client, &provider, PRICE, 20, 10).await;
+    let dispute = ix::dispute_job(&m.net, client.key(), job);
+    Env::ok(m.env.send(&[dispute], &[&client.kp]).await);
+    Env::ok(
+        m.try_attest(job, &client, &provider, &att[0], Verdict::Invalid, 0, &[])
+            .await,
+    );
+    (m, att, client, provider, job)
+}
+
+fn invalid_vote() -> AttestArgs {
+    AttestArgs {
+        verdict: Verdict::Invalid,
+        measured_units: 0,
+        evidence_hash: [5; 32],
+    }
+}
+
+#[tokio::test]
+async fn attest_refuses_substituted_settlement_and_slash_accounts() {
+    let (mut m, att, client, provider, job) = disputed_with_one_vote().await;
+    let attacker = m.provider(MIN_STAKE).await;
+    let other_job = m.create_job(&client, PRICE, 10).await;
+    let net = m.net;
+    let keys = m.settle_keys(job, &client, &provider).await;
+    let earlier = [att[0].pubkey()];
+    let vote = |keys: &SettleKeys| {
+        ix::attest(
+            &net,
+            keys,
+            att[1].pubkey(),
+            client.stake,
+            invalid_vote(),
+            &earlier,
+        )
+    };
+    let stake_vault = pda::stake_vault(&m.provider_pda(&provider.key()));
+    let seeds = anchor_err(ErrorCode::ConstraintSeeds);
+    let owner = anchor_err(ErrorCode::ConstraintTokenOwner);
+    let dup = anchor_err(ErrorCode::ConstraintDuplicateMutableAccount);
+    let cases: Vec<(&str, Pubkey, Pubkey, u32)> = vec![
+        // Substituted token accounts, vaults and mints.
+        (
+            "escrow vault",
+            pda::escrow_vault(&job),
+            pda::escrow_vault(&other_job),
+            seeds,
+        ),
+        ("provider token", provider.payment, attacker.payment, owner),
+        ("client token", client.payment, attacker.payment, owner),
+        ("treasury", net.payment_treasury(), attacker.payment, seeds),
+        (
+            "stake vault",
+            stake_vault,
+            pda::stake_vault(&m.provider_pda(&attacker.key())),
+            seeds,
+        ),
+        (
+            "stake treasury",
+            net.stake_treasury(),
+            pda::reward_vault(&net.network),
+            seeds,
+        ),
+        ("client stake token", client.stake, attacker.stake, owner),
+        (
+            "stake mint",
+            net.stake_mint,
+            net.payment_mint,
+            anchor_err(ErrorCode::ConstraintTokenMint),
+        ),
+        // Wrong token programs (MIXED: payment on SPL Token, stake on Token-2022).
+        (
+            "payment token program",
+            TOKEN_PROGRAM,
+            TOKEN_2022_PROGRAM,
+            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+        ),
+        (
+            "stake token program",
+            TOKEN_2022_PROGRAM,
+            TOKEN_PROGRAM,
+            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+        ),
+        // PDAs of another attestor (att[2] has not voted).
+        (
+            "attestor record",
+            pda::attestor(&net.network, &att[1].pubkey()),
+            pda::attestor(&net.network, &att[2].pubkey()),
+            seeds,
+        ),
+        (
+            "attestation",
+            pda::attestation(&job, &att[1].pubkey()),
+            pda::attestation(&job, &att[2].pubkey()),
+            seeds,
+        ),
+        // The same account twice: a vault paying into itself.
+        (
+            "provider token = escrow",
+            provider.payment,
+            pda::escrow_vault(&job),
+            dup,
+        ),
+        (
+            "client stake token = stake vault",
+            client.stake,
+            stake_vault,
+            dup,
+        ),
+        (
+            "client stake token = stake treasury",
+            client.stake,
+            net.stake_treasury(),
+            dup,
+        ),
+    ];
+    for (what, old, new, code) in cases {
+        let mut ix = vote(&keys);
+        substitute(&mut ix, &old, &new);
+        let res = m.env.send(&[ix], &[&att[1]]).await;
+        assert!(
+            res.is_err(),
+            "{what}: vote accepted with a substituted account"
+        );
+        assert_code(res, code);
+    }
+    // The work record of another epoch than the current one.
+    let mut stale = keys;
+    stale.epoch += 1;
+    assert_code(m.env.send(&[vote(&stale)], &[&att[1]]).await, seeds);
+    // Nothing moved; the genuine deciding vote then slashes and refunds.
+    assert_eq!(m.job_account(&job).await.invalid_votes, 1);
+    Env::ok(m.env.send(&[vote(&keys)], &[&att[1]]).await);
+    assert!(!m.env.exists(&job).await);
+    m.check_invariants().await;
+}
+
+/// Nobody can pre-empt a pending vote: while a job is disputed neither a settlement nor an
+/// expiry can close it before the vote deadline, so the deciding vote still slashes.
+#[tokio::test]
+async fn a_pending_vote_cannot_be_pre_empted_by_settlement_or_expiry() {
+    let (mut m, att, client, provider, job) = disputed_with_one_vote().await;
+    m.env.warp_seconds(DAY + 1).await;
+    let keys = m.settle_keys(job, &client, &provider).await;
+    assert_code(
+        m.env.send(&[ix::settle_job(&m.net, &keys)], &[]).await,
+        spice_err(SpiceError::InvalidJobState),
+    );
+    assert_code(
+        m.expire(job, &client, Some(&provider)).await,
+        spice_err(SpiceError::NotExpired),
+    );
+    let p = m.provider_account(&provider.key()).await;
+    Env::ok(
+        m.try_attest(
+            job,
+            &client,
+            &provider,
+            &att[1],
+            Verdict::Invalid,
+            0,
+            &[att[0].pubkey()],
+        )
+        .await,
+    );
+    assert!(!m.env.exists(&job).await);
+    assert!(m.provider_account(&provider.key()).await.stake < p.stake);
+    m.check_invariants().await;
+}
+
+// ------------------------------------------------------------------ approve_job accounts
+
+#[tokio::test]
+async fn approve_job_refuses_substituted_accounts() {
+    let mut m = Market::new(Mints::SPL).await;
+    let provider = m.provider(2 * MIN_STAKE).await;
+    let client = m.actor(10_000_000, 0).await;
+    let attacker = m.provider(MIN_STAKE).await;
+    let job = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
+    let other_job = m.create_job(&client, 10, 10).await;
+    let other_net = m.second_network(2).await;
+    let keys = m.settle_keys(job, &client, &provider).await;
+    let cases: Vec<(&str, Pubkey, Pubkey, u32)> = vec![
+        (
+            "network",
+            m.net.network,
+            other_net.network,
+            spice_err(SpiceError::WrongNetwork),
+        ),
+        (
+            "escrow vault",
+            pda::escrow_vault(&job),
+            pda::escrow_vault(&other_job),
+            anchor_err(ErrorCode::ConstraintSeeds),
+        ),
+        (
+            "provider",
+            m.provider_pda(&provider.key()),
+            m.provider_pda(&attacker.key()),
+            spice_err(SpiceError::NotJobProvider),
+        ),
+        (
+            "provider token",
+            provider.payment,
+            attacker.payment,
+            anchor_err(ErrorCode::ConstraintTokenOwner),
+        ),
+        (
+            "client token",
+            client.payment,
+            attacker.payment,
+            anchor_err(ErrorCode::ConstraintTokenOwner),
+        ),
+        (
+            "treasury",
+            m.net.payment_treasury(),
+            attacker.payment,
+            anchor_err(ErrorCode::ConstraintSeeds),
+        ),
+        (
+            "payment mint",
+            m.net.payment_mint,
+            m.net.stake_mint,
+            anchor_err(ErrorCode::ConstraintTokenMint),
+        ),
+    ];
+    for (what, old, new, code) in cases {
+        let mut ix = ix::approve_job(&m.net, &keys);
+        substitute(&mut ix, &old, &new);
+        let res = m.env.send(&[ix], &[&client.kp]).await;
+        assert!(res.is_err(), "{what}: approved with a substituted account");
+        assert_code(res, code);
+    }
+    let before = m.env.balance(&provider.payment).await;
+    Env::ok(
+        m.env
+            .send(&[ix::approve_job(&m.net, &keys)], &[&client.kp])
+            .await,
+    );
+    let fee = (10 * PRICE * 250).div_ceil(10_000);
+    assert_eq!(
+        m.env.balance(&provider.payment).await - before,
+        10 * PRICE - fee
+    );
+    m.check_invariants().await;
+}
+
+// ------------------------------------------------------------------ same account twice (jobs)
+
+#[tokio::test]
+async fn refunds_and_crank_settlement_refuse_the_escrow_vault_twice() {
+    let mut m = Market::new(Mints::SPL).await;
+    let provider = m.provider(2 * MIN_STAKE).await;
+    let client = m.actor(10_000_000, 0).await;
+    let dup = anchor_err(ErrorCode::ConstraintDuplicateMutableAccount);
+    // cancel_job refunding the escrow into itself.
+    let open = m.create_job(&client, PRICE, 10).await;
+    let mut cancel = ix::cancel_job(&m.net, client.key(), open, client.payment);
+    substitute(&mut cancel, &client.payment, &pda::escrow_vault(&open));
+    assert_code(m.env.send(&[cancel], &[&client.kp]).await, dup);
+    // settle_job paying the provider's share into the escrow vault.
+    let job = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
+    m.env.warp_seconds(DAY + 1).await;
+    let keys = m.settle_keys(job, &client, &provider).await;
+    let mut settle = ix::settle_job(&m.net, &keys);
+    substitute(&mut settle, &provider.payment, &pda::escrow_vault(&job));
+    assert_code(m.env.send(&[settle], &[]).await, dup);
+    // The client's account may alias others (`dup`), but never a vault: it must be the
+    // client's own tokens.
+    let mut settle = ix::settle_job(&m.net, &keys);
+    substitute(&mut settle, &client.payment, &pda::escrow_vault(&job));
+    assert_code(
+        m.env.send(&[settle], &[]).await,
+        anchor_err(ErrorCode::ConstraintTokenOwner),
+    );
+    // expire_job refunding the escrow into itself (the open job, now past its accept window).
+    let mut expire = m.expire_ix(open, &client, None);
+    substitute(&mut expire, &client.payment, &pda::escrow_vault(&open));
+    assert_code(m.env.send(&[expire], &[]).await, dup);
+    Env::ok(m.expire(open, &client, None).await);
+    Env::ok(m.env.send(&[ix::settle_job(&m.net, &keys)], &[]).await);
+    m.check_invariants().await;
+}
+
+// ------------------------------------------------------------------ settle_job crank
+
+/// A crank settling a dust job: the fee rounds up (so splitting work into dust cannot dodge
+/// it), the payout matches what the client's approval would pay, and neither a donation to
+/// the escrow nor lamports sent to the epoch accounts the settlement creates block it.
+#[tokio::test]
+async fn settle_job_by_a_crank_rounds_the_fee_up_and_is_not_blocked_by_prefunding() {
+    let mut m = Market::new(Mints::SPL).await;
+    let provider = m.provider(2 * MIN_STAKE).await;
+    let client = m.actor(10_000_000, 0).await;
+    // gross 41 at 2.5 %: 1.025 rounds up to 2.
+    let job = m.submitted_job(&client, &provider, 41, 3, 1).await;
+    let griefer = m.actor(1_000, 0).await;
+    Env::ok(
+        m.env
+            .transfer(
+                &m.net.payment_mint,
+                &griefer.payment,
+                &pda::escrow_vault(&job),
+                &griefer.kp,
+                7,
+            )
+            .await,
+    );
+    m.env.warp_seconds(DAY + 1).await;
+    let keys = m.settle_keys(job, &client, &provider).await;
+    let shard = pda::epoch_shard(
+        &m.net.network,
+        keys.epoch,
+        spice::state::shard_of(&job, m.net.shard_count),
+    );
+    let payer = m.env.payer();
+    let rent = m.env.rent(0).await;
+    for t in [pda::provider_epoch(&keys.provider, keys.epoch), shard] {
+        let gift = anchor_lang::solana_program::system_instruction::transfer(&payer, &t, rent);
+        Env::ok(m.env.send(&[gift], &[]).await);
+    }
+    let treasury = m.net.payment_treasury();
+    let before = (
+        m.env.balance(&provider.payment).await,
+        m.env.balance(&client.payment).await,
+        m.env.balance(&treasury).await,
+    );
+    let crank = m.env.funded(1_000_000_000).await;
+    let keys = SettleKeys {
+        payer: crank.pubkey(),
+        ..keys
+    };
+    Env::ok(
+        m.env
+            .send(&[ix::settle_job(&m.net, &keys)], &[&crank])
+            .await,
+    );
+    assert_eq!(m.env.balance(&provider.payment).await - before.0, 39);
+    // The unearned 2 units plus the donation go back to the client.
+    assert_eq!(m.env.balance(&client.payment).await - before.1, 82 + 7);
+    assert_eq!(m.env.balance(&treasury).await - before.2, 2);
+    assert!(!m.env.exists(&job).await);
+    m.check_invariants().await;
+}
+
+// ------------------------------------------------------------------ close_provider / stake
+
+/// `close_provider` refuses another provider's vault, the payment mint and a destination of
+/// the wrong mint; a donation to the stake vault does not block it (it is swept to the owner's
+/// chosen account); and rewards earned before closing stay claimable once the same owner
+/// registers again (ProviderEpoch is keyed by the provider PDA, which is per owner).
+#[tokio::test]
+async fn close_provider_refuses_substitutes_sweeps_donations_and_keeps_past_rewards() {
+    let (mut m, p) = finalized_epoch().await;
+    let q = m.provider(MIN_STAKE).await;
+    let unbond = ix::begin_unbond(&m.net, p.key(), MIN_STAKE);
+    Env::ok(m.env.send(&[unbond], &[&p.kp]).await);
+    let unbond_seconds = m.network().await.params.unbond_seconds;
+    m.env.warp_seconds(unbond_seconds).await;
+    let withdraw = ix::withdraw_unbonded(&m.net, p.key(), p.stake);
+    Env::ok(m.env.send(&[withdraw], &[&p.kp]).await);
+    let vault = pda::stake_vault(&m.provider_pda(&p.key()));
+    // A griefer donates to the emptied stake vault.
+    let griefer = m.actor(0, 50).await;
+    Env::ok(
+        m.env
+            .transfer(&m.net.stake_mint, &griefer.stake, &vault, &griefer.kp, 50)
+            .await,
+    );
+    let net = m.net;
+    let cases: Vec<(&str, Pubkey, Pubkey, u32)> = vec![
+        (
+            "stake vault",
+            vault,
+            pda::stake_vault(&m.provider_pda(&q.key())),
+            anchor_err(ErrorCode::ConstraintSeeds),
+        ),
+        (
+            "stake mint",
+            net.stake_mint,
+            net.payment_mint,
+            spice_err(SpiceError::WrongMint),
+        ),
+        (
+            "destination of the payment mint",
+            p.stake,
+            p.payment,
+            anchor_err(ErrorCode::ConstraintTokenMint),
+        ),
+    ];
+    for (what, old, new, code) in cases {
+        let mut ix = ix::close_provider(&net, p.key(), p.stake);
+        substitute(&mut ix, &old, &new);
+        let res = m.env.send(&[ix], &[&p.kp]).await;
+        assert!(res.is_err(), "{what}: closed with a substituted account");
+        assert_code(res, code);
+    }
+    let before = m.env.balance(&p.stake).await;
+    let close = ix::close_provider(&net, p.key(), p.stake);
+    Env::ok(m.env.send(&[close], &[&p.kp]).await);
+    assert_eq!(m.env.balance(&p.stake).await - before, 50);
+    assert!(!m.env.exists(&vault).await);
+    // Epoch 0's reward: unclaimable while the provider is closed, claimable after it
+    // registers again (still inside the claim window).
+    assert_code(
+        m.try_claim(&p, &[0]).await,
+        anchor_err(ErrorCode::AccountNotInitialized),
+    );
+    let register = ix::register_provider(&net, p.key(), p.stake, MIN_STAKE, hardware());
+    Env::ok(m.env.send(&[register], &[&p.kp]).await);
+    let before = m.env.balance(&p.stake).await;
+    Env::ok(m.try_claim(&p, &[0]).await);
+    assert!(m.env.balance(&p.stake).await > before);
+    m.env.warp_slots(1).await;
+    assert_code(
+        m.try_claim(&p, &[0]).await,
+        anchor_err(ErrorCode::AccountNotInitialized),
+    );
+    m.check_invariants().await;
+    m.check_reward_invariants(&[0]).await;
+}
+
+/// `stake` moves tokens before it adds them, so an amount beyond the owner's balance (up to
+/// `u64::MAX`) is refused by the token program and the recorded stake can never exceed what
+/// the vault holds (≤ the mint's supply), so the checked addition cannot overflow.
+#[tokio::test]
+async fn stake_beyond_the_balance_is_refused() {
+    let mut m = Market::new(Mints::T22).await;
+    let p = m.provider(MIN_STAKE).await;
+    for amount in [MIN_STAKE + 1, u64::MAX] {
+        let ix = ix::stake(&m.net, p.key(), p.stake, amount);
+        assert_code(m.env.send(&[ix], &[&p.kp]).await, TOKEN_INSUFFICIENT_FUNDS);
+    }
+    let ix = ix::stake(&m.net, p.key(), p.stake, MIN_STAKE);
+    Env::ok(m.env.send(&[ix], &[&p.kp]).await);
+    assert_eq!(m.provider_account(&p.key()).await.stake, 2 * MIN_STAKE);
+    m.check_invariants().await;
+}
+
+// ------------------------------------------------------------------ pre-funded init
+
+/// The known limitation (SECURITY.md): `init` of an address that already holds lamports fails
+/// on this runtime. Its scope: only that one address is blocked. The creator picks another
+/// network id, the client another job id, the authority (or attestor) another attestor key.
+#[tokio::test]
+async fn prefunded_init_addresses_block_only_that_address() {
+    let mut m = Market::new(Mints::SPL).await;
+    let net = m.net;
+    let payer = m.env.payer();
+    let rent = m.env.rent(0).await;
+    let gift =
+        |to: Pubkey| anchor_lang::solana_program::system_instruction::transfer(&payer, &to, rent);
+    // create_network at a pre-funded network address, then under another id.
+    let creator = m.creator.insecure_clone();
+    let auth = m.authority.insecure_clone();
+    let network_ix = |id: u64| {
+        ix::create_network(
+            creator.pubkey(),
+            id,
+            auth.pubkey(),
+            default_params(),
+            net.payment_mint,
+            net.stake_mint,
+            net.payment_token_program,
+            net.stake_token_program,
+        )
+    };
+    Env::ok(
+        m.env
+            .send(&[gift(pda::network(&creator.pubkey(), 7))], &[])
+            .await,
+    );
+    assert_ix_err(
+        m.env.send(&[network_ix(7)], &[&creator]).await,
+        INIT_EXISTING,
+    );
+    Env::ok(m.env.send(&[network_ix(8)], &[&creator]).await);
+    // create_job at a pre-funded job address, and at a pre-funded escrow address; then
+    // under a third id.
+    let client = m.actor(1_000_000, 0).await;
+    let a = m.job_args(PRICE, 10);
+    let b = m.job_args(PRICE, 10);
+    let job_a = pda::job(&net.network, &client.key(), a.job_id);
+    let job_b = pda::job(&net.network, &client.key(), b.job_id);
+    Env::ok(m.env.send(&[gift(job_a)], &[]).await);
+    Env::ok(m.env.send(&[gift(pda::escrow_vault(&job_b))], &[]).await);
+    for args in [a, b] {
+        let create = ix::create_job(&net, client.key(), client.payment, args);
+        assert_ix_err(m.env.send(&[create], &[&client.kp]).await, INIT_EXISTING);
+    }
+    let job = m.create_job(&client, PRICE, 10).await;
+    assert_eq!(m.job_account(&job).await.escrowed, 10 * PRICE);
+    // add_attestor (init_if_needed) of a pre-funded record, then of another key.
+    let (blocked, other) = (Keypair::new().pubkey(), Keypair::new().pubkey());
+    Env::ok(
+        m.env
+            .send(&[gift(pda::attestor(&net.network, &blocked))], &[])
+            .await,
+    );
+    let add = ix::add_attestor(auth.pubkey(), net.network, blocked);
+    assert_ix_err(m.env.send(&[add], &[&auth]).await, INIT_EXISTING);
+    let add = ix::add_attestor(auth.pubkey(), net.network, other);
+    Env::ok(m.env.send(&[add], &[&auth]).await);
+    assert_eq!(m.network().await.attestor_count, 1);
+    m.check_invariants().await;
+}
+
+// ------------------------------------------------------------------ closed job address reuse
+
+/// A job's address is `(network, client, job_id)`: after the job closes, only its client can
+/// create a job there again, and the new job starts from scratch (fresh state and escrow,
+/// nothing of the old job's carried over).
+#[tokio::test]
+async fn a_closed_jobs_address_is_reused_only_fresh_and_only_by_its_client() {
+    let mut m = Market::new(Mints::SPL).await;
+    let provider = m.provider(2 * MIN_STAKE).await;
+    let client = m.actor(10_000_000, 0).await;
+    let args = m.job_args(PRICE, 10);
+    let (job, res) = m.try_create_job(&client, args.clone()).await;
+    Env::ok(res);
+    Env::ok(m.accept(&provider, job).await);
+    Env::ok(m.submit(&provider, job, 10).await);
+    let keys = m.settle_keys(job, &client, &provider).await;
+    Env::ok(
+        m.env
+            .send(&[ix::approve_job(&m.net, &keys)], &[&client.kp])
+            .await,
+    );
+    assert!(!m.env.exists(&job).await);
+    // Another client cannot squat the freed address.
+    let squatter = m.actor(1_000_000, 0).await;
+    let mut squat = ix::create_job(&m.net, squatter.key(), squatter.payment, args.clone());
+    let squatters = pda::job(&m.net.network, &squatter.key(), args.job_id);
+    substitute(&mut squat, &squatters, &job);
+    substitute(
+        &mut squat,
+        &pda::escrow_vault(&squatters),
+        &pda::escrow_vault(&job),
+    );
+    assert_code(
+        m.env.send(&[squat], &[&squatter.kp]).await,
+        anchor_err(ErrorCode::ConstraintSeeds),
+    );
+    // The client may reuse its id: a fresh Open job.
+    let reused = spice::instructions::CreateJobArgs {
+        price_per_unit: 3,
+        ..args
+    };
+    let create = ix::create_job(&m.net, client.key(), client.payment, reused);
+    Env::ok(m.env.send(&[create], &[&client.kp]).await);
+    let j = m.job_account(&job).await;
+    assert_eq!(j.state, JobState::Open);
+    assert_eq!((j.provider, j.escrowed), (None, 30));
+    assert_eq!(m.env.balance(&pda::escrow_vault(&job)).await, 30);
+    // Settlement of the old job cannot be replayed against it.
+    assert_code(
+        m.env
+            .send(&[ix::approve_job(&m.net, &keys)], &[&client.kp])
+            .await,
+        spice_err(SpiceError::NotJobProvider),
+    );
+    m.check_invariants().await;
+}
+
+// ------------------------------------------------------------------ finalize / close epoch
+
+#[tokio::test]
+async fn finalize_epoch_refuses_a_substituted_vault_or_shard() {
+    let mut m = Market::with_params(Mints::MIXED, curve_params()).await;
+    m.fund_rewards(1_000_000).await;
+    let p = m.provider(MIN_STAKE).await;
+    let client = m.actor(10_000_000, 0).await;
+    m.paid_job(&client, &p, PRICE, 10).await;
+    warp_to_epoch(&mut m, 2).await;
+    let net = m.net;
+    let payer = m.env.payer();
+    let payers = m.shard_payers(0).await;
+    let good = ix::finalize_epoch(&net, payer, 0, &payers);
+    // The stake treasury (same mint) in place of the reward vault.
+    let mut ix = good.clone();
+    substitute(
+        &mut ix,
+        &pda::reward_vault(&net.network),
+        &net.stake_treasury(),
+    );
+    assert_code(
+        m.env.send(&[ix], &[]).await,
+        anchor_err(ErrorCode::ConstraintSeeds),
+    );
+    // A shard of epoch 1 (empty) in place of epoch 0's shard that holds the work.
+    let used = payers.iter().position(Option::is_some).expect("a shard") as u8;
+    let mut ix = good.clone();
+    substitute(
+        &mut ix,
+        &pda::epoch_shard(&net.network, 0, used),
+        &pda::epoch_shard(&net.network, 1, used),
+    );
+    assert_code(
+        m.env.send(&[ix], &[]).await,
+        spice_err(SpiceError::InvalidShardAccounts),
+    );
+    Env::ok(m.env.send(&[good], &[]).await);
+    assert_eq!(m.epoch(0).await.total_jobs, 1);
+    m.check_reward_invariants(&[0]).await;
+}
+
+/// `close_epoch` refuses an epoch of another network and shards of another epoch, and returns
+/// exactly the unclaimed emission (including the claims' rounding dust) to the pool.
+#[tokio::test]
+async fn close_epoch_refuses_foreign_seeds_and_returns_exactly_the_unclaimed() {
+    let (mut m, p) = finalized_epoch().await;
+    let other = m.second_network(2).await;
+    Env::ok(m.try_claim(&p, &[0]).await);
+    let window = u64::from(m.network().await.params.claim_window_epochs);
+    warp_to_epoch(&mut m, 1 + window).await;
+    let epoch = m.epoch(0).await;
+    let payers = m.shard_payers(0).await;
+    let good = ix::close_epoch(&m.net, 0, epoch.payer, &payers);
+    // Network 2 with network 1's epoch.
+    let mut ix = good.clone();
+    substitute(&mut ix, &m.net.network, &other.network);
+    assert_code(
+        m.env.send(&[ix], &[]).await,
+        anchor_err(ErrorCode::ConstraintSeeds),
+    );
+    // Epoch 1's shards in place of epoch 0's.
+    let mut ix = good.clone();
+    for i in 0..m.net.shard_count {
+        substitute(
+            &mut ix,
+            &pda::epoch_shard(&m.net.network, 0, i),
+            &pda::epoch_shard(&m.net.network, 1, i),
+        );
+    }
+    assert_code(
+        m.env.send(&[ix], &[]).await,
+        spice_err(SpiceError::InvalidShardAccounts),
+    );
+    let before = m.network().await;
+    Env::ok(m.env.send(&[good], &[]).await);
+    let after = m.network().await;
+    assert_eq!(
+        before.total_allocated - after.total_allocated,
+        epoch.emission - epoch.claimed
+    );
+    assert_eq!(after.total_claimed, before.total_claimed);
+    m.check_reward_invariants(&[0]).await;
+}
+
+/// An Attestation is seeded by `(job address, attestor)` and a job address by
+/// `(network, client, job_id)`, which the client may reuse once the job closed. A vote left
+/// from the earlier job records that job's `created_slot`: it neither blocks the attestor on
+/// the new job nor counts as one of its votes, and it can still be closed for its rent.
+#[tokio::test]
+async fn an_attestor_can_vote_on_a_job_recreated_at_a_closed_jobs_address() {
+    let mut params = default_params();
+    params.attestation_quorum = 3;
+    let mut m = Market::with_params(Mints::MIXED, params).await;
+    let att = m.attestors(3).await;
+    let provider = m.provider(10 * MIN_STAKE).await;
+    let client = m.actor(1_000_000, 0).await;
+    let args = m.job_args(PRICE, 20);
+    let (job, res) = m.try_create_job(&client, args.clone()).await;
+    Env::ok(res);
+    let dispute = |m: &Market| ix::dispute_job(&m.net, client.key(), job);
+    Env::ok(m.accept(&provider, job).await);
+    Env::ok(m.submit(&provider, job, 10).await);
+    Env::ok(m.env.send(&[dispute(&m)], &[&client.kp]).await);
+    Env::ok(
+        m.try_attest(job, &client, &provider, &att[0], Verdict::Valid, 10, &[])
+            .await,
+    );
+    // No quorum: the job expires; att[0]'s vote outlives it.
+    m.env.warp_seconds(2 * DAY + 1).await;
+    Env::ok(m.expire(job, &client, Some(&provider)).await);
+    // The client re-creates the job at the same address (in a later slot: the earlier job
+    // was created, run, voted on and closed before) and disputes it again.
+    m.env.warp_slots(1).await;
+    let create = ix::create_job(&m.net, client.key(), client.payment, args);
+    Env::ok(m.env.send(&[create], &[&client.kp]).await);
+    Env::ok(m.accept(&provider, job).await);
+    Env::ok(m.submit(&provider, job, 10).await);
+    Env::ok(m.env.send(&[dispute(&m)], &[&client.kp]).await);
+    // The stale vote does not count on the new job and can be reclaimed...
+    let close = ix::close_attestation(job, att[0].pubkey());
+    let j: spice::state::Job = m.env.fetch(&job).await;
+    assert_eq!((j.valid_votes, j.invalid_votes), (0, 0));
+    // ...and does not block att[0] from voting on this new job; voting again is refused.
+    Env::ok(
+        m.try_attest(job, &client, &provider, &att[0], Verdict::Valid, 10, &[])
+            .await,
+    );
+    assert_code(
+        m.try_attest(job, &client, &provider, &att[0], Verdict::Valid, 10, &[])
+            .await,
+        spice_err(SpiceError::AlreadyVoted),
+    );
+    // The fresh vote counts for the new job and is not closable while it is open.
+    assert_code(
+        m.env.send(&[close], &[&att[0]]).await,
+        spice_err(SpiceError::JobStillOpen),
+    );
+    let j: spice::state::Job = m.env.fetch(&job).await;
+    assert_eq!(j.valid_votes, 1);
+}
+
+// ------------------------------------------------------------------ close_provider_epoch
+
+#[tokio::test]
+async fn close_provider_epoch_refusals_and_no_reuse() {
+    let (mut m, p) = finalized_epoch().await;
+    let other = m.second_network(2).await;
+    let window = u64::from(m.network().await.params.claim_window_epochs);
+    warp_to_epoch(&mut m, 1 + window).await;
+    let provider = m.provider_pda(&p.key());
+    let record = pda::provider_epoch(&provider, 0);
+    let crank = m.crank();
+    let good = ix::close_provider_epoch(&m.net, provider, 0, crank);
+    let cases: Vec<(&str, Pubkey, Pubkey, u32)> = vec![
+        (
+            "network: a Provider",
+            m.net.network,
+            provider,
+            anchor_err(ErrorCode::AccountDiscriminatorMismatch),
+        ),
+        (
+            "network: a token account",
+            m.net.network,
+            p.stake,
+            anchor_err(ErrorCode::AccountOwnedByWrongProgram),
+        ),
+        (
+            "record: an Epoch",
+            record,
+            pda::epoch(&m.net.network, 0),
+            anchor_err(ErrorCode::AccountDiscriminatorMismatch),
+        ),
+        (
+            "another network",
+            m.net.network,
+            other.network,
+            spice_err(SpiceError::WrongNetwork),
+        ),
+    ];
+    for (what, old, new, code) in cases {
+        let mut ix = good.clone();
+        substitute(&mut ix, &old, &new);
+        let res = m.env.send(&[ix], &[]).await;
+        assert!(res.is_err(), "{what}: closed with a substituted account");
+        assert_code(res, code);
+    }
+    Env::ok(m.env.send(std::slice::from_ref(&good), &[]).await);
+    assert!(!m.env.exists(&record).await);
+    m.env.warp_slots(1).await;
+    assert_code(
+        m.env.send(&[good], &[]).await,
+        anchor_err(ErrorCode::AccountNotInitialized),
+    );
+    m.check_reward_invariants(&[0]).await;
 }

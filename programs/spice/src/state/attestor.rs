@@ -43,6 +43,9 @@ pub struct Attestation {
     pub bump: u8,
     /// The job voted on.
     pub job: Pubkey,
+    /// `created_slot` of that job: a later job at the same address (a reused id) is another
+    /// job, on which this vote does not count.
+    pub job_created_slot: u64,
     /// The attestor's signing key (it paid the rent).
     pub attestor: Pubkey,
     /// The vote.

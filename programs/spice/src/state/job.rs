@@ -86,6 +86,9 @@ pub struct Job {
     pub state: JobState,
     /// When it was created.
     pub created_at: i64,
+    /// Slot it was created in. A client may reuse a closed job's id, so the same address can
+    /// hold several jobs over time; votes record this to tell them apart.
+    pub created_slot: u64,
     /// Last moment a provider may accept.
     pub accept_deadline: i64,
     /// Run time granted from acceptance.
@@ -249,6 +252,7 @@ mod tests {
             reported_units: reported,
             state: JobState::Submitted,
             created_at: 0,
+            created_slot: 0,
             accept_deadline: 0,
             run_seconds: 0,
             completion_deadline: 0,

@@ -105,11 +105,15 @@ impl<'info> Attest<'info> {
         );
         let now = Clock::get()?.unix_timestamp;
         require!(now <= job.voting_deadline(), SpiceError::VotingClosed);
-        // Attestation: one per (job, attestor).
-        require!(
-            !pda_account::exists(&self.attestation),
-            SpiceError::AlreadyVoted
-        );
+        // Attestation: one per (job, attestor). One left from an earlier job at this address
+        // (a reused job id) is stale and gets overwritten.
+        if pda_account::exists(&self.attestation) {
+            let earlier = pda_account::load::<Attestation>(&self.attestation)?;
+            require!(
+                earlier.job_created_slot != job.created_slot,
+                SpiceError::AlreadyVoted
+            );
+        }
         // Attestor, attestation, stake accounts: checked in the #[account] attributes.
         Ok(())
     }
@@ -210,6 +214,7 @@ impl<'info> Attest<'info> {
             let mut rec: Account<'info, Attestor> = Account::try_from(rec_info)?;
             require!(
                 att.job == job
+                    && att.job_created_slot == self.settle.job.created_slot
                     && att.key() != self.attestation.key()
                     && key_info.key() == att.attestor
                     && rec.key == att.attestor
@@ -277,19 +282,24 @@ pub fn handler<'info>(ctx: Context<'info, Attest<'info>>, args: AttestArgs) -> R
         attestor_key.as_ref(),
         &bump,
     ];
-    pda_account::create_pda(
-        &attestation,
-        &a.attestor_key.to_account_info(),
-        &a.system_program.to_account_info(),
-        8 + Attestation::INIT_SPACE,
-        seeds,
-    )?;
+    // A stale vote of an earlier job at this address keeps its account (same attestor, same
+    // size, rent paid) and is overwritten.
+    if !pda_account::exists(&attestation) {
+        pda_account::create_pda(
+            &attestation,
+            &a.attestor_key.to_account_info(),
+            &a.system_program.to_account_info(),
+            8 + Attestation::INIT_SPACE,
+            seeds,
+        )?;
+    }
     pda_account::store(
         &attestation,
         &Attestation {
             version: ACCOUNT_VERSION,
             bump: ctx.bumps.attestation,
             job: job_key,
+            job_created_slot: job.created_slot,
             attestor: attestor_key,
             verdict: args.verdict,
             measured_units: measured,

@@ -2,7 +2,8 @@ use anchor_lang::prelude::*;
 
 use crate::errors::SpiceError;
 use crate::events::AttestationClosed;
-use crate::state::{seeds, Attestation};
+use crate::pda_account;
+use crate::state::{seeds, Attestation, Job};
 
 #[derive(Accounts)]
 pub struct CloseAttestation<'info> {
@@ -19,17 +20,29 @@ pub struct CloseAttestation<'info> {
     )]
     pub attestation: Box<Account<'info, Attestation>>,
 
-    /// CHECK: the attestation's job, by address; it must be closed (no data, not owned by the
-    /// program), so the vote can no longer count.
-    #[account(
-        address = attestation.job,
-        constraint = job.data_is_empty() && job.owner != &crate::ID @ SpiceError::JobStillOpen,
-    )]
+    /// CHECK: the attestation's job address, by address. The vote must no longer count: the
+    /// job closed, or the address now holds a later job (a reused id); checked in `validate`.
+    #[account(address = attestation.job)]
     pub job: UncheckedAccount<'info>,
+}
+
+impl CloseAttestation<'_> {
+    fn validate(&self) -> Result<()> {
+        // Job: closed, or another job than the one voted on.
+        if pda_account::exists(&self.job) {
+            let job = pda_account::load::<Job>(&self.job)?;
+            require!(
+                job.created_slot != self.attestation.job_created_slot,
+                SpiceError::JobStillOpen
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The attestor reclaims the rent of a vote on a job that closed without handing it back
 /// (settled by approval or the challenge window, expired, or decided without it).
+#[access_control(ctx.accounts.validate())]
 pub fn handler(ctx: Context<CloseAttestation>) -> Result<()> {
     emit!(AttestationClosed {
         job: ctx.accounts.attestation.job,

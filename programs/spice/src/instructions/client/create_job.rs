@@ -105,7 +105,8 @@ impl CreateJob<'_> {
 /// Creates a job and escrows `price_per_unit × max_units` in its own vault.
 pub fn handler(ctx: Context<CreateJob>, args: CreateJobArgs) -> Result<()> {
     let escrowed = ctx.accounts.validate(&args)?;
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let (now, created_slot) = (clock.unix_timestamp, clock.slot);
     let a = ctx.accounts;
     transfer(
         &a.token_program,
@@ -136,6 +137,7 @@ pub fn handler(ctx: Context<CreateJob>, args: CreateJobArgs) -> Result<()> {
         reported_units: 0,
         state: JobState::Open,
         created_at: now,
+        created_slot,
         accept_deadline,
         run_seconds: args.run_seconds,
         completion_deadline: 0,
