@@ -6,6 +6,7 @@
 //! actors and the invariant checks of DESIGN.md.
 
 pub mod attestation;
+pub mod fuzz;
 pub mod market;
 pub mod rewards;
 

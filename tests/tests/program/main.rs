@@ -1,6 +1,7 @@
 //! The program inside the Solana runtime: one module per instruction group, then lifecycles.
 
 mod attest;
+mod fuzz;
 mod job;
 mod lifecycle;
 mod network;
