@@ -29,8 +29,8 @@ struct AccountType {
     /// `T::DISCRIMINATOR.len()`.
     discriminator: usize,
     /// Whether the IDL lists it. Anchor's IDL has the accounts that some instruction takes as
-    /// `Account<T>`; `EpochShard` and `ProviderEpoch` are only reached as `UncheckedAccount`
-    /// (created by hand in `pda_account.rs`), so they are not in it.
+    /// `Account<T>`; `EpochShard` is only reached as an `UncheckedAccount` or a remaining
+    /// account (it is created by hand in `pda_account.rs`), so it is not in it.
     in_idl: bool,
 }
 
@@ -55,7 +55,7 @@ fn accounts() -> Vec<AccountType> {
         account_type!(Job, true),
         account_type!(Network, true),
         account_type!(Provider, true),
-        account_type!(ProviderEpoch, false),
+        account_type!(ProviderEpoch, true),
     ]
 }
 
