@@ -664,3 +664,33 @@ async fn prefunded_attestation_address_does_not_block_the_vote() {
     let j: Job = m.env.fetch(&job).await;
     assert_eq!(j.valid_votes, 1);
 }
+
+#[tokio::test]
+async fn votes_decide_on_a_single_mint_network() {
+    // One mint for payment and stake: the settlement and slash treasuries, and the client's
+    // payment and stake accounts, are the same accounts.
+    let mut p = default_params();
+    p.attestation_quorum = 1;
+    let mut m = Market::with_params(Mints::SINGLE, p).await;
+    let att = m.attestors(1).await;
+    let provider = m.provider(10 * MIN_STAKE).await;
+    let client = m.actor(1_000_000, 0).await;
+    let good = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
+    Env::ok(
+        m.try_attest(good, &client, &provider, &att[0], Verdict::Valid, 10, &[])
+            .await,
+    );
+    assert!(!m.env.exists(&good).await);
+    m.check_invariants().await;
+    let bad = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
+    Env::ok(
+        m.try_attest(bad, &client, &provider, &att[0], Verdict::Invalid, 0, &[])
+            .await,
+    );
+    assert!(!m.env.exists(&bad).await);
+    assert_eq!(
+        m.provider_account(&provider.key()).await.stake,
+        9 * MIN_STAKE
+    );
+    m.check_invariants().await;
+}

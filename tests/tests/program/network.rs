@@ -101,6 +101,10 @@ fn out_of_bounds() -> Vec<(&'static str, NetworkParams)> {
             with(|p| p.max_reward_outflow_per_window = 0),
         ),
         (
+            "max_reward_outflow_per_window below one epoch's emission",
+            with(|p| p.max_reward_outflow_per_window = p.initial_emission - 1),
+        ),
+        (
             "outflow_window_seconds",
             with(|p| p.outflow_window_seconds = short),
         ),

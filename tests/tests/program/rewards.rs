@@ -372,8 +372,9 @@ async fn refusals_of_claim() {
 
 #[tokio::test]
 async fn circuit_breaker_trips_then_recovers() {
+    // The window may not be smaller than E0 (one epoch's reward must always fit).
     let params = NetworkParams {
-        max_reward_outflow_per_window: 60_000,
+        max_reward_outflow_per_window: 100_000,
         outflow_window_seconds: DAY,
         ..curve_params()
     };
@@ -382,20 +383,23 @@ async fn circuit_breaker_trips_then_recovers() {
     let a = m.provider(MIN_STAKE).await;
     let b = m.provider(MIN_STAKE).await;
     let client = m.actor(10_000_000, 0).await;
-    m.paid_job(&client, &a, PRICE, 50).await;
-    m.paid_job(&client, &b, PRICE, 50).await;
-    warp_to_epoch(&mut m, 1).await;
-    Env::ok(m.try_finalize(0).await);
-    Env::ok(m.try_claim(&a, &[0]).await); // 50_000 of the 60_000 window
+    for e in 0..2u64 {
+        m.paid_job(&client, &a, PRICE, 50).await;
+        m.paid_job(&client, &b, PRICE, 50).await;
+        warp_to_epoch(&mut m, e + 1).await;
+        Env::ok(m.try_finalize(e).await);
+    }
+    // Each claims half of E(0) + E(1) = 50_000 + 45_000.
+    Env::ok(m.try_claim(&a, &[0, 1]).await); // 95_000 of the 100_000 window
     assert_code(
-        m.try_claim(&b, &[0]).await,
+        m.try_claim(&b, &[0, 1]).await,
         spice_err(SpiceError::RewardOutflowLimit),
     );
     m.env.warp_seconds(DAY).await;
     let before = m.env.balance(&b.stake).await;
-    Env::ok(m.try_claim(&b, &[0]).await);
-    assert_eq!(m.env.balance(&b.stake).await - before, 50_000);
-    m.check_reward_invariants(&[0]).await;
+    Env::ok(m.try_claim(&b, &[0, 1]).await);
+    assert_eq!(m.env.balance(&b.stake).await - before, 95_000);
+    m.check_reward_invariants(&[0, 1]).await;
 }
 
 #[tokio::test]

@@ -139,8 +139,11 @@ impl NetworkParams {
             (1..=MAX_CLAIM_WINDOW_EPOCHS).contains(&self.claim_window_epochs),
             "claim_window_epochs",
         )?;
+        // A provider's reward for one epoch is at most the epoch's emission, which is at most
+        // E0: a window smaller than that could refuse a claim for ever.
         check(
-            self.max_reward_outflow_per_window > 0,
+            self.max_reward_outflow_per_window > 0
+                && self.max_reward_outflow_per_window >= self.initial_emission,
             "max_reward_outflow_per_window",
         )?;
         check(

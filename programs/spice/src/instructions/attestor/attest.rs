@@ -63,9 +63,12 @@ pub struct Attest<'info> {
     )]
     pub stake_vault: Box<InterfaceAccount<'info, TokenAccount>>,
 
-    /// The stake-mint treasury vault: receives the treasury's part of a slash.
+    /// The stake-mint treasury vault: receives the treasury's part of a slash. With one mint
+    /// for payment and stake it is the settlement's treasury too: `dup` allows that (token
+    /// accounts change only through the token program's CPIs).
     #[account(
         mut,
+        dup,
         seeds = [
             seeds::TREASURY,
             settle.network.key().as_ref(),
@@ -75,9 +78,11 @@ pub struct Attest<'info> {
     )]
     pub stake_treasury: Box<InterfaceAccount<'info, TokenAccount>>,
 
-    /// The client's stake-mint account: receives the client's part of a slash.
+    /// The client's stake-mint account: receives the client's part of a slash. With one mint
+    /// it is the client's payment account too (`dup`, as above).
     #[account(
         mut,
+        dup,
         token::mint = stake_mint,
         token::authority = settle.job.client,
         token::token_program = stake_token_program,

@@ -54,12 +54,12 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
         !pda_account::exists(&ctx.accounts.epoch),
         SpiceError::EpochAlreadyFinalized
     );
-    // Past its claim window nothing of it could be claimed: finalizing (again, after
-    // `close_epoch`) would only create an empty record.
+    // Past its claim window nothing of it could be claimed: it allocates nothing, but can still
+    // be finalized so that `close_epoch` returns its shards' rent.
     let last_claimable = index
         .checked_add(u64::from(params.claim_window_epochs))
         .ok_or(SpiceError::MathOverflow)?;
-    require!(current <= last_claimable, SpiceError::ClaimWindowClosed);
+    let claimable = current <= last_claimable;
 
     let (mut score, mut fees, mut jobs) = (0u128, 0u64, 0u64);
     for slot in load_shards(
@@ -96,8 +96,9 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
         network.total_allocated,
         unallocated,
     )?;
-    // Nobody can claim an epoch without work: allocate nothing rather than lock tokens.
-    let (emission, shortfall) = if score == 0 {
+    // Nobody can claim an epoch without work or past its window: allocate nothing rather than
+    // lock tokens.
+    let (emission, shortfall) = if score == 0 || !claimable {
         (0, 0)
     } else {
         (capped.emission, capped.shortfall)
