@@ -7,8 +7,9 @@ use solana_sdk::signature::Signer;
 use spice::state::{Epoch, EpochShard, ProviderEpoch};
 use spice_sdk::{ix, pda};
 
-use crate::market::{Actor, Market};
+use crate::market::{default_params, Actor, Market};
 use crate::Env;
+use spice::state::NetworkParams;
 
 impl Market {
     /// A funder adds `amount` stake-mint tokens to the reward vault.
@@ -143,5 +144,29 @@ impl Market {
     /// The signer of every test transaction (pays epoch-account rent in tests).
     pub fn crank(&self) -> Pubkey {
         self.env.ctx.payer.pubkey()
+    }
+}
+
+/// Reward parameters the reward tests share: E0 = 100_000 decaying 10% a epoch to a tail of
+/// 10_000, and a fee cap (100x) high enough not to bind unless a test lowers it.
+pub fn curve_params() -> NetworkParams {
+    NetworkParams {
+        initial_emission: 100_000,
+        tail_emission: 10_000,
+        emission_decay_bps: 1_000,
+        reward_per_fee_cap_bps: 1_000_000,
+        ..default_params()
+    }
+}
+
+impl Market {
+    /// Moves the clock to one second into epoch `index` (never backwards).
+    pub async fn warp_to_epoch(&mut self, index: u64) {
+        let network = self.network().await;
+        let now = self.env.now().await;
+        let target = network.genesis_ts + index as i64 * network.params.epoch_seconds + 1;
+        if target > now {
+            self.env.warp_seconds(target - now).await;
+        }
     }
 }

@@ -8,21 +8,11 @@ use spice::constants::PAUSE_CLAIM;
 use spice::errors::SpiceError;
 use spice::state::NetworkParams;
 use spice_sdk::{ix, pda};
-use spice_tests::market::{default_params, Actor, Market, Mints, DAY, MIN_STAKE};
+use spice_tests::market::{Actor, Market, Mints, DAY, MIN_STAKE};
+use spice_tests::rewards::curve_params;
 use spice_tests::{anchor_err, assert_code, spice_err, substitute, Env};
 
-const EPOCH: i64 = 7 * DAY;
 const PRICE: u64 = 1_000;
-
-fn curve_params() -> NetworkParams {
-    NetworkParams {
-        initial_emission: 100_000,
-        tail_emission: 10_000,
-        emission_decay_bps: 1_000,
-        reward_per_fee_cap_bps: 1_000_000,
-        ..default_params()
-    }
-}
 
 /// E(e) computed directly: max(tail, E0 × 0.9^e), exact for the small e used here.
 fn expected_emission(e: u32) -> u64 {
@@ -33,15 +23,6 @@ fn expected_emission(e: u32) -> u64 {
 /// m(s) for s = cap × (num/den)²: 1 + 2 × num/den, in bps (m_max = 3x).
 fn multiplier(num: u64, den: u64) -> u64 {
     10_000 + 20_000 * num / den
-}
-
-async fn warp_to_epoch(m: &mut Market, index: u64) {
-    let genesis = m.network().await.genesis_ts;
-    let now = m.env.now().await;
-    let target = genesis + index as i64 * EPOCH + 1;
-    if target > now {
-        m.env.warp_seconds(target - now).await;
-    }
 }
 
 #[tokio::test]
@@ -60,14 +41,14 @@ async fn rewards_follow_the_curve_to_the_token() {
         m.paid_job(&client, p, PRICE, 100).await;
     }
     m.check_invariants().await;
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     // Epoch 1: A 50 units, B 200.
     m.paid_job(&client, &a, PRICE, 50).await;
     m.paid_job(&client, &b, PRICE, 200).await;
-    warp_to_epoch(&mut m, 2).await;
+    m.warp_to_epoch(2).await;
     // Epoch 2: C 300 units.
     m.paid_job(&client, &c, PRICE, 300).await;
-    warp_to_epoch(&mut m, 3).await;
+    m.warp_to_epoch(3).await;
 
     for e in 0..3 {
         Env::ok(m.try_finalize(e).await);
@@ -113,7 +94,7 @@ async fn stake_only_provider_earns_nothing() {
     let client = m.actor(10_000_000, 0).await;
     // 100 units: fee 2_500, so the 100x fee cap (250_000) does not bind.
     m.paid_job(&client, &worker, PRICE, 100).await;
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     Env::ok(m.try_finalize(0).await);
     // No ProviderEpoch exists for the idle provider: nothing to claim.
     let pe = pda::provider_epoch(&m.provider_pda(&idle.key()), 0);
@@ -143,7 +124,7 @@ async fn zero_unit_jobs_score_nothing() {
             .send(&[ix::approve_job(&m.net, &keys)], &[&client.kp])
             .await,
     );
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     Env::ok(m.try_finalize(0).await);
     let e = m.epoch(0).await;
     assert_eq!(
@@ -165,7 +146,7 @@ async fn four_times_the_work_earns_four_times_the_reward() {
     let client = m.actor(100_000_000, 0).await;
     m.paid_job(&client, &small, PRICE, 100).await;
     m.paid_job(&client, &big, PRICE, 400).await;
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     Env::ok(m.try_finalize(0).await);
     let mut got = Vec::new();
     for p in [&small, &big] {
@@ -201,7 +182,7 @@ async fn wash_trading_loses_under_a_fee_cap_below_one() {
     for _ in 0..5 {
         m.paid_job(&me, &trader, PRICE, 100).await;
     }
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     Env::ok(m.try_finalize(0).await);
     Env::ok(m.try_claim(&trader, &[0]).await);
     let end = m.env.balance(&trader.payment).await;
@@ -227,7 +208,7 @@ async fn fee_cap_withholds_and_close_returns_to_pool() {
     let p = m.provider(MIN_STAKE).await;
     let client = m.actor(10_000_000, 0).await;
     m.paid_job(&client, &p, PRICE, 100).await; // fee 2_500: reward capped at 2_500
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     Env::ok(m.try_finalize(0).await);
     let before = m.env.balance(&p.stake).await;
     Env::ok(m.try_claim(&p, &[0]).await);
@@ -239,7 +220,7 @@ async fn fee_cap_withholds_and_close_returns_to_pool() {
         m.try_close_epoch(0).await,
         spice_err(SpiceError::ClaimWindowOpen),
     );
-    warp_to_epoch(&mut m, 10).await;
+    m.warp_to_epoch(10).await;
     let crank = m.crank();
     let shard_no = m
         .shard_payers(0)
@@ -271,7 +252,7 @@ async fn refusals_of_finalize() {
         m.try_finalize(0).await,
         spice_err(SpiceError::EpochNotEnded),
     );
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     // A missing shard: one pair short.
     let payers = m.shard_payers(0).await;
     let payer = m.env.payer();
@@ -307,7 +288,7 @@ async fn underfunded_vault_records_a_shortfall() {
     let p = m.provider(MIN_STAKE).await;
     let client = m.actor(10_000_000, 0).await;
     m.paid_job(&client, &p, PRICE, 10).await;
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     Env::ok(m.try_finalize(0).await);
     let e = m.epoch(0).await;
     assert_eq!((e.emission, e.shortfall), (30_000, 70_000));
@@ -324,7 +305,7 @@ async fn refusals_of_claim() {
     m.paid_job(&client, &a, PRICE, 10).await;
     m.paid_job(&client, &b, PRICE, 10).await;
     // Before finalize: no Epoch account.
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     assert_code(
         m.try_claim(&a, &[0]).await,
         anchor_err(ErrorCode::AccountNotInitialized),
@@ -362,7 +343,7 @@ async fn refusals_of_claim() {
         anchor_err(ErrorCode::AccountNotInitialized),
     );
     // After the claim window.
-    warp_to_epoch(&mut m, 10).await;
+    m.warp_to_epoch(10).await;
     assert_code(
         m.try_claim(&b, &[0]).await,
         spice_err(SpiceError::ClaimWindowClosed),
@@ -386,7 +367,7 @@ async fn circuit_breaker_trips_then_recovers() {
     for e in 0..2u64 {
         m.paid_job(&client, &a, PRICE, 50).await;
         m.paid_job(&client, &b, PRICE, 50).await;
-        warp_to_epoch(&mut m, e + 1).await;
+        m.warp_to_epoch(e + 1).await;
         Env::ok(m.try_finalize(e).await);
     }
     // Each claims half of E(0) + E(1) = 50_000 + 45_000.
@@ -419,7 +400,7 @@ async fn claim_touches_the_same_accounts_however_many_providers_and_epochs() {
         for _ in 0..3 {
             m.paid_job(&client, &providers[0], PRICE, 1).await;
         }
-        warp_to_epoch(&mut m, e + 1).await;
+        m.warp_to_epoch(e + 1).await;
         Env::ok(m.try_finalize(e).await);
     }
     // One epoch: 7 fixed accounts + 3 per epoch, whoever claims and however much history.
@@ -488,7 +469,7 @@ async fn prefunded_epoch_addresses_block_neither_settlement_nor_finalize() {
         Env::ok(m.env.send(&[gift], &[]).await);
     }
     m.paid_job(&client, &p, PRICE, 100).await;
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     Env::ok(m.try_finalize(0).await);
     let before = m.env.balance(&p.stake).await;
     Env::ok(m.try_claim(&p, &[0]).await);
@@ -503,7 +484,7 @@ async fn unclaimed_provider_epoch_returns_its_rent_after_the_window() {
     let p = m.provider(MIN_STAKE).await;
     let client = m.actor(10_000_000, 0).await;
     m.paid_job(&client, &p, PRICE, 100).await;
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     Env::ok(m.try_finalize(0).await);
     let pe = pda::provider_epoch(&m.provider_pda(&p.key()), 0);
     let crank = m.crank();
@@ -513,7 +494,7 @@ async fn unclaimed_provider_epoch_returns_its_rent_after_the_window() {
         spice_err(SpiceError::ClaimWindowOpen),
     );
     // The provider never claims; after the window anyone closes the record.
-    warp_to_epoch(&mut m, 10).await;
+    m.warp_to_epoch(10).await;
     let stranger = m.env.funded(1_000_000_000).await;
     let mut wrong_payer = close.clone();
     substitute(&mut wrong_payer, &crank, &stranger.pubkey());

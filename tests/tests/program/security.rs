@@ -12,36 +12,17 @@ use solana_sdk::instruction::InstructionError;
 use solana_sdk::signature::{Keypair, Signer};
 use spice::errors::SpiceError;
 use spice::instructions::AttestArgs;
-use spice::state::{Attestor, AuditDraw, Job, JobState, NetworkParams, Verdict};
+use spice::state::{Attestor, AuditDraw, Job, JobState, Verdict};
 use spice_sdk::ix::SettleKeys;
 use spice_sdk::{ix, pda};
 use spice_tests::market::{default_params, hardware, Actor, Market, Mints, DAY, MIN_STAKE};
+use spice_tests::rewards::curve_params;
 use spice_tests::{
     anchor_err, assert_code, assert_ix_err, spice_err, substitute, unsign, Env, INIT_EXISTING,
     TOKEN_2022_PROGRAM, TOKEN_INSUFFICIENT_FUNDS, TOKEN_PROGRAM,
 };
 
-const EPOCH: i64 = 7 * DAY;
 const PRICE: u64 = 1_000;
-
-fn curve_params() -> NetworkParams {
-    NetworkParams {
-        initial_emission: 100_000,
-        tail_emission: 10_000,
-        emission_decay_bps: 1_000,
-        reward_per_fee_cap_bps: 1_000_000,
-        ..default_params()
-    }
-}
-
-async fn warp_to_epoch(m: &mut Market, index: u64) {
-    let genesis = m.network().await.genesis_ts;
-    let now = m.env.now().await;
-    let target = genesis + index as i64 * EPOCH + 1;
-    if target > now {
-        m.env.warp_seconds(target - now).await;
-    }
-}
 
 /// A funded reward pool, one provider with paid work in epoch 0, and epoch 0 finalized.
 async fn finalized_epoch() -> (Market, Actor) {
@@ -50,7 +31,7 @@ async fn finalized_epoch() -> (Market, Actor) {
     let p = m.provider(MIN_STAKE).await;
     let client = m.actor(10_000_000, 0).await;
     m.paid_job(&client, &p, PRICE, 10).await;
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     Env::ok(m.try_finalize(0).await);
     (m, p)
 }
@@ -177,7 +158,7 @@ async fn settlement_cannot_credit_a_past_epoch() {
     let client = m.actor(10_000_000, 0).await;
     let approved = m.submitted_job(&client, &p, PRICE, 10, 10).await;
     let settled = m.submitted_job(&client, &p, PRICE, 10, 10).await;
-    warp_to_epoch(&mut m, 1).await;
+    m.warp_to_epoch(1).await;
     // Work done now, credited to epoch 0 (whose totals finalize may already have read).
     for (job, signers) in [(approved, vec![&client.kp]), (settled, vec![])] {
         let mut keys = m.settle_keys(job, &client, &p).await;
@@ -206,7 +187,7 @@ async fn close_epoch_refusals_and_no_reuse() {
         spice_err(SpiceError::ClaimWindowOpen),
     );
     let window = u64::from(m.network().await.params.claim_window_epochs);
-    warp_to_epoch(&mut m, 1 + window).await;
+    m.warp_to_epoch(1 + window).await;
     // The rent diverted to someone other than the finalizer.
     let payers = m.shard_payers(0).await;
     let thief = Keypair::new().pubkey();
@@ -1277,7 +1258,7 @@ async fn finalize_epoch_refuses_a_substituted_vault_or_shard() {
     let p = m.provider(MIN_STAKE).await;
     let client = m.actor(10_000_000, 0).await;
     m.paid_job(&client, &p, PRICE, 10).await;
-    warp_to_epoch(&mut m, 2).await;
+    m.warp_to_epoch(2).await;
     let net = m.net;
     let payer = m.env.payer();
     let payers = m.shard_payers(0).await;
@@ -1318,7 +1299,7 @@ async fn close_epoch_refuses_foreign_seeds_and_returns_exactly_the_unclaimed() {
     let other = m.second_network(2).await;
     Env::ok(m.try_claim(&p, &[0]).await);
     let window = u64::from(m.network().await.params.claim_window_epochs);
-    warp_to_epoch(&mut m, 1 + window).await;
+    m.warp_to_epoch(1 + window).await;
     let epoch = m.epoch(0).await;
     let payers = m.shard_payers(0).await;
     let good = ix::close_epoch(&m.net, 0, epoch.payer, &payers);
@@ -1417,7 +1398,7 @@ async fn close_provider_epoch_refusals_and_no_reuse() {
     let (mut m, p) = finalized_epoch().await;
     let other = m.second_network(2).await;
     let window = u64::from(m.network().await.params.claim_window_epochs);
-    warp_to_epoch(&mut m, 1 + window).await;
+    m.warp_to_epoch(1 + window).await;
     let provider = m.provider_pda(&p.key());
     let record = pda::provider_epoch(&provider, 0);
     let crank = m.crank();
