@@ -102,8 +102,8 @@ pub struct Provider {
 }
 
 impl Provider {
-    /// Active exactly when the stake meets the minimum; called after every stake change.
-    pub fn refresh_status(&mut self, min_stake: u64) {
+    /// Active exactly when the stake meets the minimum.
+    fn refresh_status(&mut self, min_stake: u64) {
         self.status = if self.stake >= min_stake {
             ProviderStatus::Active
         } else {
@@ -118,9 +118,16 @@ impl Provider {
             .ok_or_else(|| error!(SpiceError::MathOverflow))
     }
 
+    /// Ends every handler that changes the stake: the status follows the stake and the
+    /// current minimum (which `update_params` may have moved since), then the invariant holds.
+    pub fn refresh_and_check(&mut self, stake_vault_amount: u64, min_stake: u64) -> Result<()> {
+        self.refresh_status(min_stake);
+        self.invariant(stake_vault_amount, min_stake)
+    }
+
     /// Invariant 2 of DESIGN.md plus "Active means stake ≥ minimum". A donation to the stake
     /// vault must not lock it: only a shortfall is an error; `close_provider` sweeps a surplus.
-    pub fn invariant(&self, stake_vault_amount: u64, min_stake: u64) -> Result<()> {
+    fn invariant(&self, stake_vault_amount: u64, min_stake: u64) -> Result<()> {
         require!(
             stake_vault_amount >= self.vault_total()?,
             SpiceError::StakeVaultMismatch

@@ -148,13 +148,17 @@ impl<'info> Attest<'info> {
             .ok_or(SpiceError::MathOverflow)?
             .min(total);
         let from_active = slashed.min(provider.stake);
-        let from_unbonding = slashed - from_active;
+        let from_unbonding = slashed
+            .checked_sub(from_active)
+            .ok_or(SpiceError::MathOverflow)?;
         let to_client = u64::try_from(
             u128::from(slashed) * u128::from(params.slash_client_share_bps)
                 / u128::from(BPS_DENOMINATOR),
         )
         .map_err(|_| SpiceError::MathOverflow)?;
-        let to_treasury = slashed - to_client;
+        let to_treasury = slashed
+            .checked_sub(to_client)
+            .ok_or(SpiceError::MathOverflow)?;
 
         provider_signer!(provider, signer);
         let authority = provider.to_account_info();
@@ -176,14 +180,19 @@ impl<'info> Attest<'info> {
             signer,
             to_treasury,
         )?;
-        provider.stake -= from_active;
-        provider.unbonding -= from_unbonding;
-        provider.refresh_status(params.min_stake);
+        provider.stake = provider
+            .stake
+            .checked_sub(from_active)
+            .ok_or(SpiceError::MathOverflow)?;
+        provider.unbonding = provider
+            .unbonding
+            .checked_sub(from_unbonding)
+            .ok_or(SpiceError::MathOverflow)?;
         provider.active_jobs = provider.active_jobs.saturating_sub(1);
         provider.stats.jobs_fraudulent = provider.stats.jobs_fraudulent.saturating_add(1);
         provider.stats.total_slashed = provider.stats.total_slashed.saturating_add(slashed);
         self.stake_vault.reload()?;
-        provider.invariant(self.stake_vault.amount, params.min_stake)?;
+        provider.refresh_and_check(self.stake_vault.amount, params.min_stake)?;
 
         emit!(FraudSlashed {
             job: s.job.key(),

@@ -70,8 +70,7 @@ pub fn handler(ctx: Context<BeginUnbond>, amount: u64) -> Result<()> {
     provider.unbond_ready_at = now
         .checked_add(params.unbond_seconds)
         .ok_or(SpiceError::MathOverflow)?;
-    provider.refresh_status(params.min_stake);
-    provider.invariant(ctx.accounts.stake_vault.amount, params.min_stake)?;
+    provider.refresh_and_check(ctx.accounts.stake_vault.amount, params.min_stake)?;
     emit!(UnbondStarted {
         provider: provider.key(),
         amount,

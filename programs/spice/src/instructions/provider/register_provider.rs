@@ -111,7 +111,7 @@ pub fn handler(ctx: Context<RegisterProvider>, args: RegisterProviderArgs) -> Re
     });
     a.stake_vault.reload()?;
     a.provider
-        .invariant(a.stake_vault.amount, a.network.params.min_stake)?;
+        .refresh_and_check(a.stake_vault.amount, a.network.params.min_stake)?;
     emit!(ProviderRegistered {
         network: a.network.key(),
         provider: a.provider.key(),

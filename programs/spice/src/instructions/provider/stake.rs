@@ -71,9 +71,8 @@ pub fn handler(ctx: Context<Stake>, amount: u64) -> Result<()> {
         .stake
         .checked_add(amount)
         .ok_or(SpiceError::MathOverflow)?;
-    provider.refresh_status(min_stake);
     a.stake_vault.reload()?;
-    provider.invariant(a.stake_vault.amount, min_stake)?;
+    provider.refresh_and_check(a.stake_vault.amount, min_stake)?;
     emit!(Staked {
         provider: provider.key(),
         amount,

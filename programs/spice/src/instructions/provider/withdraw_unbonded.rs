@@ -69,10 +69,9 @@ pub fn handler(ctx: Context<WithdrawUnbonded>) -> Result<()> {
     let min_stake = a.network.params.min_stake;
     a.provider.unbonding = 0;
     a.provider.unbond_ready_at = 0;
-    // The minimum may have been raised since the last stake change.
-    a.provider.refresh_status(min_stake);
     a.stake_vault.reload()?;
-    a.provider.invariant(a.stake_vault.amount, min_stake)?;
+    a.provider
+        .refresh_and_check(a.stake_vault.amount, min_stake)?;
     emit!(UnbondWithdrawn {
         provider: a.provider.key(),
         owner: a.owner.key(),
