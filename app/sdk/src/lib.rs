@@ -2,9 +2,19 @@
 //! instruction types (`no-entrypoint` feature), so discriminators and layouts have one source.
 //!
 //! - [`pda`]: every program address, from the seeds in `spice::state::seeds`;
-//! - [`ix`]: one builder per instruction.
+//! - [`ix`]: one builder per instruction;
+//! - [`ledger`]: the chain the program runs on (embedded runtime or RPC);
+//! - [`accounts`]: fetching and decoding, and the [`accounts::Snapshot`] of a network;
+//! - [`audit`]: invariants 1–6 of DESIGN.md recomputed from a snapshot;
+//! - [`errors`]: failed transactions in words;
+//! - [`tokens`]: associated token accounts, mints and transfers.
 
+pub mod accounts;
+pub mod audit;
+pub mod errors;
 pub mod ix;
+pub mod ledger;
 pub mod pda;
+pub mod tokens;
 
 pub use spice;

@@ -1,0 +1,111 @@
+//! One interface to a chain running the Spice program, with two backends:
+//!
+//! - [`embedded::Embedded`]: the program natively inside the Solana runtime in this process
+//!   (solana-program-test, with the real SPL Token and Token-2022 programs), its accounts and
+//!   clock persisted to a JSON ledger file between commands;
+//! - [`rpc::Rpc`]: a cluster reached over JSON-RPC where the program is deployed.
+//!
+//! The interface is blocking: the CLI and the simulator run one step after another.
+
+pub mod embedded;
+pub mod rpc;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use solana_sdk::account::Account;
+use solana_sdk::clock::Clock;
+use solana_sdk::signature::{Keypair, Signature};
+use solana_sdk::transaction::TransactionError;
+
+use crate::errors;
+
+/// Why a ledger call failed.
+#[derive(Debug)]
+pub enum LedgerError {
+    /// The transaction was executed (or simulated) and failed.
+    Transaction {
+        err: TransactionError,
+        /// The program log, when the backend returned it.
+        logs: Vec<String>,
+    },
+    /// The backend could not be reached, or answered something unexpected.
+    Backend(String),
+    /// The ledger file could not be read or written.
+    File(String),
+}
+
+impl LedgerError {
+    /// The custom error code of the failing instruction, if the failure was one.
+    pub fn custom_code(&self) -> Option<u32> {
+        match self {
+            LedgerError::Transaction {
+                err:
+                    TransactionError::InstructionError(
+                        _,
+                        solana_sdk::instruction::InstructionError::Custom(code),
+                    ),
+                ..
+            } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for LedgerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LedgerError::Transaction { err, .. } => f.write_str(&errors::explain(err)),
+            LedgerError::Backend(msg) => write!(f, "ledger unavailable: {msg}"),
+            LedgerError::File(msg) => write!(f, "ledger file: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for LedgerError {}
+
+pub type Result<T> = std::result::Result<T, LedgerError>;
+
+/// A chain the Spice program runs on.
+pub trait Ledger {
+    /// "embedded" or the RPC URL.
+    fn describe(&self) -> String;
+
+    /// One account, `None` if it does not exist.
+    fn account(&mut self, address: &Pubkey) -> Result<Option<Account>>;
+
+    /// Every account owned by `owner`; for token programs, only those of `mint` when given
+    /// (token accounts and the mint itself are found through the mint filter).
+    fn accounts_owned_by(
+        &mut self,
+        owner: &Pubkey,
+        mint: Option<&Pubkey>,
+    ) -> Result<Vec<(Pubkey, Account)>>;
+
+    /// Sends one transaction paid by `signers[0]` and waits for its confirmation.
+    fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<Signature>;
+
+    /// The current clock (slot and unix time the next transaction will see).
+    fn clock(&mut self) -> Result<Clock>;
+
+    /// Rent-exempt minimum for `len` bytes.
+    fn minimum_balance(&mut self, len: usize) -> Result<u64>;
+
+    /// Gives `to` some SOL: free on the embedded ledger, the cluster's faucet over RPC
+    /// (localhost and devnet only).
+    fn airdrop(&mut self, to: &Pubkey, lamports: u64) -> Result<()>;
+
+    /// Persists the state (the embedded ledger's file; nothing over RPC).
+    fn save(&mut self) -> Result<()>;
+
+    /// The development controls, on ledgers that have them.
+    fn dev(&mut self) -> Option<&mut dyn DevLedger>;
+}
+
+/// Controls only a local ledger has.
+pub trait DevLedger {
+    /// Moves unix time forward by `seconds` (and the slot by a few, so new slot hashes exist).
+    fn warp_seconds(&mut self, seconds: i64) -> Result<()>;
+
+    /// Moves the slot forward by `slots`, keeping unix time.
+    fn warp_slots(&mut self, slots: u64) -> Result<()>;
+}
