@@ -70,6 +70,9 @@ pub struct LedgerFile {
     pub slot_hashes: String,
     /// Every account by address.
     pub accounts: BTreeMap<String, StoredAccount>,
+    /// Notes of the CLI (e.g. `network`: the network deployed last).
+    #[serde(default)]
+    pub meta: BTreeMap<String, String>,
 }
 
 /// One account of the ledger file.
@@ -120,6 +123,7 @@ pub struct Embedded {
     known: BTreeSet<Pubkey>,
     /// Signatures sent under the current blockhash (a repeat needs a new one).
     sent: HashSet<Signature>,
+    meta: BTreeMap<String, String>,
 }
 
 fn backend(e: impl std::fmt::Display) -> LedgerError {
@@ -188,6 +192,7 @@ impl Embedded {
             path,
             known,
             sent: HashSet::new(),
+            meta: file.meta.clone(),
         };
         ledger.restore_clock(&file)?;
         Ok(ledger)
@@ -289,6 +294,7 @@ impl Embedded {
             unix_timestamp: clock.unix_timestamp,
             slot_hashes,
             accounts,
+            meta: self.meta.clone(),
         };
         let text = serde_json::to_string(&file).map_err(|e| LedgerError::File(e.to_string()))?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -382,6 +388,14 @@ impl Ledger for Embedded {
 
     fn dev(&mut self) -> Option<&mut dyn DevLedger> {
         Some(self)
+    }
+
+    fn meta(&self, key: &str) -> Option<String> {
+        self.meta.get(key).cloned()
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) {
+        self.meta.insert(key.to_string(), value.to_string());
     }
 }
 

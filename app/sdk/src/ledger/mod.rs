@@ -99,6 +99,14 @@ pub trait Ledger {
 
     /// The development controls, on ledgers that have them.
     fn dev(&mut self) -> Option<&mut dyn DevLedger>;
+
+    /// A note kept with a local ledger (e.g. the network it deployed last); `None` over RPC.
+    fn meta(&self, _key: &str) -> Option<String> {
+        None
+    }
+
+    /// Keeps a note with a local ledger; ignored over RPC.
+    fn set_meta(&mut self, _key: &str, _value: &str) {}
 }
 
 /// Controls only a local ledger has.

@@ -1,0 +1,15 @@
+//! `spice attestor` (placeholder until its commands land).
+
+use crate::context::Ctx;
+use anyhow::{bail, Result};
+use clap::Subcommand;
+
+#[derive(Subcommand, Debug)]
+pub enum AttestorCmd {
+    /// Not implemented yet.
+    Todo,
+}
+
+pub fn run(_ctx: &mut Ctx, _cmd: AttestorCmd) -> Result<()> {
+    bail!("not implemented yet")
+}

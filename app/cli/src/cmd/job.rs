@@ -1,0 +1,15 @@
+//! `spice job` (placeholder until its commands land).
+
+use crate::context::Ctx;
+use anyhow::{bail, Result};
+use clap::Subcommand;
+
+#[derive(Subcommand, Debug)]
+pub enum JobCmd {
+    /// Not implemented yet.
+    Todo,
+}
+
+pub fn run(_ctx: &mut Ctx, _cmd: JobCmd) -> Result<()> {
+    bail!("not implemented yet")
+}

@@ -1,0 +1,10 @@
+//! One module per command group.
+
+pub mod attestor;
+pub mod audit;
+pub mod dev;
+pub mod job;
+pub mod network;
+pub mod provider;
+pub mod rewards;
+pub mod view;

@@ -1,0 +1,89 @@
+//! `spice`: the command line of the Spice GPU-compute network, for providers, clients,
+//! attestors, auditors and the network authority. Without `--url` it runs on the embedded
+//! ledger: the program itself, in this process, its state kept in a local file.
+
+mod cmd;
+mod context;
+mod simulate;
+
+use clap::{Parser, Subcommand};
+use context::{Ctx, Global};
+
+#[derive(Parser)]
+#[command(name = "spice", version, about = "Spice GPU-compute network: providers, clients, attestors, auditors and the authority")]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create and govern a network (authority), or show one.
+    #[command(subcommand)]
+    Network(cmd::network::NetworkCmd),
+    /// Register GPUs, stake, unbond and withdraw (provider).
+    #[command(subcommand)]
+    Provider(cmd::provider::ProviderCmd),
+    /// Create, run and settle compute jobs (client, provider, crank).
+    #[command(subcommand)]
+    Job(cmd::job::JobCmd),
+    /// Manage attestors (authority) and vote on jobs (attestor).
+    #[command(subcommand)]
+    Attestor(cmd::attestor::AttestorCmd),
+    /// Fund, finalize and claim epoch rewards.
+    #[command(subcommand)]
+    Rewards(cmd::rewards::RewardsCmd),
+    /// Recompute every invariant of a network from chain state; exits 2 on a violation.
+    Audit(cmd::audit::AuditArgs),
+    /// Embedded-ledger controls: clock, SOL and test tokens.
+    #[command(subcommand)]
+    Dev(cmd::dev::DevCmd),
+    /// Run a scenario on a fresh embedded ledger and report who earned what.
+    Simulate(simulate::SimulateArgs),
+}
+
+/// An error that ends the command with a specific exit code (after printing its report).
+#[derive(Debug)]
+pub struct Exit(pub i32);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit code {}", self.0)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Simulate(args) = &cli.command {
+        return simulate::command(args, cli.global.output);
+    }
+    let mut ctx = Ctx::open(cli.global)?;
+    let result = match cli.command {
+        Command::Network(c) => cmd::network::run(&mut ctx, c),
+        Command::Provider(c) => cmd::provider::run(&mut ctx, c),
+        Command::Job(c) => cmd::job::run(&mut ctx, c),
+        Command::Attestor(c) => cmd::attestor::run(&mut ctx, c),
+        Command::Rewards(c) => cmd::rewards::run(&mut ctx, c),
+        Command::Audit(a) => cmd::audit::run(&mut ctx, a),
+        Command::Dev(c) => cmd::dev::run(&mut ctx, c),
+        Command::Simulate(_) => Ok(()),
+    };
+    // A failed transaction still happened (fees, or the accounts an earlier one created):
+    // persist the embedded ledger either way.
+    let saved = ctx.save();
+    result.and(saved)
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
+            std::process::exit(*code);
+        }
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
