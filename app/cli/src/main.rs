@@ -4,13 +4,18 @@
 
 mod cmd;
 mod context;
+mod params;
 mod simulate;
 
 use clap::{Parser, Subcommand};
 use context::{Ctx, Global};
 
 #[derive(Parser)]
-#[command(name = "spice", version, about = "Spice GPU-compute network: providers, clients, attestors, auditors and the authority")]
+#[command(
+    name = "spice",
+    version,
+    about = "Spice GPU-compute network: providers, clients, attestors, auditors and the authority"
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,

@@ -5,6 +5,7 @@
 //! - [`ix`]: one builder per instruction;
 //! - [`ledger`]: the chain the program runs on (embedded runtime or RPC);
 //! - [`accounts`]: fetching and decoding, and the [`accounts::Snapshot`] of a network;
+//! - [`flows`]: instructions whose accounts depend on chain state (epochs, claims);
 //! - [`audit`]: invariants 1–6 of DESIGN.md recomputed from a snapshot;
 //! - [`errors`]: failed transactions in words;
 //! - [`tokens`]: associated token accounts, mints and transfers.
@@ -12,6 +13,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod errors;
+pub mod flows;
 pub mod ix;
 pub mod ledger;
 pub mod pda;

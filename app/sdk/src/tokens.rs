@@ -10,6 +10,9 @@ use anchor_spl::token_2022::spl_token_2022;
 
 use crate::ledger::{LedgerError, Result};
 
+/// Size of a mint without extensions (its rent is what [`create_mint`] needs).
+pub const MINT_LEN: usize = spl_token_2022::state::Mint::LEN;
+
 /// The associated token account of `wallet` for `mint` of `token_program`.
 pub fn associated(wallet: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
     ata::address::get_associated_token_address_with_program_id(wallet, mint, token_program)
@@ -22,12 +25,7 @@ pub fn create_associated(
     mint: &Pubkey,
     token_program: &Pubkey,
 ) -> Instruction {
-    ata::instruction::create_associated_token_account_idempotent(
-        payer,
-        wallet,
-        mint,
-        token_program,
-    )
+    ata::instruction::create_associated_token_account_idempotent(payer, wallet, mint, token_program)
 }
 
 fn token_error(e: impl std::fmt::Display) -> LedgerError {

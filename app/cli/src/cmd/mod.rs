@@ -2,6 +2,7 @@
 
 pub mod attestor;
 pub mod audit;
+pub mod deploy;
 pub mod dev;
 pub mod job;
 pub mod network;

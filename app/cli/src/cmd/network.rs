@@ -1,15 +1,305 @@
-//! `spice network` (placeholder until its commands land).
+//! `spice network`: deploy a network from a file, show it, and the authority's instructions.
 
-use crate::context::Ctx;
+use std::path::PathBuf;
+
+use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, Result};
 use clap::Subcommand;
+use serde_json::json;
+use solana_sdk::signature::Signer;
+use spice::constants::{PAUSE_ACCEPT_JOB, PAUSE_CLAIM, PAUSE_CREATE_JOB, PAUSE_REGISTER};
+use spice::state::Network;
+use spice_sdk::{accounts, ix, pda, tokens};
+
+use crate::cmd::deploy;
+use crate::context::Ctx;
+use crate::params;
 
 #[derive(Subcommand, Debug)]
 pub enum NetworkCmd {
-    /// Not implemented yet.
-    Todo,
+    /// Create or update a network from a deploy file (see migrations/); idempotent.
+    Deploy {
+        /// The deploy file, e.g. migrations/embedded.toml.
+        file: PathBuf,
+    },
+    /// Show the network: authority, mints, vaults, parameters, pauses, reward totals.
+    Show,
+    /// Change parameters (authority): --set NAME=VALUE, repeatable.
+    UpdateParams {
+        /// A parameter and its new value, e.g. --set audit_rate_bps=1500.
+        #[arg(long = "set", required = true)]
+        sets: Vec<String>,
+    },
+    /// Propose a new authority (authority); it takes over when it accepts.
+    ProposeAuthority {
+        /// The proposed authority.
+        new_authority: Option<Pubkey>,
+        /// Withdraw a pending proposal instead.
+        #[arg(long, conflicts_with = "new_authority")]
+        cancel: bool,
+    },
+    /// Accept a pending authority proposal (the proposed authority signs).
+    AcceptAuthority,
+    /// Pause entry points (authority). Exits (cancel, expire, settle, withdraw) never pause.
+    Pause {
+        /// What to pause, comma-separated: create-job, accept-job, register, claim, all, none.
+        /// Replaces the current set.
+        #[arg(value_delimiter = ',', required = true)]
+        what: Vec<String>,
+    },
+    /// Withdraw from a treasury vault (authority).
+    WithdrawTreasury {
+        /// Which treasury: payment or stake.
+        #[arg(long, default_value = "payment")]
+        mint: String,
+        /// Amount in base units.
+        amount: u64,
+        /// Destination token account (default: the signer's associated token account).
+        #[arg(long)]
+        to: Option<Pubkey>,
+    },
 }
 
-pub fn run(_ctx: &mut Ctx, _cmd: NetworkCmd) -> Result<()> {
-    bail!("not implemented yet")
+pub fn run(ctx: &mut Ctx, cmd: NetworkCmd) -> Result<()> {
+    match cmd {
+        NetworkCmd::Deploy { file } => deploy::deploy(ctx, &file),
+        NetworkCmd::Show => show(ctx),
+        NetworkCmd::UpdateParams { sets } => {
+            let address = ctx.network_address()?;
+            let n: Network = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
+            let new = params::parse_sets(&sets)?.apply(&n.params);
+            let changed = params::diff(&n.params, &new);
+            if changed.is_empty() {
+                ctx.emit(json!({"changed": false}), || {
+                    "unchanged: same values".into()
+                });
+                return Ok(());
+            }
+            let signer = ctx.signer()?;
+            let sig = ctx.send(&[ix::update_params(signer.pubkey(), address, new)], &[])?;
+            let list: Vec<String> = changed
+                .iter()
+                .map(|(n, o, v)| format!("{n}: {o} -> {v}"))
+                .collect();
+            ctx.emit(
+                json!({"changed": list, "signature": sig.to_string()}),
+                || format!("updated {}\nsignature {sig}", list.join(", ")),
+            );
+            Ok(())
+        }
+        NetworkCmd::ProposeAuthority {
+            new_authority,
+            cancel,
+        } => {
+            if new_authority.is_none() && !cancel {
+                bail!("name the new authority, or --cancel");
+            }
+            let address = ctx.network_address()?;
+            let signer = ctx.signer()?;
+            let sig = ctx.send(
+                &[ix::propose_authority(
+                    signer.pubkey(),
+                    address,
+                    new_authority,
+                )],
+                &[],
+            )?;
+            let what = new_authority.map_or("cancelled the pending proposal".to_string(), |k| {
+                format!("proposed {k} as authority; it takes over with `spice network accept-authority`")
+            });
+            ctx.emit(json!({"pending_authority": new_authority.map(|k| k.to_string()), "signature": sig.to_string()}), || {
+                format!("{what}\nsignature {sig}")
+            });
+            Ok(())
+        }
+        NetworkCmd::AcceptAuthority => {
+            let address = ctx.network_address()?;
+            let signer = ctx.signer()?;
+            let sig = ctx.send(&[ix::accept_authority(signer.pubkey(), address)], &[])?;
+            ctx.emit(
+                json!({"authority": signer.pubkey().to_string(), "signature": sig.to_string()}),
+                || format!("{} is now the authority\nsignature {sig}", signer.pubkey()),
+            );
+            Ok(())
+        }
+        NetworkCmd::Pause { what } => {
+            let flags = pause_flags(&what)?;
+            let address = ctx.network_address()?;
+            let signer = ctx.signer()?;
+            let sig = ctx.send(&[ix::set_pause(signer.pubkey(), address, flags)], &[])?;
+            let names = pause_names(flags);
+            ctx.emit(
+                json!({"paused": names, "signature": sig.to_string()}),
+                || {
+                    format!(
+                        "paused: {}\nsignature {sig}",
+                        if names.is_empty() {
+                            "nothing".into()
+                        } else {
+                            names.join(", ")
+                        }
+                    )
+                },
+            );
+            Ok(())
+        }
+        NetworkCmd::WithdrawTreasury { mint, amount, to } => {
+            let net = ctx.network()?;
+            let (mint, program) = match mint.as_str() {
+                "payment" => (net.payment_mint, net.payment_token_program),
+                "stake" => (net.stake_mint, net.stake_token_program),
+                other => bail!("--mint {other}: expected payment or stake"),
+            };
+            let signer = ctx.signer()?;
+            let owner = signer.pubkey();
+            let mut ixs = vec![];
+            let destination = match to {
+                Some(t) => t,
+                None => {
+                    ixs.push(tokens::create_associated(&owner, &owner, &mint, &program));
+                    tokens::associated(&owner, &mint, &program)
+                }
+            };
+            ixs.push(ix::withdraw_treasury(
+                owner,
+                &net,
+                mint,
+                destination,
+                amount,
+            ));
+            let sig = ctx.send(&ixs, &[])?;
+            ctx.emit(json!({"amount": amount, "destination": destination.to_string(), "signature": sig.to_string()}), || {
+                format!("withdrew {amount} from the treasury to {destination}\nsignature {sig}")
+            });
+            Ok(())
+        }
+    }
+}
+
+const PAUSES: &[(&str, u8)] = &[
+    ("create-job", PAUSE_CREATE_JOB),
+    ("accept-job", PAUSE_ACCEPT_JOB),
+    ("register", PAUSE_REGISTER),
+    ("claim", PAUSE_CLAIM),
+];
+
+fn pause_flags(what: &[String]) -> Result<u8> {
+    let mut flags = 0u8;
+    for w in what {
+        match w.trim() {
+            "none" => {}
+            "all" => flags |= PAUSES.iter().fold(0, |a, (_, f)| a | f),
+            name => match PAUSES.iter().find(|(n, _)| *n == name) {
+                Some((_, f)) => flags |= f,
+                None => bail!("cannot pause {name:?}: expected create-job, accept-job, register, claim, all or none"),
+            },
+        }
+    }
+    Ok(flags)
+}
+
+fn pause_names(flags: u8) -> Vec<String> {
+    PAUSES
+        .iter()
+        .filter(|(_, f)| flags & f != 0)
+        .map(|(n, _)| n.to_string())
+        .collect()
+}
+
+fn show(ctx: &mut Ctx) -> Result<()> {
+    let address = ctx.network_address()?;
+    let n: Network = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
+    let net = ix::NetworkKeys::from_account(address, &n);
+    let now = ctx.ledger.clock()?.unix_timestamp;
+    let reward_vault = pda::reward_vault(&address);
+    let pool = accounts::token_balance(ctx.ledger.as_mut(), &reward_vault)?;
+    let payment_treasury = accounts::token_balance(ctx.ledger.as_mut(), &net.payment_treasury())?;
+    let stake_treasury = accounts::token_balance(ctx.ledger.as_mut(), &net.stake_treasury())?;
+    let epoch = net.epoch_at(now);
+    let json = json!({
+        "network": address.to_string(),
+        "creator": n.creator.to_string(),
+        "id": n.id,
+        "authority": n.authority.to_string(),
+        "pending_authority": n.pending_authority.map(|k| k.to_string()),
+        "payment_mint": n.payment_mint.to_string(),
+        "stake_mint": n.stake_mint.to_string(),
+        "payment_token_program": n.payment_token_program.to_string(),
+        "stake_token_program": n.stake_token_program.to_string(),
+        "payment_treasury": {"address": net.payment_treasury().to_string(), "balance": payment_treasury},
+        "stake_treasury": {"address": net.stake_treasury().to_string(), "balance": stake_treasury},
+        "reward_vault": {"address": reward_vault.to_string(), "balance": pool},
+        "paused": pause_names(n.paused),
+        "genesis_ts": n.genesis_ts,
+        "now": now,
+        "current_epoch": epoch,
+        "total_allocated": n.total_allocated,
+        "total_claimed": n.total_claimed,
+        "attestor_count": n.attestor_count,
+        "params": params::to_json(&n.params),
+    });
+    ctx.emit(json, || {
+        let mut s = format!(
+            "network           {address}\n\
+             authority         {}{}\n\
+             payment mint      {} ({})\n\
+             stake mint        {} ({})\n\
+             payment treasury  {} holds {payment_treasury}\n\
+             stake treasury    {} holds {stake_treasury}\n\
+             reward vault      {reward_vault} holds {pool}\n\
+             rewards           allocated {}, claimed {}\n\
+             epoch             {epoch} (genesis {}, {} s each)\n\
+             attestors         {}\n\
+             paused            {}\n\
+             parameters:\n",
+            n.authority,
+            n.pending_authority
+                .map(|k| format!(" (pending: {k})"))
+                .unwrap_or_default(),
+            n.payment_mint,
+            n.payment_token_program,
+            n.stake_mint,
+            n.stake_token_program,
+            net.payment_treasury(),
+            net.stake_treasury(),
+            n.total_allocated,
+            n.total_claimed,
+            n.genesis_ts,
+            n.params.epoch_seconds,
+            n.attestor_count,
+            {
+                let p = pause_names(n.paused);
+                if p.is_empty() {
+                    "nothing".into()
+                } else {
+                    p.join(", ")
+                }
+            },
+        );
+        if let serde_json::Value::Object(map) = params::to_json(&n.params) {
+            for (k, v) in map {
+                s.push_str(&format!("  {k:<30} {v}\n"));
+            }
+        }
+        s.trim_end().to_string()
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pause_names_round_trip() {
+        let flags = pause_flags(&["create-job".into(), "claim".into()]).expect("known");
+        assert_eq!(flags, PAUSE_CREATE_JOB | PAUSE_CLAIM);
+        assert_eq!(pause_names(flags), vec!["create-job", "claim"]);
+        assert_eq!(pause_flags(&["none".into()]).expect("none"), 0);
+        assert_eq!(
+            pause_names(pause_flags(&["all".into()]).expect("all")).len(),
+            4
+        );
+        assert!(pause_flags(&["settle".into()]).is_err());
+    }
 }

@@ -113,8 +113,52 @@ fn is_builtin(account: &Account) -> bool {
         || account.owner == solana_sdk::native_loader::ID
 }
 
+/// The program runs in this process, and on the host `msg!` prints to standard output (it is a
+/// syscall only on SBF). While a transaction executes, file descriptor 1 points at a scratch
+/// file instead: the caller's output (e.g. `--output json`) stays clean, and what the program
+/// logged comes back as the transaction's logs.
+struct StdoutCapture {
+    file: std::fs::File,
+}
+
+impl StdoutCapture {
+    fn new() -> Result<Self> {
+        Ok(Self {
+            file: tempfile::tempfile()
+                .map_err(|e| LedgerError::File(format!("scratch file: {e}")))?,
+        })
+    }
+
+    /// Runs `f` with standard output sent to the scratch file; returns its result and the
+    /// lines written meanwhile.
+    fn run<T>(&mut self, f: impl FnOnce() -> T) -> (T, Vec<String>) {
+        use std::io::{Read, Seek, SeekFrom, Write};
+        use std::os::fd::AsRawFd;
+        let _ = std::io::stdout().flush();
+        let _ = self.file.set_len(0);
+        let _ = self.file.seek(SeekFrom::Start(0));
+        // SAFETY: plain descriptor calls on descriptors this process owns; fd 1 is restored
+        // before returning whatever `f` does (it does not unwind: errors are values).
+        let saved = unsafe { libc::dup(1) };
+        let redirected = saved >= 0 && unsafe { libc::dup2(self.file.as_raw_fd(), 1) } >= 0;
+        let out = f();
+        let _ = std::io::stdout().flush();
+        if redirected {
+            unsafe { libc::dup2(saved, 1) };
+        }
+        if saved >= 0 {
+            unsafe { libc::close(saved) };
+        }
+        let mut text = String::new();
+        let _ = self.file.seek(SeekFrom::Start(0));
+        let _ = self.file.read_to_string(&mut text);
+        (out, text.lines().map(str::to_string).collect())
+    }
+}
+
 /// The embedded ledger.
 pub struct Embedded {
+    capture: StdoutCapture,
     runtime: tokio::runtime::Runtime,
     ctx: ProgramTestContext,
     /// Where to save; `None` keeps it in memory (the simulator).
@@ -133,7 +177,9 @@ fn backend(e: impl std::fmt::Display) -> LedgerError {
 fn banks(e: BanksClientError) -> LedgerError {
     match e {
         BanksClientError::TransactionError(err) => LedgerError::Transaction { err, logs: vec![] },
-        BanksClientError::SimulationError { err, logs, .. } => LedgerError::Transaction { err, logs },
+        BanksClientError::SimulationError { err, logs, .. } => {
+            LedgerError::Transaction { err, logs }
+        }
         other => backend(other),
     }
 }
@@ -187,6 +233,7 @@ impl Embedded {
         }
         let ctx = runtime.block_on(pt.start_with_context());
         let mut ledger = Self {
+            capture: StdoutCapture::new()?,
             runtime,
             ctx,
             path,
@@ -352,10 +399,17 @@ impl Ledger for Embedded {
         let tx = self.signed(ixs, signers)?;
         let signature = tx.signatures[0];
         self.known.extend(tx.message.account_keys.iter().copied());
-        self.runtime
-            .block_on(self.ctx.banks_client.process_transaction(tx))
-            .map_err(banks)?;
-        Ok(signature)
+        let (runtime, banks_client) = (&self.runtime, &mut self.ctx.banks_client);
+        let (result, logs) = self
+            .capture
+            .run(|| runtime.block_on(banks_client.process_transaction(tx)));
+        match result.map_err(banks) {
+            Ok(()) => Ok(signature),
+            Err(LedgerError::Transaction { err, .. }) => {
+                Err(LedgerError::Transaction { err, logs })
+            }
+            Err(other) => Err(other),
+        }
     }
 
     fn clock(&mut self) -> Result<Clock> {

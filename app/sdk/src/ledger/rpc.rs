@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
+use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::api::client_error::Error as ClientError;
 use solana_rpc_client::api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
 use solana_rpc_client::api::filter::{Memcmp, RpcFilterType};
@@ -10,7 +11,6 @@ use solana_rpc_client::api::request::{RpcError, RpcResponseErrorData};
 use solana_rpc_client::rpc_client::RpcClient;
 use solana_sdk::account::Account;
 use solana_sdk::clock::Clock;
-use solana_commitment_config::CommitmentConfig;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 
@@ -109,10 +109,7 @@ impl Ledger for Rpc {
             .pubkey();
         let mut last = None;
         for _ in 0..SEND_ATTEMPTS {
-            let hash = self
-                .client
-                .get_latest_blockhash()
-                .map_err(client_error)?;
+            let hash = self.client.get_latest_blockhash().map_err(client_error)?;
             let mut tx = Transaction::new_with_payer(ixs, Some(&payer));
             tx.try_sign(&signers.to_vec(), hash)
                 .map_err(|e| LedgerError::Backend(format!("signing: {e}")))?;
@@ -148,7 +145,11 @@ impl Ledger for Rpc {
             .request_airdrop(to, lamports)
             .map_err(client_error)?;
         for _ in 0..60 {
-            if self.client.confirm_transaction(&sig).map_err(client_error)? {
+            if self
+                .client
+                .confirm_transaction(&sig)
+                .map_err(client_error)?
+            {
                 return Ok(());
             }
             std::thread::sleep(std::time::Duration::from_millis(500));
