@@ -10,8 +10,7 @@ pub mod fuzz;
 pub mod market;
 pub mod rewards;
 
-use anchor_lang::prelude::{AccountInfo, Pubkey};
-use anchor_lang::solana_program::entrypoint::ProgramResult;
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::solana_program::system_instruction;
@@ -20,7 +19,7 @@ use anchor_spl::token_2022::spl_token_2022::{
     self,
     extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
 };
-use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError};
@@ -28,26 +27,8 @@ use solana_sdk::transaction::{Transaction, TransactionError};
 pub use anchor_spl::token::ID as TOKEN_PROGRAM;
 pub use anchor_spl::token_2022::ID as TOKEN_2022_PROGRAM;
 
-/// Anchor's generated `entry` ties the program id, the accounts and the data to one lifetime,
-/// while program-test's `processor!` wants independent ones. All three outlive the call, so
-/// unifying them is sound.
-fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    spice::entry(program_id, accounts, data)
-}
-
-/// A program-test with Spice as a native program.
-pub fn program_test() -> ProgramTest {
-    // program-test logs every instruction at debug level; keep test output readable unless the
-    // developer asks for the logs with RUST_LOG.
-    if std::env::var_os("RUST_LOG").is_none() {
-        std::env::set_var("RUST_LOG", "error");
-    }
-    let mut pt = ProgramTest::default();
-    pt.prefer_bpf(false);
-    pt.add_program("spice", spice::ID, processor!(process));
-    pt
-}
+/// A program-test with Spice as a native program: the runtime of the SDK's embedded ledger.
+pub use spice_sdk::ledger::embedded::program_test;
 
 /// Extensions a test mint can carry (Token-2022 only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,13 +205,8 @@ impl Env {
 
     fn transaction(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
         self.nonce += 1;
-        let mut data = vec![2u8];
-        data.extend_from_slice(&(1_400_000 - self.nonce % 100_000).to_le_bytes());
-        let budget = Instruction {
-            program_id: Pubkey::from_str_const("ComputeBudget111111111111111111111111111111"),
-            accounts: vec![],
-            data,
-        };
+        let budget =
+            spice_sdk::ledger::embedded::compute_limit_ix(1_400_000 - self.nonce % 100_000);
         let mut all = vec![budget];
         all.extend_from_slice(ixs);
         let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];

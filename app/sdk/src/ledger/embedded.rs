@@ -134,6 +134,12 @@ impl StdoutCapture {
     fn run<T>(&mut self, f: impl FnOnce() -> T) -> (T, Vec<String>) {
         use std::io::{Read, Seek, SeekFrom, Write};
         use std::os::fd::AsRawFd;
+        // File descriptor 1 belongs to the whole process: two ledgers redirecting it from two
+        // threads at once would restore each other's scratch file. One at a time.
+        static REDIRECT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = REDIRECT
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let _ = std::io::stdout().flush();
         let _ = self.file.set_len(0);
         let _ = self.file.seek(SeekFrom::Start(0));
