@@ -191,14 +191,24 @@ impl Ctx {
         Ok(self.ledger.send(ixs, &signers)?)
     }
 
-    /// Prints a result: `json` on --output json, else `text`.
+    /// Prints a result: `json` on --output json, else `text`. A closed pipe (`| head`) must not
+    /// abort the command before the ledger is saved, so write errors are ignored.
     pub fn emit(&self, json: serde_json::Value, text: impl FnOnce() -> String) {
-        match self.output() {
-            Output::Json => println!(
-                "{}",
+        use std::io::Write;
+        let body = match self.output() {
+            Output::Json => {
                 serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string())
-            ),
-            Output::Text => println!("{}", text()),
+            }
+            Output::Text => text(),
+        };
+        let _ = writeln!(std::io::stdout(), "{body}");
+    }
+
+    /// Prints one line of text output (nothing with --output json); ignores a closed pipe.
+    pub fn say(&self, line: impl std::fmt::Display) {
+        use std::io::Write;
+        if self.output() == Output::Text {
+            let _ = writeln!(std::io::stdout(), "{line}");
         }
     }
 

@@ -1,15 +1,507 @@
-//! `spice attestor` (placeholder until its commands land).
+//! `spice attestor`: the authority adds and removes attestors; an attestor (the signer) votes on
+//! submitted or disputed jobs and reclaims the rent of votes that no longer count.
 
-use crate::context::Ctx;
-use anyhow::{bail, Result};
-use clap::Subcommand;
+use anchor_lang::prelude::Pubkey;
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::{ArgGroup, Args, Subcommand};
+use serde_json::json;
+use solana_sdk::signature::{Keypair, Signer};
+use spice::instructions::AttestArgs;
+use spice::state::{Attestation, Attestor, Job, Network, Provider, Verdict};
+use spice_sdk::{accounts, ix, pda};
+
+use crate::cmd::job::{self, SettleAccountsArgs};
+use crate::cmd::view;
+use crate::context::{self, Ctx};
 
 #[derive(Subcommand, Debug)]
 pub enum AttestorCmd {
-    /// Not implemented yet.
-    Todo,
+    /// Register a key as an active attestor of the network, or re-activate it (authority).
+    Add {
+        /// The attestor's signing key (or its keypair file).
+        key: String,
+    },
+    /// Stop an attestor from voting; its record and the votes it cast stay (authority).
+    Remove {
+        /// The attestor's signing key (or its keypair file).
+        key: String,
+    },
+    /// Vote on a submitted or disputed job (the signer is the attestor).
+    Attest(AttestCmdArgs),
+    /// Reclaim the rent of votes whose job has closed (or whose address holds a later job).
+    CloseAttestation {
+        /// Job address, or the id of one of the signer's jobs (default: every vote of the
+        /// attestor that no longer counts).
+        job: Option<String>,
+        /// Keypair file of the attestor, which signs and gets the rent (default: --keypair).
+        #[arg(long)]
+        attestor: Option<String>,
+    },
+    /// Show an attestor's record and the votes it has open.
+    Show {
+        /// The attestor's key or keypair file (default: the signer).
+        key: Option<String>,
+    },
+    /// List the attestors of the network.
+    List,
 }
 
-pub fn run(_ctx: &mut Ctx, _cmd: AttestorCmd) -> Result<()> {
-    bail!("not implemented yet")
+/// Arguments of `attestor attest`.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("verdict").required(true).args(["valid", "invalid"])))]
+pub struct AttestCmdArgs {
+    /// Job address, or the id of one of the signer's jobs.
+    job: String,
+    /// The work was done (give the measured --units).
+    #[arg(long)]
+    valid: bool,
+    /// The result is not the work that was paid for.
+    #[arg(long)]
+    invalid: bool,
+    /// Units of work measured (required with --valid; capped by the reported units).
+    #[arg(long)]
+    units: Option<u64>,
+    /// The evidence (or a reference to it); its SHA-256 is recorded.
+    #[arg(long, conflicts_with = "evidence_hash")]
+    evidence: Option<String>,
+    /// Hash of the evidence, 64 hex digits (default: zeros).
+    #[arg(long)]
+    evidence_hash: Option<String>,
+    #[command(flatten)]
+    accounts: SettleAccountsArgs,
+    /// The client's stake-mint account, paid its share of a slash (default: the client's
+    /// associated account, created if missing).
+    #[arg(long)]
+    client_stake_token: Option<Pubkey>,
+}
+
+pub fn run(ctx: &mut Ctx, cmd: AttestorCmd) -> Result<()> {
+    match cmd {
+        AttestorCmd::Add { key } => add_or_remove(ctx, &key, true),
+        AttestorCmd::Remove { key } => add_or_remove(ctx, &key, false),
+        AttestorCmd::Attest(args) => attest(ctx, args),
+        AttestorCmd::CloseAttestation { job, attestor } => close_attestation(ctx, job, attestor),
+        AttestorCmd::Show { key } => show(ctx, key),
+        AttestorCmd::List => list(ctx),
+    }
+}
+
+fn add_or_remove(ctx: &mut Ctx, key: &str, add: bool) -> Result<()> {
+    let (net, before) = view::network(ctx)?;
+    let key = context::pubkey_or_keypair(key)?;
+    let authority = ctx.signer()?.pubkey();
+    let record = pda::attestor(&net.network, &key);
+    let ix = if add {
+        ix::add_attestor(authority, net.network, key)
+    } else {
+        ix::remove_attestor(authority, net.network, key)
+    };
+    let verb = if add { "adding" } else { "removing" };
+    let sig = ctx.send(&[ix], &[]).with_context(|| {
+        format!(
+            "{verb} attestor {key}: the network's authority is {} (signer {authority})",
+            before.authority
+        )
+    })?;
+    let network: Network = accounts::fetch_required(ctx.ledger.as_mut(), &net.network)?;
+    let text = format!(
+        "{} attestor {key} (record {record}): {} active attestors, quorum {}",
+        if add { "added" } else { "removed" },
+        network.attestor_count,
+        network.params.attestation_quorum
+    );
+    view::report_tx(
+        ctx,
+        &sig,
+        json!({
+            "action": if add { "attestor.add" } else { "attestor.remove" },
+            "attestor": key.to_string(),
+            "record": record.to_string(),
+            "attestor_count": network.attestor_count,
+            "quorum": network.params.attestation_quorum,
+        }),
+        text,
+    );
+    Ok(())
+}
+
+fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
+    let (net, network) = view::network(ctx)?;
+    let (address, before) = job::job_at(ctx, &net.network, &args.job)?;
+    let attestor = ctx.signer()?.pubkey();
+    let record: Option<Attestor> =
+        accounts::fetch(ctx.ledger.as_mut(), &pda::attestor(&net.network, &attestor))?;
+    if record.is_none() {
+        bail!(
+            "vote failed: {attestor} is not an attestor of network {} (the authority adds it: spice attestor add {attestor})",
+            net.network
+        );
+    }
+    let verdict = if args.valid {
+        Verdict::Valid
+    } else {
+        Verdict::Invalid
+    };
+    let measured_units = match (verdict, args.units) {
+        (_, Some(u)) => u,
+        (Verdict::Valid, None) => bail!("a valid vote needs the measured --units"),
+        (Verdict::Invalid, None) => 0,
+    };
+    let evidence_hash = view::hash_arg(args.evidence_hash.as_deref(), args.evidence.as_deref())?;
+    let (keys, provider_owner, mut creates) =
+        job::settle_setup(ctx, &net, &address, &before, args.accounts)?;
+    let (client_stake_token, more) = view::associated_or(
+        ctx,
+        args.client_stake_token,
+        &before.client,
+        &net.stake_mint,
+        &net.stake_token_program,
+    )?;
+    for i in more {
+        if !creates.contains(&i) {
+            creates.push(i);
+        }
+    }
+    if !creates.is_empty() {
+        ctx.send(&creates, &[])
+            .context("creating the token accounts the vote needs")?;
+    }
+
+    // Earlier votes on this job: the deciding vote closes them (rent back to their voters).
+    let quorum = network.params.attestation_quorum;
+    let decides = match verdict {
+        Verdict::Valid => before.valid_votes.saturating_add(1) >= quorum,
+        Verdict::Invalid => {
+            before.valid_votes < quorum && before.invalid_votes.saturating_add(1) >= quorum
+        }
+    };
+    let earlier: Vec<Pubkey> = if decides {
+        view::votes_on(ctx.ledger.as_mut(), &address, before.created_slot)?
+            .into_iter()
+            .map(|(_, a)| a.attestor)
+            .filter(|k| *k != attestor)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let args_ix = AttestArgs {
+        verdict,
+        measured_units,
+        evidence_hash,
+    };
+    // As many earlier votes as fit one transaction; the rest close with close-attestation.
+    let mut passed = earlier.len();
+    let mut ix = ix::attest(
+        &net,
+        &keys,
+        attestor,
+        client_stake_token,
+        args_ix.clone(),
+        &earlier,
+    );
+    while passed > 0
+        && view::transaction_size(std::slice::from_ref(&ix), &attestor) > view::MAX_TX_SIZE
+    {
+        passed -= 1;
+        ix = ix::attest(
+            &net,
+            &keys,
+            attestor,
+            client_stake_token,
+            args_ix.clone(),
+            earlier.get(..passed).unwrap_or(&[]),
+        );
+    }
+    let left_out: Vec<Pubkey> = earlier.get(passed..).unwrap_or(&[]).to_vec();
+    let stake_vault = pda::stake_vault(&keys.provider);
+    let stake_before = view::balance(ctx, &stake_vault)?;
+    let now = view::now(ctx)?;
+    let sig = ctx.send(&[ix], &[]).with_context(|| {
+        format!(
+            "{} voting on job {address} ({}, votes until {})",
+            attestor,
+            view::job_state_name(before.state),
+            view::when(before.voting_deadline(), now)
+        )
+    })?;
+    let measured = measured_units.min(before.reported_units);
+    let mut out = json!({
+        "action": "attestor.attest",
+        "job": address.to_string(),
+        "attestor": attestor.to_string(),
+        "attestation": pda::attestation(&address, &attestor).to_string(),
+        "verdict": view::verdict_name(verdict),
+        "measured_units": measured,
+        "evidence_hash": view::hex(&evidence_hash),
+    });
+    let mut text = format!(
+        "{} vote by {attestor} on job {address}: {measured} units, evidence {}",
+        view::verdict_name(verdict),
+        view::hex(&evidence_hash)
+    );
+    let still_open: Option<Job> = accounts::fetch(ctx.ledger.as_mut(), &address)?;
+    match still_open {
+        Some(after) => {
+            text.push_str(&format!(
+                "\nvotes: {} valid, {} invalid; quorum {}",
+                after.valid_votes, after.invalid_votes, quorum
+            ));
+            if let serde_json::Value::Object(map) = &mut out {
+                map.insert("decided".into(), json!(false));
+                map.insert("valid_votes".into(), json!(after.valid_votes));
+                map.insert("invalid_votes".into(), json!(after.invalid_votes));
+                map.insert("quorum".into(), json!(quorum));
+            }
+        }
+        None => {
+            let outcome = match verdict {
+                Verdict::Valid => {
+                    let mut decided = before.clone();
+                    if let Some(slot) = decided
+                        .valid_units
+                        .get_mut(usize::from(decided.valid_votes))
+                    {
+                        *slot = measured;
+                        decided.valid_votes = decided.valid_votes.saturating_add(1);
+                    }
+                    let units = decided.median_valid_units().unwrap_or(measured);
+                    text.push_str(&format!(
+                        "\nquorum reached: job settled at the median, {units} units; provider {} (owner {provider_owner}) paid",
+                        keys.provider
+                    ));
+                    json!({ "result": "settled", "final_units": units })
+                }
+                Verdict::Invalid => {
+                    let stake_after = view::balance(ctx, &stake_vault)?;
+                    let slashed = stake_before.saturating_sub(stake_after);
+                    let p: Option<Provider> = accounts::fetch(ctx.ledger.as_mut(), &keys.provider)?;
+                    text.push_str(&format!(
+                        "\nquorum reached: fraud; client {} refunded in full, provider {} slashed {slashed}{}",
+                        before.client,
+                        keys.provider,
+                        p.map(|p| format!(", now {}", view::status_name(p.status)))
+                            .unwrap_or_default()
+                    ));
+                    json!({ "result": "fraud", "slashed": slashed })
+                }
+            };
+            if !left_out.is_empty() {
+                text.push_str(&format!(
+                    "\n{} earlier votes did not fit the transaction; their attestors reclaim the rent with close-attestation: {}",
+                    left_out.len(),
+                    left_out
+                        .iter()
+                        .map(Pubkey::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            if let serde_json::Value::Object(map) = &mut out {
+                map.insert("decided".into(), json!(true));
+                map.insert("outcome".into(), outcome);
+                map.insert(
+                    "closed_votes_of".into(),
+                    json!(earlier
+                        .get(..passed)
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(Pubkey::to_string)
+                        .collect::<Vec<_>>()),
+                );
+                map.insert(
+                    "votes_left_open_of".into(),
+                    json!(left_out.iter().map(Pubkey::to_string).collect::<Vec<_>>()),
+                );
+            }
+        }
+    }
+    view::report_tx(ctx, &sig, out, text);
+    Ok(())
+}
+
+/// Whether a vote still counts: its job is live and is the job voted on.
+fn vote_counts(ctx: &mut Ctx, a: &Attestation) -> Result<bool> {
+    let job: Option<Job> = match ctx.ledger.account(&a.job)? {
+        Some(account) if account.owner == spice::ID => accounts::decode(&a.job, &account).ok(),
+        _ => None,
+    };
+    Ok(job.is_some_and(|j| j.created_slot == a.job_created_slot))
+}
+
+fn close_attestation(
+    ctx: &mut Ctx,
+    job_arg: Option<String>,
+    attestor: Option<String>,
+) -> Result<()> {
+    let signer = ctx.signer()?;
+    let key: Keypair = match attestor {
+        None => signer.insecure_clone(),
+        Some(v) => match v.parse::<Pubkey>() {
+            Ok(k) if k == signer.pubkey() => signer.insecure_clone(),
+            Ok(k) => bail!("the attestor {k} must sign: pass its keypair file to --attestor"),
+            Err(_) => context::read_keypair(&v)?,
+        },
+    };
+    let attestor = key.pubkey();
+    let votes: Vec<(Pubkey, Attestation)> = match &job_arg {
+        Some(j) => {
+            let net = ctx.network()?;
+            let job = job::resolve_job(ctx, &net.network, j)?;
+            let address = pda::attestation(&job, &attestor);
+            let a: Option<Attestation> = accounts::fetch(ctx.ledger.as_mut(), &address)?;
+            let a = a.ok_or_else(|| anyhow!("{attestor} has no vote on job {job} ({address})"))?;
+            vec![(address, a)]
+        }
+        None => {
+            let all: Vec<(Pubkey, Attestation)> = view::program_accounts(ctx.ledger.as_mut())?;
+            let mut mine = Vec::new();
+            for (k, a) in all.into_iter().filter(|(_, a)| a.attestor == attestor) {
+                if !vote_counts(ctx, &a)? {
+                    mine.push((k, a));
+                }
+            }
+            if mine.is_empty() {
+                ctx.emit(
+                    json!({"action": "attestor.close_attestation", "closed": [], "signatures": []}),
+                    || format!("{attestor} has no vote that can be closed"),
+                );
+                return Ok(());
+            }
+            mine
+        }
+    };
+    let extra: Vec<&Keypair> = if attestor == signer.pubkey() {
+        vec![]
+    } else {
+        vec![&key]
+    };
+    // As many closes per transaction as fit.
+    let payer = signer.pubkey();
+    let mut batches: Vec<Vec<(Pubkey, Attestation)>> = Vec::new();
+    for v in votes {
+        let fits = batches.last().is_some_and(|b| {
+            let mut ixs: Vec<_> = b
+                .iter()
+                .map(|(_, a)| ix::close_attestation(a.job, attestor))
+                .collect();
+            ixs.push(ix::close_attestation(v.1.job, attestor));
+            view::transaction_size(&ixs, &payer) <= view::MAX_TX_SIZE
+        });
+        match batches.last_mut() {
+            Some(b) if fits => b.push(v),
+            _ => batches.push(vec![v]),
+        }
+    }
+    let mut closed = Vec::new();
+    let mut signatures = Vec::new();
+    let mut rent = 0u64;
+    for batch in batches {
+        let ixs: Vec<_> = batch
+            .iter()
+            .map(|(_, a)| ix::close_attestation(a.job, attestor))
+            .collect();
+        for (k, _) in &batch {
+            rent += ctx.ledger.account(k)?.map_or(0, |a| a.lamports);
+        }
+        let sig = ctx.send(&ixs, &extra).with_context(|| {
+            "closing votes: a vote can be closed once its job has closed (or the address holds a later job)".to_string()
+        })?;
+        signatures.push(sig);
+        closed.extend(batch);
+    }
+    let json_out = json!({
+        "action": "attestor.close_attestation",
+        "attestor": attestor.to_string(),
+        "closed": closed.iter().map(|(k, a)| json!({"attestation": k.to_string(), "job": a.job.to_string()})).collect::<Vec<_>>(),
+        "rent_lamports": rent,
+        "signatures": signatures.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    });
+    ctx.emit(json_out, || {
+        let mut lines: Vec<String> = closed
+            .iter()
+            .map(|(k, a)| format!("closed vote {k} on job {}", a.job))
+            .collect();
+        lines.push(format!("{rent} lamports of rent back to {attestor}"));
+        for s in &signatures {
+            lines.push(format!("signature: {s}"));
+        }
+        lines.join("\n")
+    });
+    Ok(())
+}
+
+fn show(ctx: &mut Ctx, key: Option<String>) -> Result<()> {
+    let net = ctx.network()?;
+    let key = match key {
+        Some(k) => context::pubkey_or_keypair(&k)?,
+        None => ctx.signer()?.pubkey(),
+    };
+    let record = pda::attestor(&net.network, &key);
+    let a: Option<Attestor> = accounts::fetch(ctx.ledger.as_mut(), &record)?;
+    let a = a.ok_or_else(|| {
+        anyhow!(
+            "{key} is not an attestor of network {} (no record at {record})",
+            net.network
+        )
+    })?;
+    let all: Vec<(Pubkey, Attestation)> = view::program_accounts(ctx.ledger.as_mut())?;
+    let mut votes = Vec::new();
+    for (k, v) in all.into_iter().filter(|(_, v)| v.attestor == key) {
+        // Votes on this network's jobs, or on jobs that have closed.
+        let live = vote_counts(ctx, &v)?;
+        votes.push((k, v, live));
+    }
+    let mut out = view::attestor_json(&record, &a);
+    if let serde_json::Value::Object(map) = &mut out {
+        map.insert(
+            "attestations".into(),
+            json!(votes
+                .iter()
+                .map(|(k, v, live)| view::attestation_json(k, v, *live))
+                .collect::<Vec<_>>()),
+        );
+    }
+    ctx.emit(out, || {
+        let mut text = view::attestor_text(&record, &a);
+        if votes.is_empty() {
+            text.push_str("\n  open votes:      none");
+        }
+        for (k, v, live) in &votes {
+            text.push_str(&format!("\n  vote {}", view::attestation_text(k, v, *live)));
+        }
+        text
+    });
+    Ok(())
+}
+
+fn list(ctx: &mut Ctx) -> Result<()> {
+    let (net, network) = view::network(ctx)?;
+    let attestors = view::attestors_of(ctx.ledger.as_mut(), &net.network)?;
+    let rows: Vec<serde_json::Value> = attestors
+        .iter()
+        .map(|(k, a)| view::attestor_json(k, a))
+        .collect();
+    ctx.emit(json!(rows), || {
+        let mut lines = vec![format!(
+            "{} active attestors, quorum {}",
+            network.attestor_count, network.params.attestation_quorum
+        )];
+        if !attestors.is_empty() {
+            lines.push(format!(
+                "{:<44}  {:<6}  {:>10}  {:>15}",
+                "key", "active", "votes", "against outcome"
+            ));
+        }
+        for (_, a) in &attestors {
+            lines.push(format!(
+                "{:<44}  {:<6}  {:>10}  {:>15}",
+                a.key.to_string(),
+                if a.active { "yes" } else { "no" },
+                a.votes_cast,
+                a.votes_against_outcome
+            ));
+        }
+        lines.join("\n")
+    });
+    Ok(())
 }

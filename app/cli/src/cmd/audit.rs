@@ -1,12 +1,61 @@
-//! `spice audit` (placeholder).
+//! `spice audit`: recomputes invariants 1–6 of DESIGN.md from the chain state of a network,
+//! prints the report (a table, or JSON with `--output json`), optionally writes the JSON to a
+//! file, and exits 2 when any invariant is violated, so scripts and CI can gate on it.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{Context as _, Result};
+use clap::Args;
+use spice::state::{Job, Provider};
+use spice_sdk::accounts::{self, Snapshot};
+use spice_sdk::audit::{audit_with, orphan_candidates};
+use spice_sdk::ledger::Ledger;
 
 use crate::context::Ctx;
-use anyhow::{bail, Result};
-use clap::Args;
 
 #[derive(Args, Debug)]
-pub struct AuditArgs {}
+pub struct AuditArgs {
+    /// Also write the full report as JSON to this file (written before the exit code is set,
+    /// so a failed audit still leaves its evidence).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
 
-pub fn run(_ctx: &mut Ctx, _args: AuditArgs) -> Result<()> {
-    bail!("not implemented yet")
+/// Of the authorities of vault-shaped token accounts the snapshot cannot place, those that are
+/// live Jobs or Providers after all: of another network sharing a mint, or created between
+/// the snapshot's two listings (program accounts first, token accounts after). Their vaults
+/// are not orphans. Normally there are none, so this costs no extra requests.
+fn live_elsewhere(ledger: &mut dyn Ledger, snap: &Snapshot) -> Result<HashSet<Pubkey>> {
+    let mut live = HashSet::new();
+    for authority in orphan_candidates(snap) {
+        let Some(account) = ledger.account(&authority)? else {
+            continue;
+        };
+        let is_job = accounts::decode::<Job>(&authority, &account).is_ok();
+        if is_job || accounts::decode::<Provider>(&authority, &account).is_ok() {
+            live.insert(authority);
+        }
+    }
+    Ok(live)
+}
+
+pub fn run(ctx: &mut Ctx, args: AuditArgs) -> Result<()> {
+    let address = ctx.network_address()?;
+    let snap = Snapshot::fetch(ctx.ledger.as_mut(), &address)
+        .with_context(|| format!("reading network {address}"))?;
+    let elsewhere = live_elsewhere(ctx.ledger.as_mut(), &snap)?;
+    let report = audit_with(&snap, &elsewhere);
+    let json = serde_json::to_value(&report)?;
+    if let Some(path) = &args.report {
+        let text = serde_json::to_string_pretty(&json)?;
+        std::fs::write(path, text + "\n")
+            .with_context(|| format!("writing the report to {}", path.display()))?;
+    }
+    ctx.emit(json, || report.table());
+    if !report.passed() {
+        return Err(crate::Exit(2).into());
+    }
+    Ok(())
 }

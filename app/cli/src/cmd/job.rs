@@ -1,15 +1,870 @@
-//! `spice job` (placeholder until its commands land).
+//! `spice job`: the job lifecycle. Clients create, cancel, approve and dispute; providers
+//! accept and submit; anyone settles, expires and draws audits. `show` tells the deadlines and
+//! what can be done now and by whom ([`view::job_actions`]).
+//!
+//! A JOB argument is a job address, or a number: the id of one of the signer's own jobs (as
+//! client).
 
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+use solana_sdk::signature::Signer;
+use spice::audit::Draw;
+use spice::constants::MIN_WINDOW_SECONDS;
+use spice::instructions::CreateJobArgs;
+use spice::state::{AuditDraw, Job, JobState, Network, Provider};
+use spice_sdk::ix::{self, NetworkKeys, SettleKeys};
+use spice_sdk::{accounts, pda, tokens};
+
+use crate::cmd::view::{self, JobRules};
 use crate::context::Ctx;
-use anyhow::{bail, Result};
-use clap::Subcommand;
+
+/// Accept window and run time a job asks for when not told (capped by the network's maximum).
+const DEFAULT_WINDOW_SECONDS: i64 = 3_600;
 
 #[derive(Subcommand, Debug)]
 pub enum JobCmd {
-    /// Not implemented yet.
-    Todo,
+    /// Create a job and escrow price-per-unit x max-units from the signer (the client).
+    Create(CreateArgs),
+    /// Cancel an open job (client): full refund, job closed.
+    Cancel {
+        /// Job address, or the id of one of the signer's jobs.
+        job: String,
+        /// Payment-mint account receiving the refund (default: the signer's associated
+        /// account, created if missing).
+        #[arg(long)]
+        to: Option<Pubkey>,
+    },
+    /// Accept an open job with the signer's provider.
+    Accept {
+        /// Job address, or the id of one of the signer's jobs.
+        job: String,
+    },
+    /// Submit the result of a running job (provider); the challenge window starts.
+    Submit {
+        /// Job address, or the id of one of the signer's jobs.
+        job: String,
+        /// Units of work done (at most the job's max units).
+        #[arg(long)]
+        units: u64,
+        /// Hash of the result, 64 hex digits.
+        #[arg(long, conflicts_with = "result")]
+        result_hash: Option<String>,
+        /// The result (or a reference to it); its SHA-256 is recorded.
+        #[arg(long)]
+        result: Option<String>,
+    },
+    /// Approve a submitted result (client): settles at once unless the audit draw selects it.
+    Approve {
+        /// Job address, or the id of one of the signer's jobs.
+        job: String,
+        #[command(flatten)]
+        accounts: SettleAccountsArgs,
+    },
+    /// Dispute a submitted result inside the challenge window (client); attestors decide.
+    Dispute {
+        /// Job address, or the id of one of the signer's jobs.
+        job: String,
+    },
+    /// Settle a submitted job once its challenge window has passed (anyone).
+    Settle {
+        /// Job address, or the id of one of the signer's jobs.
+        job: String,
+        #[command(flatten)]
+        accounts: SettleAccountsArgs,
+    },
+    /// Refund a job past a deadline (anyone): not accepted, not submitted, or no quorum.
+    Expire {
+        /// Job address, or the id of one of the signer's jobs.
+        job: String,
+        /// The client's payment-mint account receiving the refund (default: the client's
+        /// associated account, created if missing).
+        #[arg(long)]
+        client_token: Option<Pubkey>,
+    },
+    /// Record the audit draw of a submitted or disputed job (anyone, a slot after submission).
+    DrawAudit {
+        /// Job address, or the id of one of the signer's jobs.
+        job: String,
+    },
+    /// Show a job: terms, deadlines, votes, and what can be done now and by whom.
+    Show {
+        /// Job address, or the id of one of the signer's jobs.
+        job: String,
+    },
+    /// List the live jobs of the network.
+    List {
+        /// Only jobs in this state.
+        #[arg(long, value_enum)]
+        state: Option<StateFilter>,
+        /// Only the signer's jobs: as client, or as (target) provider.
+        #[arg(long)]
+        mine: bool,
+    },
 }
 
-pub fn run(_ctx: &mut Ctx, _cmd: JobCmd) -> Result<()> {
-    bail!("not implemented yet")
+/// Arguments of `job create`.
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// The job's id among the signer's jobs (default: the lowest id not in use).
+    #[arg(long)]
+    id: Option<u64>,
+    /// Payment per unit of work, payment-mint base units.
+    #[arg(long)]
+    price_per_unit: u64,
+    /// Most units paid for; price-per-unit x max-units is escrowed.
+    #[arg(long)]
+    max_units: u64,
+    /// Only this provider may accept: its owner's key (or keypair file) or its account.
+    #[arg(long)]
+    target: Option<String>,
+    /// Seconds a provider has to accept (default: 3600, or the network's maximum if lower).
+    #[arg(long)]
+    accept_seconds: Option<i64>,
+    /// Seconds the provider has from acceptance to submission (default: 3600, or the network's
+    /// maximum if lower).
+    #[arg(long)]
+    run_seconds: Option<i64>,
+    /// Hash of the job specification, 64 hex digits (default: zeros).
+    #[arg(long, conflicts_with = "spec")]
+    spec_hash: Option<String>,
+    /// The job specification (or a reference to it); its SHA-256 is recorded.
+    #[arg(long)]
+    spec: Option<String>,
+    /// Payment-mint account the escrow comes from (default: the signer's associated account).
+    #[arg(long)]
+    from: Option<Pubkey>,
+}
+
+/// Where a settlement pays, when not the associated accounts.
+#[derive(Args, Debug, Clone, Copy, Default)]
+pub struct SettleAccountsArgs {
+    /// The client's payment-mint account receiving the unearned escrow (default: the client's
+    /// associated account, created if missing).
+    #[arg(long)]
+    pub client_token: Option<Pubkey>,
+    /// The provider owner's payment-mint account receiving the payment (default: the owner's
+    /// associated account, created if missing).
+    #[arg(long)]
+    pub provider_token: Option<Pubkey>,
+}
+
+/// A job state, for `list --state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StateFilter {
+    Open,
+    Running,
+    Submitted,
+    Disputed,
+}
+
+impl StateFilter {
+    fn matches(self, state: JobState) -> bool {
+        matches!(
+            (self, state),
+            (StateFilter::Open, JobState::Open)
+                | (StateFilter::Running, JobState::Running)
+                | (StateFilter::Submitted, JobState::Submitted)
+                | (StateFilter::Disputed, JobState::Disputed)
+        )
+    }
+}
+
+pub fn run(ctx: &mut Ctx, cmd: JobCmd) -> Result<()> {
+    match cmd {
+        JobCmd::Create(args) => create(ctx, args),
+        JobCmd::Cancel { job, to } => cancel(ctx, &job, to),
+        JobCmd::Accept { job } => accept(ctx, &job),
+        JobCmd::Submit {
+            job,
+            units,
+            result_hash,
+            result,
+        } => submit(ctx, &job, units, result_hash, result),
+        JobCmd::Approve { job, accounts } => settle_like(ctx, &job, accounts, true),
+        JobCmd::Dispute { job } => dispute(ctx, &job),
+        JobCmd::Settle { job, accounts } => settle_like(ctx, &job, accounts, false),
+        JobCmd::Expire { job, client_token } => expire(ctx, &job, client_token),
+        JobCmd::DrawAudit { job } => draw_audit(ctx, &job),
+        JobCmd::Show { job } => show(ctx, &job),
+        JobCmd::List { state, mine } => list(ctx, state, mine),
+    }
+}
+
+// ---------------------------------------------------------------- shared with `attestor`
+
+/// A JOB argument: a job address, or the id of one of the signer's jobs.
+pub fn resolve_job(ctx: &mut Ctx, network: &Pubkey, value: &str) -> Result<Pubkey> {
+    if let Ok(id) = value.parse::<u64>() {
+        let client = ctx.signer()?.pubkey();
+        return Ok(pda::job(network, &client, id));
+    }
+    value.parse::<Pubkey>().map_err(|_| {
+        anyhow!("{value} is neither a job address nor a job id (a number: one of your jobs)")
+    })
+}
+
+/// A JOB argument and the live job there.
+pub fn job_at(ctx: &mut Ctx, network: &Pubkey, value: &str) -> Result<(Pubkey, Job)> {
+    let address = resolve_job(ctx, network, value)?;
+    let job = load_job(ctx, &address).map_err(|e| {
+        if value.parse::<u64>().is_ok() {
+            e.context(format!(
+                "{value} names job id {value} of the signer as client; give another client's job by its address"
+            ))
+        } else {
+            e
+        }
+    })?;
+    Ok((address, job))
+}
+
+/// The live job at `address`.
+pub fn load_job(ctx: &mut Ctx, address: &Pubkey) -> Result<Job> {
+    let job: Option<Job> = accounts::fetch(ctx.ledger.as_mut(), address)?;
+    job.ok_or_else(|| {
+        anyhow!(
+            "no job at {address}: a job closes when it is cancelled, expired, settled or found \
+             fraudulent"
+        )
+    })
+}
+
+/// The accounts a settlement of `job` pays (client, provider, current epoch; the signer pays
+/// the rent of the epoch accounts), the provider's owner, and the instructions creating the
+/// associated token accounts that are missing.
+pub fn settle_setup(
+    ctx: &mut Ctx,
+    net: &NetworkKeys,
+    address: &Pubkey,
+    job: &Job,
+    given: SettleAccountsArgs,
+) -> Result<(SettleKeys, Pubkey, Vec<Instruction>)> {
+    let provider = job
+        .provider
+        .ok_or_else(|| anyhow!("job {address} has no provider: nobody accepted it"))?;
+    let p: Provider = accounts::fetch_required(ctx.ledger.as_mut(), &provider)?;
+    let (client_token, mut creates) = view::associated_or(
+        ctx,
+        given.client_token,
+        &job.client,
+        &net.payment_mint,
+        &net.payment_token_program,
+    )?;
+    let (provider_token, more) = view::associated_or(
+        ctx,
+        given.provider_token,
+        &p.owner,
+        &net.payment_mint,
+        &net.payment_token_program,
+    )?;
+    creates.extend(more);
+    let payer = ctx.signer()?.pubkey();
+    let now = view::now(ctx)?;
+    let keys = SettleKeys {
+        job: *address,
+        client: job.client,
+        client_token,
+        provider,
+        provider_token,
+        payer,
+        epoch: net.epoch_at(now),
+    };
+    Ok((keys, p.owner, creates))
+}
+
+/// Lamports of `address` (0 when it does not exist).
+fn lamports(ctx: &mut Ctx, address: &Pubkey) -> Result<u64> {
+    Ok(ctx.ledger.account(address)?.map_or(0, |a| a.lamports))
+}
+
+/// Rent of a job and its escrow vault (returned to the client when it closes).
+fn job_rent(ctx: &mut Ctx, address: &Pubkey) -> Result<u64> {
+    Ok(lamports(ctx, address)? + lamports(ctx, &pda::escrow_vault(address))?)
+}
+
+fn payment_ata(net: &NetworkKeys, wallet: &Pubkey) -> Pubkey {
+    tokens::associated(wallet, &net.payment_mint, &net.payment_token_program)
+}
+
+// ---------------------------------------------------------------- client
+
+fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
+    let (net, network) = view::network(ctx)?;
+    let client = ctx.signer()?.pubkey();
+    let job_id = match args.id {
+        Some(id) => id,
+        None => {
+            let used: std::collections::BTreeSet<u64> =
+                view::jobs_of(ctx.ledger.as_mut(), &net.network)?
+                    .into_iter()
+                    .filter(|(_, j)| j.client == client)
+                    .map(|(_, j)| j.job_id)
+                    .collect();
+            (1..=u64::MAX)
+                .find(|id| !used.contains(id))
+                .ok_or_else(|| anyhow!("no free job id"))?
+        }
+    };
+    let address = pda::job(&net.network, &client, job_id);
+    if ctx.ledger.account(&address)?.is_some() {
+        bail!("job id {job_id} is in use by a live job of yours: {address}");
+    }
+    let target_provider = match &args.target {
+        Some(v) => {
+            let p = view::resolve_provider(ctx, &net.network, v)?;
+            let found: Option<Provider> = accounts::fetch(ctx.ledger.as_mut(), &p)?;
+            if found.is_none() {
+                bail!(
+                    "--target {v}: no provider registered at {p} on network {}",
+                    net.network
+                );
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    let window = |given: Option<i64>, max: i64| {
+        given.unwrap_or_else(|| DEFAULT_WINDOW_SECONDS.min(max).max(MIN_WINDOW_SECONDS))
+    };
+    let accept_seconds = window(args.accept_seconds, network.params.max_accept_seconds);
+    let run_seconds = window(args.run_seconds, network.params.max_run_seconds);
+    let spec_hash = view::hash_arg(args.spec_hash.as_deref(), args.spec.as_deref())?;
+    let from = args.from.unwrap_or_else(|| payment_ata(&net, &client));
+    let escrow = u128::from(args.price_per_unit) * u128::from(args.max_units);
+    let ix = ix::create_job(
+        &net,
+        client,
+        from,
+        CreateJobArgs {
+            job_id,
+            price_per_unit: args.price_per_unit,
+            max_units: args.max_units,
+            spec_hash,
+            target_provider,
+            accept_seconds,
+            run_seconds,
+        },
+    );
+    let sig = ctx.send(&[ix], &[]).with_context(|| {
+        format!(
+            "creating job {job_id}: escrow {escrow} from {from}; accept {accept_seconds}s (max {}), run {run_seconds}s (max {}), windows at least {MIN_WINDOW_SECONDS}s",
+            network.params.max_accept_seconds, network.params.max_run_seconds
+        )
+    })?;
+    let job = load_job(ctx, &address)?;
+    let now = view::now(ctx)?;
+    let text = format!(
+        "created job {job_id} at {address}: {} escrowed ({} per unit, at most {} units) from {from}\naccept by {}; run time {}{}",
+        job.escrowed,
+        job.price_per_unit,
+        job.max_units,
+        view::when(job.accept_deadline, now),
+        view::duration(job.run_seconds),
+        target_provider
+            .map(|t| format!("; only provider {t} may accept"))
+            .unwrap_or_default()
+    );
+    view::report_tx(
+        ctx,
+        &sig,
+        json!({
+            "action": "job.create",
+            "job": address.to_string(),
+            "job_id": job_id,
+            "client": client.to_string(),
+            "escrowed": job.escrowed,
+            "price_per_unit": job.price_per_unit,
+            "max_units": job.max_units,
+            "spec_hash": view::hex(&job.spec_hash),
+            "target_provider": target_provider.map(|t| t.to_string()),
+            "accept_deadline": view::time_json(job.accept_deadline, now),
+            "run_seconds": job.run_seconds,
+            "from": from.to_string(),
+        }),
+        text,
+    );
+    Ok(())
+}
+
+fn cancel(ctx: &mut Ctx, job_arg: &str, to: Option<Pubkey>) -> Result<()> {
+    let net = ctx.network()?;
+    let (address, job) = job_at(ctx, &net.network, job_arg)?;
+    let client = ctx.signer()?.pubkey();
+    if job.client != client {
+        bail!(
+            "only the job's client {} can cancel it (signer is {client})",
+            job.client
+        );
+    }
+    let refund = view::balance(ctx, &pda::escrow_vault(&address))?;
+    let rent = job_rent(ctx, &address)?;
+    let (to, mut ixs) = view::associated_or(
+        ctx,
+        to,
+        &client,
+        &net.payment_mint,
+        &net.payment_token_program,
+    )?;
+    ixs.push(ix::cancel_job(&net, client, address, to));
+    let sig = ctx.send(&ixs, &[]).with_context(|| {
+        format!(
+            "cancelling job {address} ({}): only an open job can be cancelled",
+            view::job_state_name(job.state)
+        )
+    })?;
+    view::report_tx(
+        ctx,
+        &sig,
+        json!({
+            "action": "job.cancel",
+            "job": address.to_string(),
+            "refunded": refund,
+            "to": to.to_string(),
+            "rent_lamports": rent,
+        }),
+        format!("cancelled job {address}: refunded {refund} to {to}, {rent} lamports of rent back"),
+    );
+    Ok(())
+}
+
+fn dispute(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
+    let net = ctx.network()?;
+    let (address, before) = job_at(ctx, &net.network, job_arg)?;
+    let client = ctx.signer()?.pubkey();
+    let now = view::now(ctx)?;
+    let ix = ix::dispute_job(&net, client, address);
+    let sig = ctx.send(&[ix], &[]).with_context(|| {
+        format!(
+            "disputing job {address} ({}, challenge window until {})",
+            view::job_state_name(before.state),
+            view::when(before.challenge_deadline, now)
+        )
+    })?;
+    let job = load_job(ctx, &address)?;
+    view::report_tx(
+        ctx,
+        &sig,
+        json!({
+            "action": "job.dispute",
+            "job": address.to_string(),
+            "vote_deadline": view::time_json(job.vote_deadline, now),
+        }),
+        format!(
+            "disputed job {address}: attestors can vote until {}; without a quorum by then anyone can expire it (full refund)",
+            view::when(job.vote_deadline, now)
+        ),
+    );
+    Ok(())
+}
+
+/// `approve` (client, `approve == true`) or `settle` (anyone).
+fn settle_like(
+    ctx: &mut Ctx,
+    job_arg: &str,
+    given: SettleAccountsArgs,
+    approve: bool,
+) -> Result<()> {
+    let (net, network) = view::network(ctx)?;
+    let (address, job) = job_at(ctx, &net.network, job_arg)?;
+    if approve {
+        let signer = ctx.signer()?.pubkey();
+        if job.client != signer {
+            bail!(
+                "only the job's client {} can approve it (signer is {signer})",
+                job.client
+            );
+        }
+    }
+    let now = view::now(ctx)?;
+    let (keys, provider_owner, mut ixs) = settle_setup(ctx, &net, &address, &job, given)?;
+    let escrow = view::balance(ctx, &pda::escrow_vault(&address))?;
+    let rent = job_rent(ctx, &address)?;
+    ixs.push(if approve {
+        ix::approve_job(&net, &keys)
+    } else {
+        ix::settle_job(&net, &keys)
+    });
+    let what = if approve { "approve" } else { "settle" };
+    let sig = ctx.send(&ixs, &[]).with_context(|| {
+        let mut hint = format!("{what} job {address} ({}", view::job_state_name(job.state));
+        if !approve && job.state == JobState::Submitted {
+            hint.push_str(&format!(
+                ", challenge window until {}",
+                view::when(job.challenge_deadline, now)
+            ));
+        }
+        if job.audit == AuditDraw::Selected {
+            hint.push_str(", selected for audit: needs a Valid attestation quorum");
+        }
+        hint.push(')');
+        hint
+    })?;
+    let action = if approve { "job.approve" } else { "job.settle" };
+    if ctx.ledger.account(&address)?.is_some() {
+        // Still open: the draw selected it.
+        let after = load_job(ctx, &address)?;
+        view::report_tx(
+            ctx,
+            &sig,
+            json!({
+                "action": action,
+                "job": address.to_string(),
+                "settled": false,
+                "audit": view::audit_name(after.audit),
+                "vote_deadline": view::time_json(after.vote_deadline, now),
+            }),
+            format!(
+                "job {address} was drawn for audit: it settles only on a Valid attestation quorum (votes until {}); not settled",
+                view::when(after.vote_deadline, now)
+            ),
+        );
+        return Ok(());
+    }
+    let payout = job
+        .payout(job.reported_units, network.params.protocol_fee_bps)
+        .map_err(|e| anyhow!("payout of job {address}: {e}"))?;
+    let refund = payout.refund + escrow.saturating_sub(job.escrowed);
+    view::report_tx(
+        ctx,
+        &sig,
+        json!({
+            "action": action,
+            "job": address.to_string(),
+            "settled": true,
+            "units": job.reported_units,
+            "provider": keys.provider.to_string(),
+            "provider_owner": provider_owner.to_string(),
+            "provider_payment": payout.provider,
+            "provider_token": keys.provider_token.to_string(),
+            "protocol_fee": payout.fee,
+            "client_refund": refund,
+            "client_token": keys.client_token.to_string(),
+            "rent_lamports": rent,
+            "epoch": keys.epoch,
+        }),
+        format!(
+            "settled job {address} for {} units: {} to the provider ({}), fee {}, {} back to the client ({}), {rent} lamports of rent back to the client; work counted in epoch {}",
+            job.reported_units,
+            payout.provider,
+            keys.provider_token,
+            payout.fee,
+            refund,
+            keys.client_token,
+            keys.epoch
+        ),
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- provider
+
+fn accept(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
+    let (net, network) = view::network(ctx)?;
+    let (address, before) = job_at(ctx, &net.network, job_arg)?;
+    let owner = ctx.signer()?.pubkey();
+    let provider = pda::provider(&net.network, &owner);
+    let now = view::now(ctx)?;
+    let ix = ix::accept_job(&net, owner, address);
+    let sig = ctx.send(&[ix], &[]).with_context(|| {
+        let mut hint = format!(
+            "accepting job {address} ({}, accept window until {}) with provider {provider}: needs an active provider with stake >= {}",
+            view::job_state_name(before.state),
+            view::when(before.accept_deadline, now),
+            network.params.min_stake
+        );
+        if let Some(t) = before.target_provider {
+            hint.push_str(&format!("; reserved for provider {t}"));
+        }
+        hint
+    })?;
+    let job = load_job(ctx, &address)?;
+    view::report_tx(
+        ctx,
+        &sig,
+        json!({
+            "action": "job.accept",
+            "job": address.to_string(),
+            "provider": provider.to_string(),
+            "completion_deadline": view::time_json(job.completion_deadline, now),
+        }),
+        format!(
+            "accepted job {address} with provider {provider}: submit by {}",
+            view::when(job.completion_deadline, now)
+        ),
+    );
+    Ok(())
+}
+
+fn submit(
+    ctx: &mut Ctx,
+    job_arg: &str,
+    units: u64,
+    result_hash: Option<String>,
+    result: Option<String>,
+) -> Result<()> {
+    let (net, network) = view::network(ctx)?;
+    let (address, before) = job_at(ctx, &net.network, job_arg)?;
+    let owner = ctx.signer()?.pubkey();
+    let hash = view::hash_arg(result_hash.as_deref(), result.as_deref())?;
+    let now = view::now(ctx)?;
+    let ix = ix::submit_result(&net, owner, address, hash, units);
+    let sig = ctx.send(&[ix], &[]).with_context(|| {
+        format!(
+            "submitting {units} units (max {}) for job {address} ({}, submit by {})",
+            before.max_units,
+            view::job_state_name(before.state),
+            if before.completion_deadline == 0 {
+                "-".to_string()
+            } else {
+                view::when(before.completion_deadline, now)
+            }
+        )
+    })?;
+    let job = load_job(ctx, &address)?;
+    let mut text = format!(
+        "submitted {units} units for job {address} (result hash {}): the client can approve or dispute until {}",
+        view::hex(&hash),
+        view::when(job.challenge_deadline, now)
+    );
+    if network.params.audit_rate_bps > 0 {
+        text.push_str(&format!(
+            "\nnext: record the audit draw in a later slot (within ~512 slots): spice job draw-audit {address}"
+        ));
+    }
+    view::report_tx(
+        ctx,
+        &sig,
+        json!({
+            "action": "job.submit",
+            "job": address.to_string(),
+            "units": units,
+            "result_hash": view::hex(&hash),
+            "submit_slot": job.submit_slot,
+            "challenge_deadline": view::time_json(job.challenge_deadline, now),
+        }),
+        text,
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- crank
+
+fn expire(ctx: &mut Ctx, job_arg: &str, client_token: Option<Pubkey>) -> Result<()> {
+    let net = ctx.network()?;
+    let (address, job) = job_at(ctx, &net.network, job_arg)?;
+    let now = view::now(ctx)?;
+    let reason = match job.state {
+        JobState::Open => ("not accepted", job.accept_deadline),
+        JobState::Running => ("not submitted", job.completion_deadline),
+        JobState::Submitted | JobState::Disputed => ("no quorum", job.vote_deadline),
+    };
+    let refund = view::balance(ctx, &pda::escrow_vault(&address))?;
+    let rent = job_rent(ctx, &address)?;
+    let (to, mut ixs) = view::associated_or(
+        ctx,
+        client_token,
+        &job.client,
+        &net.payment_mint,
+        &net.payment_token_program,
+    )?;
+    ixs.push(ix::expire_job(&net, address, job.client, to, job.provider));
+    let sig = ctx.send(&ixs, &[]).with_context(|| {
+        if job.state == JobState::Submitted && job.audit != AuditDraw::Selected {
+            format!("expiring job {address}: a submitted job expires only when selected for audit and past its vote deadline; it settles otherwise")
+        } else {
+            format!(
+                "expiring job {address} ({}): possible after {}",
+                view::job_state_name(job.state),
+                view::when(reason.1, now)
+            )
+        }
+    })?;
+    view::report_tx(
+        ctx,
+        &sig,
+        json!({
+            "action": "job.expire",
+            "job": address.to_string(),
+            "reason": reason.0,
+            "refunded": refund,
+            "to": to.to_string(),
+            "provider": job.provider.map(|p| p.to_string()),
+            "rent_lamports": rent,
+        }),
+        format!(
+            "expired job {address} ({}): refunded {refund} to {to}, {rent} lamports of rent back to the client {}{}",
+            reason.0,
+            job.client,
+            if reason.0 == "not submitted" {
+                "; a failure on the provider's record"
+            } else {
+                ""
+            }
+        ),
+    );
+    Ok(())
+}
+
+fn draw_audit(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
+    let net = ctx.network()?;
+    let (address, before) = job_at(ctx, &net.network, job_arg)?;
+    let ix = ix::draw_audit(&net, address);
+    let sig = ctx.send(&[ix], &[]).with_context(|| {
+        format!(
+            "drawing the audit of job {address} ({}, draw {}): needs a submitted or disputed job, a pending draw, and a slot after the submission",
+            view::job_state_name(before.state),
+            view::audit_name(before.audit)
+        )
+    })?;
+    let job = load_job(ctx, &address)?;
+    let now = view::now(ctx)?;
+    let selected = job.audit == AuditDraw::Selected;
+    let text = if selected {
+        format!(
+            "job {address} is selected for audit: it settles only on a Valid attestation quorum, votes until {}",
+            view::when(job.vote_deadline, now)
+        )
+    } else {
+        format!("job {address} is not selected for audit")
+    };
+    view::report_tx(
+        ctx,
+        &sig,
+        json!({
+            "action": "job.draw_audit",
+            "job": address.to_string(),
+            "selected": selected,
+            "vote_deadline": (job.vote_deadline != 0).then(|| view::time_json(job.vote_deadline, now)),
+        }),
+        text,
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- views
+
+/// Everything `show` prints about a job, read from the ledger.
+struct JobView {
+    escrow: u64,
+    provider_owner: Option<Pubkey>,
+    rules: JobRules,
+    draw: Draw,
+}
+
+fn job_view(ctx: &mut Ctx, network: &Network, address: &Pubkey, job: &Job) -> Result<JobView> {
+    let escrow = view::balance(ctx, &pda::escrow_vault(address))?;
+    let provider_owner = match job.provider {
+        Some(p) => {
+            let provider: Option<Provider> = accounts::fetch(ctx.ledger.as_mut(), &p)?;
+            provider.map(|p| p.owner)
+        }
+        None => None,
+    };
+    let draw = view::draw_now(ctx.ledger.as_mut(), address, job, network)?;
+    Ok(JobView {
+        escrow,
+        provider_owner,
+        rules: JobRules::of(network),
+        draw,
+    })
+}
+
+fn show(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
+    let (net, network) = view::network(ctx)?;
+    let (address, job) = job_at(ctx, &net.network, job_arg)?;
+    let v = job_view(ctx, &network, &address, &job)?;
+    let now = view::now(ctx)?;
+    ctx.emit(
+        view::job_json(
+            &address,
+            &job,
+            v.escrow,
+            v.provider_owner,
+            &v.rules,
+            v.draw,
+            now,
+        ),
+        || {
+            view::job_text(
+                &address,
+                &job,
+                v.escrow,
+                v.provider_owner,
+                &v.rules,
+                v.draw,
+                now,
+            )
+        },
+    );
+    Ok(())
+}
+
+fn list(ctx: &mut Ctx, state: Option<StateFilter>, mine: bool) -> Result<()> {
+    let net = ctx.network()?;
+    let me = if mine {
+        let key = ctx.signer()?.pubkey();
+        Some((key, pda::provider(&net.network, &key)))
+    } else {
+        None
+    };
+    let now = view::now(ctx)?;
+    let jobs: Vec<(Pubkey, Job)> = view::jobs_of(ctx.ledger.as_mut(), &net.network)?
+        .into_iter()
+        .filter(|(_, j)| state.is_none_or(|s| s.matches(j.state)))
+        .filter(|(_, j)| {
+            me.is_none_or(|(key, provider)| {
+                j.client == key
+                    || j.provider == Some(provider)
+                    || j.target_provider == Some(provider)
+            })
+        })
+        .collect();
+    let rows: Vec<serde_json::Value> = jobs
+        .iter()
+        .map(|(k, j)| {
+            let next = view::next_deadline(j);
+            json!({
+                "job": k.to_string(),
+                "job_id": j.job_id,
+                "client": j.client.to_string(),
+                "state": view::job_state_name(j.state),
+                "price_per_unit": j.price_per_unit,
+                "max_units": j.max_units,
+                "escrowed": j.escrowed,
+                "target_provider": j.target_provider.map(|p| p.to_string()),
+                "provider": j.provider.map(|p| p.to_string()),
+                "audit": view::audit_name(j.audit),
+                "next_deadline": next.map(|(what, t)| json!({"what": what, "at": view::time_json(t, now)})),
+            })
+        })
+        .collect();
+    ctx.emit(json!(rows), || {
+        if jobs.is_empty() {
+            return format!("no matching jobs on network {}", net.network);
+        }
+        let mut lines = Vec::new();
+        for (k, j) in &jobs {
+            let next = view::next_deadline(j)
+                .map(|(what, t)| format!("{what} {}", view::when(t, now)))
+                .unwrap_or_default();
+            lines.push(format!(
+                "{k}  id {}  {:<9}  client {}  {} x {} = {}  provider {}  {next}",
+                j.job_id,
+                view::job_state_name(j.state),
+                j.client,
+                j.price_per_unit,
+                j.max_units,
+                j.escrowed,
+                j.provider
+                    .map(|p| p.to_string())
+                    .or_else(|| j.target_provider.map(|t| format!("{t} (target)")))
+                    .unwrap_or_else(|| "-".to_string()),
+            ));
+        }
+        lines.join("\n")
+    });
+    Ok(())
 }

@@ -147,22 +147,19 @@ fn finalize(ctx: &mut Ctx, epoch: Option<u64>, since: u64) -> Result<()> {
         let sig = ctx.send(&[finalize], &[])?;
         let account: Epoch =
             accounts::fetch_required(ctx.ledger.as_mut(), &pda::epoch(&net.network, e))?;
-        if ctx.output() == Output::Text {
-            println!(
-                "finalized epoch {e}: emission {} (shortfall {}), {} job(s), score {}, fees {}\nsignature {sig}",
-                account.emission, account.shortfall, account.total_jobs, account.total_score, account.total_fees
-            );
-        }
+        ctx.say(format!(
+            "finalized epoch {e}: emission {} (shortfall {}), {} job(s), score {}, fees {}\nsignature {sig}",
+            account.emission, account.shortfall, account.total_jobs, account.total_score, account.total_fees
+        ));
         done.push(json!({"epoch": e, "emission": account.emission, "shortfall": account.shortfall, "jobs": account.total_jobs, "signature": sig.to_string()}));
     }
-    if done.is_empty() && ctx.output() == Output::Text {
-        println!("nothing to finalize: every ended epoch is finalized (current epoch {current})");
+    if done.is_empty() {
+        ctx.say(format!(
+            "nothing to finalize: every ended epoch is finalized (current epoch {current})"
+        ));
     }
     if ctx.output() == Output::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"finalized": done}))?
-        );
+        ctx.emit(json!({"finalized": done}), String::new);
     }
     Ok(())
 }

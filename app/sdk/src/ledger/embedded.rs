@@ -73,6 +73,10 @@ pub struct LedgerFile {
     /// Notes of the CLI (e.g. `network`: the network deployed last).
     #[serde(default)]
     pub meta: BTreeMap<String, String>,
+    /// Transactions sent so far: varies the compute limit so that a transaction repeated in a
+    /// later process (same blockhash after a restart) still has a signature of its own.
+    #[serde(default)]
+    pub transactions: u64,
 }
 
 /// One account of the ledger file.
@@ -174,6 +178,7 @@ pub struct Embedded {
     /// Signatures sent under the current blockhash (a repeat needs a new one).
     sent: HashSet<Signature>,
     meta: BTreeMap<String, String>,
+    transactions: u64,
 }
 
 fn backend(e: impl std::fmt::Display) -> LedgerError {
@@ -246,6 +251,7 @@ impl Embedded {
             known,
             sent: HashSet::new(),
             meta: file.meta.clone(),
+            transactions: file.transactions,
         };
         ledger.restore_clock(&file)?;
         Ok(ledger)
@@ -293,7 +299,9 @@ impl Embedded {
             .first()
             .ok_or_else(|| backend("a transaction needs a fee payer"))?
             .pubkey();
-        let mut all = vec![compute_limit_ix(COMPUTE_LIMIT)];
+        self.transactions = self.transactions.wrapping_add(1);
+        let nonce = u32::try_from(self.transactions % 100_000).unwrap_or(0);
+        let mut all = vec![compute_limit_ix(COMPUTE_LIMIT - nonce)];
         all.extend_from_slice(ixs);
         let mut hash = self
             .runtime
@@ -348,6 +356,7 @@ impl Embedded {
             slot_hashes,
             accounts,
             meta: self.meta.clone(),
+            transactions: self.transactions,
         };
         let text = serde_json::to_string(&file).map_err(|e| LedgerError::File(e.to_string()))?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
