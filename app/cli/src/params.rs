@@ -2,16 +2,20 @@
 //! one list of fields, so a parameter added to the program is added here once.
 
 use anyhow::{bail, Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use spice::state::NetworkParams;
 
 macro_rules! params {
     ($($name:ident: $ty:ty),* $(,)?) => {
-        /// Every parameter optional: a deploy file gives all of them, an update some.
-        #[derive(Deserialize, Default, Debug, Clone)]
+        /// Every parameter optional: a deploy file gives all of them, an update or a
+        /// simulation scenario some.
+        #[derive(Deserialize, Serialize, Default, Debug, Clone)]
         #[serde(deny_unknown_fields)]
         pub struct ParamsToml {
-            $(pub $name: Option<$ty>,)*
+            $(
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $name: Option<$ty>,
+            )*
         }
 
         impl ParamsToml {
@@ -23,6 +27,11 @@ macro_rules! params {
                     bail!("[params] is missing: {}", missing.join(", "));
                 }
                 Ok(NetworkParams { $($name: self.$name.unwrap_or_default(),)* })
+            }
+
+            /// Every parameter set (e.g. to echo them in a report).
+            pub fn all(p: &NetworkParams) -> Self {
+                Self { $($name: Some(p.$name),)* }
             }
 
             /// `base` with the given parameters replaced.

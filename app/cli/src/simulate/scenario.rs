@@ -205,62 +205,9 @@ pub struct RewardsConfig {
     pub fund: Option<u64>,
 }
 
-/// Generates [`ParamOverrides`], its application and its conversion from `NetworkParams`
-/// from one field list, so a parameter added to the program is one line here.
-macro_rules! overrides {
-    ($($field:ident: $ty:ty),* $(,)?) => {
-        /// `NetworkParams` with every field optional: the scenario's `[network]` table, and
-        /// (all set) the parameters the report echoes.
-        #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-        #[serde(deny_unknown_fields)]
-        pub struct ParamOverrides {
-            $(
-                #[serde(default, skip_serializing_if = "Option::is_none")]
-                pub $field: Option<$ty>,
-            )*
-        }
-
-        impl ParamOverrides {
-            /// `base` with the fields this table sets replaced.
-            pub fn apply(&self, base: NetworkParams) -> NetworkParams {
-                NetworkParams {
-                    $($field: self.$field.unwrap_or(base.$field),)*
-                }
-            }
-
-            /// Every field set: for the report.
-            pub fn all(p: &NetworkParams) -> Self {
-                Self { $($field: Some(p.$field),)* }
-            }
-        }
-    };
-}
-
-overrides! {
-    min_stake: u64,
-    unbond_seconds: i64,
-    protocol_fee_bps: u16,
-    slash_bps: u16,
-    slash_client_share_bps: u16,
-    max_accept_seconds: i64,
-    max_run_seconds: i64,
-    challenge_seconds: i64,
-    dispute_seconds: i64,
-    audit_rate_bps: u16,
-    attestation_quorum: u8,
-    epoch_seconds: i64,
-    initial_emission: u64,
-    emission_decay_bps: u16,
-    tail_emission: u64,
-    max_total_emission: u64,
-    m_max_bps: u32,
-    stake_cap: u64,
-    reward_per_fee_cap_bps: u32,
-    shard_count: u8,
-    claim_window_epochs: u16,
-    max_reward_outflow_per_window: u64,
-    outflow_window_seconds: i64,
-}
+/// `NetworkParams` with every field optional: the scenario's `[network]` table, and (all set)
+/// the parameters the report echoes. The same table as deploy files' `[params]`.
+pub use crate::params::ParamsToml as ParamOverrides;
 
 /// Decimals of the simulator's mints (amounts in scenarios are base units).
 pub const DECIMALS: u8 = 6;
@@ -309,7 +256,7 @@ impl Scenario {
 
     /// The network parameters the run creates its network with.
     pub fn params(&self) -> NetworkParams {
-        self.network.apply(base_params())
+        self.network.apply(&base_params())
     }
 
     /// Jobs the run will post (for the progress bar).
@@ -466,7 +413,7 @@ mod tests {
     #[test]
     fn overrides_replace_only_what_they_name() {
         let o: ParamOverrides = toml::from_str("slash_bps = 9000").expect("toml");
-        let p = o.apply(base_params());
+        let p = o.apply(&base_params());
         assert_eq!(p.slash_bps, 9_000);
         assert_eq!(p.min_stake, base_params().min_stake);
         assert!(toml::from_str::<ParamOverrides>("no_such_param = 1").is_err());
