@@ -443,3 +443,32 @@ fn errors_are_named_and_the_ledger_survives_them() {
     assert_eq!(out.code, 1);
     assert_eq!(w.audit().code, 0);
 }
+
+#[test]
+fn an_unreachable_cluster_is_a_readable_error_and_dev_commands_refuse_it() {
+    let w = World::new();
+    let out = w.run(
+        "anyone",
+        &[
+            "--url",
+            "http://127.0.0.1:9",
+            "--network",
+            &Pubkey::new_unique().to_string(),
+            "network",
+            "show",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("ledger unavailable"), "{}", out.stderr);
+    let out = w.run(
+        "anyone",
+        &["--url", "localhost", "dev", "warp", "--seconds", "5"],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("embedded ledger only"),
+        "{}",
+        out.stderr
+    );
+    assert!(!w.ledger().exists(), "no embedded ledger was touched");
+}

@@ -167,3 +167,83 @@ pub fn claim_ix(
     let keys: Vec<(u64, Pubkey)> = batch.iter().map(|c| (c.epoch, c.payer)).collect();
     ix::claim_rewards(net, *owner, *destination, &keys)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net() -> NetworkKeys {
+        NetworkKeys {
+            network: Pubkey::new_unique(),
+            payment_mint: Pubkey::new_unique(),
+            stake_mint: Pubkey::new_unique(),
+            payment_token_program: anchor_spl::token::ID,
+            stake_token_program: anchor_spl::token::ID,
+            genesis_ts: 0,
+            epoch_seconds: 3_600,
+            shard_count: 4,
+        }
+    }
+
+    fn epochs(n: u64, shared_payer: Option<Pubkey>) -> Vec<Claimable> {
+        (0..n)
+            .map(|epoch| Claimable {
+                epoch,
+                payer: shared_payer.unwrap_or_else(Pubkey::new_unique),
+                reward: 1,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn claims_are_packed_into_as_few_transactions_as_fit() {
+        let net = net();
+        let owner = Pubkey::new_unique();
+        let destination = Pubkey::new_unique();
+        for (payer, list) in [
+            (owner, epochs(40, None)),
+            (owner, epochs(40, Some(owner))),
+            (owner, epochs(1, None)),
+        ] {
+            let batches = claim_batches(&net, &owner, &payer, &destination, &list, &[]);
+            let flat: Vec<u64> = batches.iter().flatten().map(|c| c.epoch).collect();
+            assert_eq!(
+                flat,
+                (0..list.len() as u64).collect::<Vec<_>>(),
+                "every epoch once, in order"
+            );
+            for (i, batch) in batches.iter().enumerate() {
+                let size = transaction_size(&[claim_ix(&net, &owner, &destination, batch)], &payer);
+                assert!(size <= MAX_TX_SIZE, "batch {i} is {size} bytes");
+                if let Some(next) = batches.get(i + 1) {
+                    // Full: one more epoch would not have fit.
+                    let mut more = batch.clone();
+                    more.push(next[0].clone());
+                    let bigger =
+                        transaction_size(&[claim_ix(&net, &owner, &destination, &more)], &payer);
+                    assert!(bigger > MAX_TX_SIZE, "batch {i} could take one more");
+                }
+            }
+        }
+        // Distinct rent payers cost a key each: fewer epochs per transaction than a shared one.
+        let distinct = claim_batches(&net, &owner, &owner, &destination, &epochs(40, None), &[]);
+        let shared = claim_batches(
+            &net,
+            &owner,
+            &owner,
+            &destination,
+            &epochs(40, Some(owner)),
+            &[],
+        );
+        assert!(
+            distinct.len() > shared.len(),
+            "{} vs {}",
+            distinct.len(),
+            shared.len()
+        );
+        assert!(
+            distinct[0].len() >= 7,
+            "at least 7 epochs per claim (REFERENCE)"
+        );
+    }
+}
