@@ -603,6 +603,16 @@ impl JobRules {
 /// on the other side needs `now > d`). `draw` is the audit draw an instruction would record
 /// now ([`draw_now`]): the recorded one, or for a pending draw `NotReady` (no slot after the
 /// submission yet), `Selected` or `NotSelected`.
+/// While the challenge window is open: the client may dispute, attestors may vote.
+fn challenge_actions(out: &mut Vec<JobAction>, job: &Job, votes: &str) {
+    out.push(JobAction::new(Role::Client, "dispute", true).until(job.challenge_deadline));
+    out.push(
+        JobAction::new(Role::Attestors, "attest", true)
+            .until(job.challenge_deadline)
+            .note(votes.to_string()),
+    );
+}
+
 pub fn job_actions(job: &Job, rules: &JobRules, draw: Draw, now: i64) -> Vec<JobAction> {
     use Role::*;
     let mut out = Vec::new();
@@ -653,14 +663,7 @@ pub fn job_actions(job: &Job, rules: &JobRules, draw: Draw, now: i64) -> Vec<Job
                             .note(format!("settles for {} units", job.reported_units)),
                     );
                     if open {
-                        out.push(
-                            JobAction::new(Client, "dispute", true).until(job.challenge_deadline),
-                        );
-                        out.push(
-                            JobAction::new(Attestors, "attest", true)
-                                .until(job.challenge_deadline)
-                                .note(votes),
-                        );
+                        challenge_actions(&mut out, job, &votes);
                     }
                     out.push(
                         JobAction::new(Anyone, "settle", !open)
@@ -678,14 +681,7 @@ pub fn job_actions(job: &Job, rules: &JobRules, draw: Draw, now: i64) -> Vec<Job
                     let wait = "the audit draw needs a slot after the submission";
                     out.push(JobAction::new(Client, "approve", false).note(wait));
                     if open {
-                        out.push(
-                            JobAction::new(Client, "dispute", true).until(job.challenge_deadline),
-                        );
-                        out.push(
-                            JobAction::new(Attestors, "attest", true)
-                                .until(job.challenge_deadline)
-                                .note(votes),
-                        );
+                        challenge_actions(&mut out, job, &votes);
                     }
                     out.push(
                         JobAction::new(Anyone, "settle", false)
@@ -702,14 +698,7 @@ pub fn job_actions(job: &Job, rules: &JobRules, draw: Draw, now: i64) -> Vec<Job
                         ),
                     );
                     if open {
-                        out.push(
-                            JobAction::new(Client, "dispute", true).until(job.challenge_deadline),
-                        );
-                        out.push(
-                            JobAction::new(Attestors, "attest", true)
-                                .until(job.challenge_deadline)
-                                .note(votes),
-                        );
+                        challenge_actions(&mut out, job, &votes);
                     } else {
                         out.push(JobAction::new(Attestors, "attest", false).note(format!(
                             "once the draw is recorded, for {}",
