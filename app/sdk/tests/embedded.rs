@@ -95,3 +95,30 @@ fn a_ledger_file_of_another_version_is_refused() {
     std::fs::write(&path, "not json").expect("write");
     assert!(Embedded::open(&path).is_err());
 }
+
+#[test]
+fn a_second_process_waits_for_the_first_to_save() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("ledger.json");
+    let alice = Keypair::new();
+    let first = Embedded::open(&path).expect("first");
+    let path2 = path.clone();
+    let key = alice.pubkey();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let second = std::thread::spawn(move || {
+        // Blocks on the lock until the first ledger is saved and dropped, then sees its work.
+        let mut ledger = Embedded::open(&path2).expect("second");
+        let seen = ledger.account(&key).expect("rpc").map(|a| a.lamports);
+        tx.send(seen).expect("send");
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(rx.try_recv().is_err(), "the second open waits");
+    let mut first = first;
+    first
+        .airdrop(&alice.pubkey(), 7_000_000_000)
+        .expect("airdrop");
+    first.save().expect("save");
+    drop(first);
+    second.join().expect("thread");
+    assert_eq!(rx.recv().expect("result"), Some(7_000_000_000));
+}

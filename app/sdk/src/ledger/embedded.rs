@@ -179,6 +179,8 @@ pub struct Embedded {
     sent: HashSet<Signature>,
     meta: BTreeMap<String, String>,
     transactions: u64,
+    /// The ledger file's lock, held while this ledger lives (none in memory).
+    lock: Option<std::fs::File>,
 }
 
 fn backend(e: impl std::fmt::Display) -> LedgerError {
@@ -202,7 +204,12 @@ impl Embedded {
     }
 
     /// Opens the ledger file at `path`, or starts a new one there if it does not exist.
+    ///
+    /// The process holds an exclusive lock on `<path>.lock` until the ledger is dropped: a
+    /// second `spice` on the same file waits, instead of both saving and one losing the other's
+    /// transactions.
     pub fn open(path: &Path) -> Result<Self> {
+        let lock = Self::lock(path)?;
         let file = if path.exists() {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| LedgerError::File(format!("{}: {e}", path.display())))?;
@@ -222,7 +229,26 @@ impl Embedded {
                 ..Default::default()
             }
         };
-        Self::start(Some(path.to_path_buf()), file)
+        let mut ledger = Self::start(Some(path.to_path_buf()), file)?;
+        ledger.lock = Some(lock);
+        Ok(ledger)
+    }
+
+    fn lock(path: &Path) -> Result<std::fs::File> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| LedgerError::File(format!("{}: {e}", dir.display())))?;
+        }
+        let lock_path = path.with_extension("lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| LedgerError::File(format!("{}: {e}", lock_path.display())))?;
+        lock.lock()
+            .map_err(|e| LedgerError::File(format!("locking {}: {e}", lock_path.display())))?;
+        Ok(lock)
     }
 
     fn start(path: Option<PathBuf>, file: LedgerFile) -> Result<Self> {
@@ -252,6 +278,7 @@ impl Embedded {
             sent: HashSet::new(),
             meta: file.meta.clone(),
             transactions: file.transactions,
+            lock: None,
         };
         ledger.restore_clock(&file)?;
         Ok(ledger)
