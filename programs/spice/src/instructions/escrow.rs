@@ -13,7 +13,8 @@ use crate::events::{JobSettled, WorkRecorded};
 use crate::job_signer;
 use crate::pda_account;
 use crate::state::{
-    seeds, EpochShard, Job, Network, Payout, Provider, ProviderEpoch, SettleReason, ACCOUNT_VERSION,
+    seeds, AuditDraw, EpochShard, Job, Network, Payout, Provider, ProviderEpoch, SettleReason,
+    ACCOUNT_VERSION,
 };
 use crate::token::{close_vault, transfer};
 
@@ -156,16 +157,13 @@ pub struct SettleAccounts<'info> {
 }
 
 impl<'info> SettleAccounts<'info> {
-    /// Records the job's audit draw if it is pending and drawable. Returns the draw and
-    /// whether it was already made before this call.
-    pub fn draw(&mut self) -> Result<(Draw, bool)> {
-        let already = self.job.audit != crate::state::AuditDraw::Pending;
+    /// Records the job's audit draw if it is pending and drawable, and returns it.
+    pub fn draw(&mut self) -> Result<Draw> {
         let now = Clock::get()?.unix_timestamp;
         let key = self.job.key();
         let params = self.network.params;
         let data = self.slot_hashes.try_borrow_data()?;
-        let draw = self.job.record_draw(&data, &key, &params, now)?;
-        Ok((draw, already))
+        self.job.record_draw(&data, &key, &params, now)
     }
 
     /// Settles the job at once if its draw allows it: not selected settles; newly selected
@@ -175,16 +173,20 @@ impl<'info> SettleAccounts<'info> {
         reason: SettleReason,
         bumps: &SettleAccountsBumps,
     ) -> Result<()> {
+        require!(
+            self.job.audit != AuditDraw::Selected,
+            SpiceError::AwaitingAttestation
+        );
         match self.draw()? {
-            (Draw::NotReady, _) => err!(SpiceError::AuditNotReady),
-            (Draw::Selected, true) => err!(SpiceError::AwaitingAttestation),
-            (Draw::Selected, false) => Ok(()),
-            (Draw::NotSelected, _) => {
+            Draw::NotReady => err!(SpiceError::AuditNotReady),
+            Draw::Selected => Ok(()),
+            Draw::NotSelected => {
                 let units = self.job.reported_units;
                 self.settle(units, reason, bumps).map(|_| ())
             }
         }
     }
+
     /// Pays the provider for `final_units` (capped by the reported units), the fee to the
     /// treasury and the rest to the client; closes the escrow vault and the job, rent to the
     /// client; updates the provider's record and records the job's score and fee for the
@@ -292,12 +294,7 @@ impl<'info> SettleAccounts<'info> {
                 payer: payer.key(),
             },
         )?;
-        pe.score = pe
-            .score
-            .checked_add(score)
-            .ok_or(SpiceError::MathOverflow)?;
-        pe.fees = pe.fees.checked_add(fee).ok_or(SpiceError::MathOverflow)?;
-        pe.jobs = pe.jobs.saturating_add(1);
+        pe.add_work(score, fee)?;
         pda_account::store(&pe_info, &pe)?;
 
         let shard_index = self.network.shard_of(&self.job.key());
@@ -327,15 +324,7 @@ impl<'info> SettleAccounts<'info> {
                 payer: payer.key(),
             },
         )?;
-        shard.score = shard
-            .score
-            .checked_add(score)
-            .ok_or(SpiceError::MathOverflow)?;
-        shard.fees = shard
-            .fees
-            .checked_add(fee)
-            .ok_or(SpiceError::MathOverflow)?;
-        shard.jobs = shard.jobs.saturating_add(1);
+        shard.add_work(score, fee)?;
         pda_account::store(&shard_info, &shard)?;
 
         emit!(WorkRecorded {

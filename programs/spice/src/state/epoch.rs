@@ -1,5 +1,7 @@
 use anchor_lang::prelude::*;
 
+use crate::errors::SpiceError;
+
 /// A finalized reward epoch: created by `finalize_epoch` once the epoch has ended, closed by
 /// `close_epoch` after the claim window (unclaimed rewards return to the pool).
 #[account]
@@ -83,4 +85,37 @@ pub struct ProviderEpoch {
     pub jobs: u64,
     /// Who paid the rent (the first settlement's payer); gets it back at the claim.
     pub payer: Pubkey,
+}
+
+/// Adds one settled job's score and protocol fee to a work tally.
+fn add_work(tally: (&mut u128, &mut u64, &mut u64), score: u128, fee: u64) -> Result<()> {
+    let (total_score, fees, jobs) = tally;
+    *total_score = total_score
+        .checked_add(score)
+        .ok_or(SpiceError::MathOverflow)?;
+    *fees = fees.checked_add(fee).ok_or(SpiceError::MathOverflow)?;
+    *jobs = jobs.saturating_add(1);
+    Ok(())
+}
+
+impl EpochShard {
+    /// Counts a job settled into this shard.
+    pub fn add_work(&mut self, score: u128, fee: u64) -> Result<()> {
+        add_work(
+            (&mut self.score, &mut self.fees, &mut self.jobs),
+            score,
+            fee,
+        )
+    }
+}
+
+impl ProviderEpoch {
+    /// Counts a job the provider settled in this epoch.
+    pub fn add_work(&mut self, score: u128, fee: u64) -> Result<()> {
+        add_work(
+            (&mut self.score, &mut self.fees, &mut self.jobs),
+            score,
+            fee,
+        )
+    }
 }

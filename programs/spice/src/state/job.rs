@@ -150,8 +150,9 @@ impl Job {
     }
 
     /// Records the audit draw if it is still pending and can be made now, emitting
-    /// `AuditDrawn`. Returns the draw (`NotReady` leaves it pending). A selected job gets a vote deadline: attestors have
-    /// `dispute_seconds` from the end of the challenge window (or from now, if later).
+    /// `AuditDrawn`. Returns the draw (`NotReady` leaves it pending). A selected job gets a
+    /// vote deadline: attestors have `dispute_seconds` from the end of the challenge window
+    /// (or from now, if later).
     pub fn record_draw(
         &mut self,
         slot_hashes: &[u8],

@@ -234,6 +234,15 @@ impl Network {
         )?)
     }
 
+    /// Whether epoch `index` can still be claimed while `current` is the current epoch: until
+    /// `claim_window_epochs` epochs after it, inclusive.
+    pub fn in_claim_window(&self, index: u64, current: u64) -> Result<bool> {
+        let last_claimable = index
+            .checked_add(u64::from(self.params.claim_window_epochs))
+            .ok_or(SpiceError::MathOverflow)?;
+        Ok(current <= last_claimable)
+    }
+
     /// The epoch shard a job's settlement writes to.
     pub fn shard_of(&self, job: &Pubkey) -> u8 {
         shard_of(job, self.params.shard_count)

@@ -101,7 +101,51 @@ pub struct Provider {
     pub reserved: [u8; 32],
 }
 
+/// What a slash took from a provider's stake vault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slash {
+    /// Everything slashed.
+    pub total: u64,
+    /// The part taken from active stake.
+    pub from_active: u64,
+    /// The part taken from unbonding stake.
+    pub from_unbonding: u64,
+}
+
 impl Provider {
+    /// Slashes `slash_bps` of stake + unbonding (unbonding stays slashable until withdrawn),
+    /// rounded up towards the protocol and never more than the provider holds: active stake
+    /// first, then unbonding. Records the total in the stats; the caller moves the tokens and
+    /// ends with [`Provider::refresh_and_check`].
+    pub fn slash(&mut self, slash_bps: u16) -> Result<Slash> {
+        let held = self.vault_total()?;
+        let total = u128::from(held)
+            .checked_mul(u128::from(slash_bps))
+            .and_then(|v| v.checked_add(u128::from(BPS_DENOMINATOR) - 1))
+            .map(|v| v / u128::from(BPS_DENOMINATOR))
+            .and_then(|v| u64::try_from(v).ok())
+            .ok_or(SpiceError::MathOverflow)?
+            .min(held);
+        let from_active = total.min(self.stake);
+        let from_unbonding = total
+            .checked_sub(from_active)
+            .ok_or(SpiceError::MathOverflow)?;
+        self.stake = self
+            .stake
+            .checked_sub(from_active)
+            .ok_or(SpiceError::MathOverflow)?;
+        self.unbonding = self
+            .unbonding
+            .checked_sub(from_unbonding)
+            .ok_or(SpiceError::MathOverflow)?;
+        self.stats.total_slashed = self.stats.total_slashed.saturating_add(total);
+        Ok(Slash {
+            total,
+            from_active,
+            from_unbonding,
+        })
+    }
+
     /// Active exactly when the stake meets the minimum.
     fn refresh_status(&mut self, min_stake: u64) {
         self.status = if self.stake >= min_stake {
@@ -137,5 +181,54 @@ impl Provider {
             SpiceError::InvariantViolated
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider(stake: u64, unbonding: u64) -> Provider {
+        Provider {
+            version: 1,
+            bump: 0,
+            stake_vault_bump: 0,
+            network: Pubkey::default(),
+            owner: Pubkey::default(),
+            status: ProviderStatus::Active,
+            stake,
+            unbonding,
+            unbond_ready_at: 0,
+            hardware: HardwareSpec::default(),
+            stats: ProviderStats::default(),
+            active_jobs: 0,
+            registered_at: 0,
+            reserved: [0; 32],
+        }
+    }
+
+    #[test]
+    fn slash_takes_active_stake_first_then_unbonding() {
+        let mut p = provider(100, 50);
+        // 10 % of 150, from active stake only.
+        let s = p.slash(1_000).unwrap();
+        assert_eq!((s.total, s.from_active, s.from_unbonding), (15, 15, 0));
+        assert_eq!((p.stake, p.unbonding, p.stats.total_slashed), (85, 50, 15));
+
+        let mut p = provider(10, 90);
+        let s = p.slash(5_000).unwrap();
+        assert_eq!((s.total, s.from_active, s.from_unbonding), (50, 10, 40));
+        assert_eq!((p.stake, p.unbonding), (0, 50));
+    }
+
+    #[test]
+    fn slash_rounds_up_and_never_exceeds_the_holdings() {
+        let mut p = provider(3, 0);
+        assert_eq!(p.slash(1).unwrap().total, 1); // 0.0003 rounds up to 1
+        let mut p = provider(u64::MAX, 0);
+        assert_eq!(p.slash(10_000).unwrap().total, u64::MAX);
+        assert_eq!(p.stake, 0);
+        let mut p = provider(0, 0);
+        assert_eq!(p.slash(10_000).unwrap().total, 0);
     }
 }

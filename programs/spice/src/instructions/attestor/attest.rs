@@ -8,7 +8,7 @@ use crate::instructions::escrow::*;
 use crate::pda_account;
 use crate::provider_signer;
 use crate::state::{
-    seeds, Attestation, Attestor, JobState, SettleReason, Verdict, ACCOUNT_VERSION,
+    seeds, Attestation, Attestor, JobState, ProviderStatus, SettleReason, Verdict, ACCOUNT_VERSION,
 };
 use crate::token::transfer;
 
@@ -138,27 +138,18 @@ impl<'info> Attest<'info> {
         )?;
         let params = s.network.params;
         let provider = &mut s.provider;
-        let total = provider.vault_total()?;
-        // Rounded up, towards the protocol, and never more than the provider holds.
-        let slashed = u128::from(total)
-            .checked_mul(u128::from(params.slash_bps))
-            .and_then(|v| v.checked_add(u128::from(BPS_DENOMINATOR) - 1))
+        let slash = provider.slash(params.slash_bps)?;
+        let to_client = u128::from(slash.total)
+            .checked_mul(u128::from(params.slash_client_share_bps))
             .map(|v| v / u128::from(BPS_DENOMINATOR))
             .and_then(|v| u64::try_from(v).ok())
-            .ok_or(SpiceError::MathOverflow)?
-            .min(total);
-        let from_active = slashed.min(provider.stake);
-        let from_unbonding = slashed
-            .checked_sub(from_active)
             .ok_or(SpiceError::MathOverflow)?;
-        let to_client = u64::try_from(
-            u128::from(slashed) * u128::from(params.slash_client_share_bps)
-                / u128::from(BPS_DENOMINATOR),
-        )
-        .map_err(|_| SpiceError::MathOverflow)?;
-        let to_treasury = slashed
+        let to_treasury = slash
+            .total
             .checked_sub(to_client)
             .ok_or(SpiceError::MathOverflow)?;
+        provider.active_jobs = provider.active_jobs.saturating_sub(1);
+        provider.stats.jobs_fraudulent = provider.stats.jobs_fraudulent.saturating_add(1);
 
         provider_signer!(provider, signer);
         let authority = provider.to_account_info();
@@ -180,17 +171,6 @@ impl<'info> Attest<'info> {
             signer,
             to_treasury,
         )?;
-        provider.stake = provider
-            .stake
-            .checked_sub(from_active)
-            .ok_or(SpiceError::MathOverflow)?;
-        provider.unbonding = provider
-            .unbonding
-            .checked_sub(from_unbonding)
-            .ok_or(SpiceError::MathOverflow)?;
-        provider.active_jobs = provider.active_jobs.saturating_sub(1);
-        provider.stats.jobs_fraudulent = provider.stats.jobs_fraudulent.saturating_add(1);
-        provider.stats.total_slashed = provider.stats.total_slashed.saturating_add(slashed);
         self.stake_vault.reload()?;
         provider.refresh_and_check(self.stake_vault.amount, params.min_stake)?;
 
@@ -199,13 +179,13 @@ impl<'info> Attest<'info> {
             provider: provider.key(),
             client: s.job.client,
             refunded,
-            slashed,
-            slashed_from_active: from_active,
-            slashed_from_unbonding: from_unbonding,
+            slashed: slash.total,
+            slashed_from_active: slash.from_active,
+            slashed_from_unbonding: slash.from_unbonding,
             to_client,
             to_treasury,
             provider_stake_after: provider.stake,
-            suspended: provider.status != crate::state::ProviderStatus::Active,
+            suspended: provider.status != ProviderStatus::Active,
         });
         s.job.close(client_info)
     }

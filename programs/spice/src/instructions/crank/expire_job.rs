@@ -80,8 +80,9 @@ impl ExpireJob<'_> {
 }
 
 /// Anyone refunds a job past a deadline: not accepted in its accept window, not submitted by
-/// its completion deadline (a failure on the provider's record), or a dispute with no quorum by
-/// its deadline, or an audit-selected job with no quorum by its vote deadline (nobody slashed). An exit: works while paused.
+/// its completion deadline (a failure on the provider's record), or a dispute or an
+/// audit-selected job with no quorum by its vote deadline (nobody slashed). An exit: works
+/// while paused.
 pub fn handler(ctx: Context<ExpireJob>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let reason = ctx.accounts.reason(now)?;

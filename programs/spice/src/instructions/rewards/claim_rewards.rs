@@ -84,11 +84,10 @@ pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
             SpiceError::NotYourProviderEpoch
         );
         require_keys_eq!(payer.key(), pe.payer, SpiceError::WrongRentPayer);
-        let last_claimable = epoch
-            .index
-            .checked_add(u64::from(params.claim_window_epochs))
-            .ok_or(SpiceError::MathOverflow)?;
-        require!(current <= last_claimable, SpiceError::ClaimWindowClosed);
+        require!(
+            a.network.in_claim_window(epoch.index, current)?,
+            SpiceError::ClaimWindowClosed
+        );
 
         let reward = reward_share(
             epoch.emission,

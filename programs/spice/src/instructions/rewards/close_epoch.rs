@@ -35,12 +35,8 @@ pub fn handler<'info>(ctx: Context<'info, CloseEpoch<'info>>) -> Result<()> {
     let network_key = ctx.accounts.network.key();
     let epoch = &ctx.accounts.epoch;
     let network = &mut ctx.accounts.network;
-    let last_claimable = epoch
-        .index
-        .checked_add(u64::from(network.params.claim_window_epochs))
-        .ok_or(SpiceError::MathOverflow)?;
     require!(
-        network.current_epoch(now)? > last_claimable,
+        !network.in_claim_window(epoch.index, network.current_epoch(now)?)?,
         SpiceError::ClaimWindowOpen
     );
     let shards = load_shards(

@@ -36,12 +36,8 @@ pub fn handler(ctx: Context<CloseProviderEpoch>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let pe = &ctx.accounts.provider_epoch;
     let network = &ctx.accounts.network;
-    let last_claimable = pe
-        .epoch
-        .checked_add(u64::from(network.params.claim_window_epochs))
-        .ok_or(SpiceError::MathOverflow)?;
     require!(
-        network.current_epoch(now)? > last_claimable,
+        !network.in_claim_window(pe.epoch, network.current_epoch(now)?)?,
         SpiceError::ClaimWindowOpen
     );
     emit!(ProviderEpochClosed {

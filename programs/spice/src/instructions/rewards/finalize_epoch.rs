@@ -56,10 +56,7 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
     );
     // Past its claim window nothing of it could be claimed: it allocates nothing, but can still
     // be finalized so that `close_epoch` returns its shards' rent.
-    let last_claimable = index
-        .checked_add(u64::from(params.claim_window_epochs))
-        .ok_or(SpiceError::MathOverflow)?;
-    let claimable = current <= last_claimable;
+    let claimable = network.in_claim_window(index, current)?;
 
     let (mut score, mut fees, mut jobs) = (0u128, 0u64, 0u64);
     for slot in load_shards(
