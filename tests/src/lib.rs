@@ -227,6 +227,39 @@ impl Env {
         }
     }
 
+    /// Asserts that `ix` is refused as `AccountNotSigner` once `signer`'s signature is removed
+    /// (only the test payer signs): someone acting in `signer`'s name without its key.
+    pub async fn assert_needs_signature(&mut self, mut ix: Instruction, signer: &Pubkey) {
+        unsign(&mut ix, signer);
+        let res = self.send(&[ix], &[]).await;
+        assert_code(
+            res,
+            anchor_err(anchor_lang::error::ErrorCode::AccountNotSigner),
+        );
+    }
+
+    /// For each `(what, old, new, code)`: sends `good` with `old` replaced by `new`, signed by
+    /// `signers`, and asserts it fails with `code` (`what` names the case in the failure).
+    pub async fn assert_substitutions_refused(
+        &mut self,
+        good: &Instruction,
+        signers: &[&Keypair],
+        cases: &[(&str, Pubkey, Pubkey, u32)],
+    ) {
+        for (what, old, new, code) in cases {
+            let mut ix = good.clone();
+            substitute(&mut ix, old, new);
+            match self.send(&[ix], signers).await {
+                Ok(()) => panic!("{what}: accepted {new} in place of {old}"),
+                Err(e) => assert_eq!(
+                    custom_code(&e),
+                    Some(*code),
+                    "{what}: expected error {code}, got {e:?}"
+                ),
+            }
+        }
+    }
+
     /// A fresh keypair holding `lamports`.
     pub async fn funded(&mut self, lamports: u64) -> Keypair {
         let kp = Keypair::new();

@@ -2,6 +2,7 @@
 //! (1: escrow vaults, 2: stake vaults, 5: conservation) that tests run after every step.
 
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use solana_sdk::signature::{Keypair, Signer};
 use spice::instructions::CreateJobArgs;
 use spice::state::{HardwareSpec, Job, Network, NetworkParams, Provider};
@@ -118,16 +119,7 @@ impl Market {
     /// Mints on the given token programs, and a network with `params`.
     pub async fn with_params(mints: Mints, params: NetworkParams) -> Self {
         let mut m = Self::unlaunched(mints).await;
-        let ix = ix::create_network(
-            m.creator.pubkey(),
-            m.id,
-            m.authority.pubkey(),
-            params,
-            m.net.payment_mint,
-            m.net.stake_mint,
-            m.net.payment_token_program,
-            m.net.stake_token_program,
-        );
+        let ix = m.create_network_ix(m.id, params);
         let creator = m.creator.insecure_clone();
         Env::ok(m.env.send(&[ix], &[&creator]).await);
         let network = m.network().await;
@@ -137,6 +129,20 @@ impl Market {
         m.env.track(net.stake_mint, net.stake_treasury());
         m.env.track(net.stake_mint, pda::reward_vault(&net.network));
         m
+    }
+
+    /// `create_network` of id `id` by the market's creator, with its authority and mints.
+    pub fn create_network_ix(&self, id: u64, params: NetworkParams) -> Instruction {
+        ix::create_network(
+            self.creator.pubkey(),
+            id,
+            self.authority.pubkey(),
+            params,
+            self.net.payment_mint,
+            self.net.stake_mint,
+            self.net.payment_token_program,
+            self.net.stake_token_program,
+        )
     }
 
     pub async fn new(mints: Mints) -> Self {
@@ -338,12 +344,7 @@ impl Market {
     }
 
     /// The `expire_job` instruction for `job` of `client`, naming `provider`'s account if given.
-    pub fn expire_ix(
-        &self,
-        job: Pubkey,
-        client: &Actor,
-        provider: Option<&Actor>,
-    ) -> anchor_lang::solana_program::instruction::Instruction {
+    pub fn expire_ix(&self, job: Pubkey, client: &Actor, provider: Option<&Actor>) -> Instruction {
         let provider = provider.map(|p| self.provider_pda(&p.key()));
         ix::expire_job(&self.net, job, client.key(), client.payment, provider)
     }
@@ -381,16 +382,7 @@ impl Market {
 
     /// Another network of the same creator with the same mints (for cross-network attacks).
     pub async fn second_network(&mut self, id: u64) -> NetworkKeys {
-        let ix = ix::create_network(
-            self.creator.pubkey(),
-            id,
-            self.authority.pubkey(),
-            default_params(),
-            self.net.payment_mint,
-            self.net.stake_mint,
-            self.net.payment_token_program,
-            self.net.stake_token_program,
-        );
+        let ix = self.create_network_ix(id, default_params());
         let creator = self.creator.insecure_clone();
         Env::ok(self.env.send(&[ix], &[&creator]).await);
         let net = NetworkKeys {

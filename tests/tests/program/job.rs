@@ -12,7 +12,7 @@ use spice_sdk::ix::{self, SettleKeys};
 use spice_sdk::pda;
 use spice_tests::market::{default_params, Actor, Market, Mints, DAY, JOB_WINDOW, MIN_STAKE};
 use spice_tests::{
-    anchor_err, assert_code, assert_ix_err, spice_err, substitute, unsign, Env, INIT_EXISTING,
+    anchor_err, assert_code, assert_ix_err, spice_err, substitute, Env, INIT_EXISTING,
     TOKEN_2022_PROGRAM, TOKEN_INSUFFICIENT_FUNDS, TOKEN_PROGRAM,
 };
 
@@ -303,12 +303,12 @@ async fn error_create_job_with_someone_elses_tokens() {
 async fn error_create_job_client_not_signing() {
     let (mut m, _, client) = setup(Mints::SPL).await;
     let args = m.job_args(10, 10);
-    let mut ix = ix::create_job(&m.net, client.key(), client.payment, args);
-    unsign(&mut ix, &client.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(
+            ix::create_job(&m.net, client.key(), client.payment, args),
+            &client.key(),
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -385,12 +385,12 @@ async fn error_cancel_job_not_client() {
         m.env.send(&[ix], &[&attacker.kp]).await,
         spice_err(SpiceError::NotJobClient),
     );
-    let mut ix = ix::cancel_job(&m.net, client.key(), job, client.payment);
-    unsign(&mut ix, &client.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(
+            ix::cancel_job(&m.net, client.key(), job, client.payment),
+            &client.key(),
+        )
+        .await;
     assert!(m.env.exists(&job).await);
     m.check_invariants().await;
 }
@@ -610,12 +610,9 @@ async fn error_accept_job_for_another_provider() {
         m.env.send(&[ix], &[&attacker.kp]).await,
         anchor_err(ErrorCode::ConstraintSeeds),
     );
-    let mut ix = ix::accept_job(&m.net, victim.key(), job);
-    unsign(&mut ix, &victim.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(ix::accept_job(&m.net, victim.key(), job), &victim.key())
+        .await;
     assert_eq!(m.job_account(&job).await.state, JobState::Open);
 }
 
@@ -702,12 +699,8 @@ async fn error_submit_by_another_provider() {
         m.env.send(&[ix], &[&other.kp]).await,
         anchor_err(ErrorCode::ConstraintSeeds),
     );
-    let mut ix = ix::submit_result(&m.net, provider.key(), job, [6; 32], 10);
-    unsign(&mut ix, &provider.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    let ix = ix::submit_result(&m.net, provider.key(), job, [6; 32], 10);
+    m.env.assert_needs_signature(ix, &provider.key()).await;
     assert_eq!(m.job_account(&job).await.state, JobState::Running);
 }
 
@@ -833,12 +826,8 @@ async fn error_approve_job_not_client() {
         spice_err(SpiceError::NotJobClient),
     );
     // The client's key without its signature.
-    let mut ix = approve_ix(&mut m, job, &client, &provider).await;
-    unsign(&mut ix, &client.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    let ix = approve_ix(&mut m, job, &client, &provider).await;
+    m.env.assert_needs_signature(ix, &client.key()).await;
     assert_eq!(m.job_account(&job).await.state, JobState::Submitted);
 }
 
@@ -983,13 +972,8 @@ async fn error_settle_job_substituted_accounts() {
             anchor_err(ErrorCode::ConstraintTokenTokenProgram),
         ),
     ];
-    for (what, old, new, code) in cases {
-        let mut ix = settle_ix(&mut m, job, &client, &provider).await;
-        substitute(&mut ix, &old, &new);
-        let res = m.env.send(&[ix], &[]).await;
-        assert!(res.is_err(), "{what}: settled with a substituted account");
-        assert_code(res, code);
-    }
+    let good = settle_ix(&mut m, job, &client, &provider).await;
+    m.env.assert_substitutions_refused(&good, &[], &cases).await;
     let before = snapshot(&mut m, job, &client, &provider).await;
     Env::ok(settle(&mut m, job, &client, &provider).await);
     let want = expected(100, 10, 10, 250);
@@ -1035,12 +1019,9 @@ async fn error_dispute_not_client() {
         dispute(&mut m, &attacker, job).await,
         spice_err(SpiceError::NotJobClient),
     );
-    let mut ix = ix::dispute_job(&m.net, client.key(), job);
-    unsign(&mut ix, &client.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(ix::dispute_job(&m.net, client.key(), job), &client.key())
+        .await;
     // The provider cannot dispute its own work either.
     assert_code(
         dispute(&mut m, &provider, job).await,
@@ -1084,43 +1065,42 @@ async fn error_dispute_of_another_network() {
 
 // ---------------------------------------------------------------- expire_job
 
+/// `expire_job` (naming `named`'s account) is refused now and `window` seconds from now, the
+/// deadline itself; a second later any crank (only the test payer signs) refunds the client.
+async fn assert_expires_after(
+    m: &mut Market,
+    job: Pubkey,
+    client: &Actor,
+    provider: &Actor,
+    named: Option<&Actor>,
+    window: i64,
+) {
+    for warp in [0, window] {
+        m.env.warp_seconds(warp).await;
+        assert_code(
+            m.expire(job, client, named).await,
+            spice_err(SpiceError::NotExpired),
+        );
+    }
+    m.env.warp_seconds(1).await;
+    let before = snapshot(m, job, client, provider).await;
+    Env::ok(m.expire(job, client, named).await);
+    assert_refunded(m, job, client, provider, &before).await;
+}
+
 #[tokio::test]
 async fn expire_open_job_after_accept_deadline() {
     let (mut m, provider, client) = setup(Mints::SPL).await;
     let job = m.create_job(&client, 1_000, 100).await;
-    assert_code(
-        m.expire(job, &client, None).await,
-        spice_err(SpiceError::NotExpired),
-    );
-    m.env.warp_seconds(JOB_WINDOW).await;
-    assert_code(
-        m.expire(job, &client, None).await,
-        spice_err(SpiceError::NotExpired),
-    );
-    m.env.warp_seconds(1).await;
-    let before = snapshot(&mut m, job, &client, &provider).await;
-    // Anyone cranks it: only the test payer signs.
-    Env::ok(m.expire(job, &client, None).await);
-    assert_refunded(&mut m, job, &client, &provider, &before).await;
+    assert_expires_after(&mut m, job, &client, &provider, None, JOB_WINDOW).await;
 }
 
 #[tokio::test]
 async fn expire_running_job_after_completion_deadline() {
     let (mut m, provider, client) = setup(Mints::SPL).await;
     let job = m.running_job(&client, &provider, 1_000, 100).await;
-    assert_code(
-        m.expire(job, &client, Some(&provider)).await,
-        spice_err(SpiceError::NotExpired),
-    );
-    m.env.warp_seconds(JOB_WINDOW).await;
-    assert_code(
-        m.expire(job, &client, Some(&provider)).await,
-        spice_err(SpiceError::NotExpired),
-    );
-    m.env.warp_seconds(1).await;
-    let before = snapshot(&mut m, job, &client, &provider).await;
-    Env::ok(m.expire(job, &client, Some(&provider)).await);
-    assert_refunded(&mut m, job, &client, &provider, &before).await;
+    let named = Some(&provider);
+    assert_expires_after(&mut m, job, &client, &provider, named, JOB_WINDOW).await;
     let p = m.provider_account(&provider.key()).await;
     assert_eq!(p.active_jobs, 0);
     assert_eq!(p.stats.jobs_failed, 1);
@@ -1135,19 +1115,8 @@ async fn expire_disputed_job_after_vote_deadline() {
     let (mut m, provider, client) = setup(Mints::SPL).await;
     let job = m.submitted_job(&client, &provider, 1_000, 100, 100).await;
     Env::ok(dispute(&mut m, &client, job).await);
-    assert_code(
-        m.expire(job, &client, Some(&provider)).await,
-        spice_err(SpiceError::NotExpired),
-    );
-    m.env.warp_seconds(DISPUTE).await;
-    assert_code(
-        m.expire(job, &client, Some(&provider)).await,
-        spice_err(SpiceError::NotExpired),
-    );
-    m.env.warp_seconds(1).await;
-    let before = snapshot(&mut m, job, &client, &provider).await;
-    Env::ok(m.expire(job, &client, Some(&provider)).await);
-    assert_refunded(&mut m, job, &client, &provider, &before).await;
+    let named = Some(&provider);
+    assert_expires_after(&mut m, job, &client, &provider, named, DISPUTE).await;
     // No quorum: nobody is blamed.
     let p = m.provider_account(&provider.key()).await;
     assert_eq!(p.active_jobs, 0);

@@ -13,8 +13,8 @@ use spice_sdk::ix;
 use spice_sdk::pda;
 use spice_tests::market::{default_params, ext_mint, Actor, Market, Mints, DAY, MIN_STAKE};
 use spice_tests::{
-    anchor_err, assert_code, assert_ix_err, spice_err, substitute, unsign, Env, MintExt,
-    INIT_EXISTING, TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
+    anchor_err, assert_code, assert_ix_err, spice_err, substitute, Env, MintExt, INIT_EXISTING,
+    TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -173,20 +173,6 @@ fn max_params() -> NetworkParams {
     }
 }
 
-/// `create_network` of the market's creator, authority and mints.
-fn create_ix(m: &Market, id: u64, params: NetworkParams) -> Instruction {
-    ix::create_network(
-        m.creator.pubkey(),
-        id,
-        m.authority.pubkey(),
-        params,
-        m.net.payment_mint,
-        m.net.stake_mint,
-        m.net.payment_token_program,
-        m.net.stake_token_program,
-    )
-}
-
 async fn send_create(
     m: &mut Market,
     ix: Instruction,
@@ -208,7 +194,7 @@ async fn creates_network(mints: Mints) {
     let mut m = Market::unlaunched(mints).await;
     let creator = m.creator.pubkey();
     let before = m.env.lamports(&creator).await;
-    let ix = create_ix(&m, m.id, default_params());
+    let ix = m.create_network_ix(m.id, default_params());
     Env::ok(send_create(&mut m, ix).await);
     let now = m.env.now().await;
     let net = m.net;
@@ -307,7 +293,7 @@ async fn create_network_single_mint() {
 async fn create_network_accepts_the_bounds_themselves() {
     let mut m = Market::unlaunched(Mints::SPL).await;
     for (id, params) in [(1, min_params()), (2, max_params())] {
-        let ix = create_ix(&m, id, params);
+        let ix = m.create_network_ix(id, params);
         Env::ok(send_create(&mut m, ix).await);
         let n: spice::state::Network = m.env.fetch(&pda::network(&m.creator.pubkey(), id)).await;
         assert_eq!(n.params, params);
@@ -319,7 +305,7 @@ async fn error_create_network_parameter_out_of_bounds() {
     // Each case moves one parameter of the (valid) defaults out of its bounds.
     let mut m = Market::unlaunched(Mints::SPL).await;
     for (name, params) in out_of_bounds() {
-        let ix = create_ix(&m, m.id, params);
+        let ix = m.create_network_ix(m.id, params);
         let res = send_create(&mut m, ix).await;
         assert!(res.is_err(), "{name}: accepted out of bounds");
         assert_code(res, spice_err(SpiceError::ParameterOutOfBounds));
@@ -381,7 +367,7 @@ async fn create_network_allows_mint_close_authority() {
 async fn error_create_network_stake_treasury_missing() {
     for mints in [Mints::SPL, Mints::T22, Mints::MIXED] {
         let mut m = Market::unlaunched(mints).await;
-        let mut ix = create_ix(&m, m.id, default_params());
+        let mut ix = m.create_network_ix(m.id, default_params());
         assert_eq!(
             ix.accounts[STAKE_TREASURY_INDEX].pubkey,
             m.net.stake_treasury()
@@ -397,7 +383,7 @@ async fn error_create_network_stake_treasury_missing() {
 #[tokio::test]
 async fn error_create_network_single_mint_with_stake_treasury() {
     let mut m = Market::unlaunched(Mints::SINGLE).await;
-    let mut ix = create_ix(&m, m.id, default_params());
+    let mut ix = m.create_network_ix(m.id, default_params());
     assert_eq!(ix.accounts[STAKE_TREASURY_INDEX].pubkey, spice::ID);
     ix.accounts[STAKE_TREASURY_INDEX] = AccountMeta::new(m.net.stake_treasury(), false);
     // With one mint the stake treasury is the payment treasury: Anchor creates the accounts
@@ -410,10 +396,8 @@ async fn error_create_network_single_mint_with_stake_treasury() {
 #[tokio::test]
 async fn error_create_network_creator_not_signing() {
     let mut m = Market::unlaunched(Mints::SPL).await;
-    let mut ix = create_ix(&m, m.id, default_params());
-    unsign(&mut ix, &m.creator.pubkey());
-    let res = m.env.send(&[ix], &[]).await;
-    assert_code(res, anchor_err(ErrorCode::AccountNotSigner));
+    let ix = m.create_network_ix(m.id, default_params());
+    m.env.assert_needs_signature(ix, &m.creator.pubkey()).await;
 }
 
 #[tokio::test]
@@ -438,18 +422,18 @@ async fn error_create_network_squatting_another_creators_address() {
     let res = m.env.send(&[ix], &[&attacker]).await;
     assert_code(res, anchor_err(ErrorCode::ConstraintSeeds));
     // The creator's address is still free.
-    let ix = create_ix(&m, m.id, default_params());
+    let ix = m.create_network_ix(m.id, default_params());
     Env::ok(send_create(&mut m, ix).await);
 }
 
 #[tokio::test]
 async fn error_create_network_same_id_twice() {
     let mut m = Market::new(Mints::SPL).await;
-    let ix = create_ix(&m, m.id, default_params());
+    let ix = m.create_network_ix(m.id, default_params());
     let res = send_create(&mut m, ix).await;
     assert_ix_err(res, INIT_EXISTING);
     // Another id of the same creator is another network.
-    let ix = create_ix(&m, m.id + 1, default_params());
+    let ix = m.create_network_ix(m.id + 1, default_params());
     Env::ok(send_create(&mut m, ix).await);
 }
 
@@ -551,12 +535,12 @@ async fn error_update_params_not_authority() {
         assert_code(res, spice_err(SpiceError::NotAuthority));
     }
     // The authority's key without its signature.
-    let mut ix = ix::update_params(m.authority.pubkey(), m.net.network, params);
-    unsign(&mut ix, &m.authority.pubkey());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(
+            ix::update_params(m.authority.pubkey(), m.net.network, params),
+            &m.authority.pubkey(),
+        )
+        .await;
     assert_eq!(m.network().await.params, default_params());
 }
 
@@ -692,13 +676,12 @@ async fn error_propose_authority_not_authority() {
         propose(&mut m, &attacker, Some(attacker.pubkey())).await,
         spice_err(SpiceError::NotAuthority),
     );
-    let mut ix =
-        ix::propose_authority(m.authority.pubkey(), m.net.network, Some(attacker.pubkey()));
-    unsign(&mut ix, &m.authority.pubkey());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(
+            ix::propose_authority(m.authority.pubkey(), m.net.network, Some(attacker.pubkey())),
+            &m.authority.pubkey(),
+        )
+        .await;
     assert_eq!(m.network().await.pending_authority, None);
 }
 
@@ -721,12 +704,12 @@ async fn error_accept_authority_not_pending() {
         spice_err(SpiceError::NotPendingAuthority),
     );
     // The candidate's key without its signature.
-    let mut ix = ix::accept_authority(new.pubkey(), m.net.network);
-    unsign(&mut ix, &new.pubkey());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(
+            ix::accept_authority(new.pubkey(), m.net.network),
+            &new.pubkey(),
+        )
+        .await;
     assert_eq!(m.network().await.authority, authority.pubkey());
 }
 
@@ -777,12 +760,12 @@ async fn error_set_pause_not_authority() {
         pause_as(&mut m, &attacker, PAUSE_ALL).await,
         spice_err(SpiceError::NotAuthority),
     );
-    let mut ix = ix::set_pause(m.authority.pubkey(), m.net.network, PAUSE_ALL);
-    unsign(&mut ix, &m.authority.pubkey());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(
+            ix::set_pause(m.authority.pubkey(), m.net.network, PAUSE_ALL),
+            &m.authority.pubkey(),
+        )
+        .await;
     assert_eq!(m.network().await.paused, 0);
 }
 
@@ -903,12 +886,12 @@ async fn error_withdraw_treasury_not_authority() {
         withdraw(&mut m, &creator, mint, attacker.payment, fee).await,
         spice_err(SpiceError::NotAuthority),
     );
-    let mut ix = ix::withdraw_treasury(m.authority.pubkey(), &m.net, mint, attacker.payment, fee);
-    unsign(&mut ix, &m.authority.pubkey());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(
+            ix::withdraw_treasury(m.authority.pubkey(), &m.net, mint, attacker.payment, fee),
+            &m.authority.pubkey(),
+        )
+        .await;
     let treasury = m.net.payment_treasury();
     assert_eq!(m.env.balance(&treasury).await, fee);
 }

@@ -3,15 +3,16 @@
 
 use anchor_lang::error::ErrorCode;
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use solana_sdk::instruction::InstructionError;
 use spice::constants::*;
 use spice::errors::SpiceError;
 use spice::state::{seeds, HardwareSpec, ProviderStats, ProviderStatus, ACCOUNT_VERSION};
-use spice_sdk::ix;
+use spice_sdk::ix::{self, NetworkKeys};
 use spice_sdk::pda;
 use spice_tests::market::{default_params, hardware, Actor, Market, Mints, DAY, MIN_STAKE};
 use spice_tests::{
-    anchor_err, assert_code, assert_ix_err, spice_err, substitute, unsign, Env, INIT_EXISTING,
+    anchor_err, assert_code, assert_ix_err, spice_err, substitute, Env, INIT_EXISTING,
     TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
 };
 
@@ -46,6 +47,44 @@ async fn withdraw(m: &mut Market, a: &Actor, destination: Pubkey) -> Res {
 async fn close(m: &mut Market, a: &Actor) -> Res {
     let ix = ix::close_provider(&m.net, a.key(), a.stake);
     m.env.send(&[ix], &[&a.kp]).await
+}
+
+/// The ownership refusals an owner-only provider instruction shares; `build(net, owner)` is the
+/// instruction `owner` sends for itself. The attacker's, aimed at the victim's provider and
+/// stake vault (and, with `vault_alone`, at the victim's vault only), fails the seeds check;
+/// the victim's, without its signature, is not signed.
+async fn assert_owner_only(
+    m: &mut Market,
+    attacker: &Actor,
+    victim: &Actor,
+    vault_alone: bool,
+    build: impl Fn(&NetworkKeys, &Actor) -> Instruction,
+) {
+    let (mine, theirs) = (
+        m.provider_pda(&attacker.key()),
+        m.provider_pda(&victim.key()),
+    );
+    let (my_vault, their_vault) = (pda::stake_vault(&mine), pda::stake_vault(&theirs));
+    // The victim's provider and vault, signed by the attacker.
+    let mut ix = build(&m.net, attacker);
+    substitute(&mut ix, &mine, &theirs);
+    substitute(&mut ix, &my_vault, &their_vault);
+    assert_code(
+        m.env.send(&[ix], &[&attacker.kp]).await,
+        anchor_err(ErrorCode::ConstraintSeeds),
+    );
+    if vault_alone {
+        // The attacker's provider, but the victim's vault.
+        let mut ix = build(&m.net, attacker);
+        substitute(&mut ix, &my_vault, &their_vault);
+        assert_code(
+            m.env.send(&[ix], &[&attacker.kp]).await,
+            anchor_err(ErrorCode::ConstraintSeeds),
+        );
+    }
+    // The victim's key without its signature.
+    let ix = build(&m.net, victim);
+    m.env.assert_needs_signature(ix, &victim.key()).await;
 }
 
 fn long(n: usize) -> String {
@@ -228,12 +267,12 @@ async fn error_register_provider_for_another_owner() {
         anchor_err(ErrorCode::ConstraintSeeds),
     );
     // The victim's key without its signature.
-    let mut ix = ix::register_provider(&m.net, victim.key(), victim.stake, MIN_STAKE, hardware());
-    unsign(&mut ix, &victim.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(
+            ix::register_provider(&m.net, victim.key(), victim.stake, MIN_STAKE, hardware()),
+            &victim.key(),
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -299,12 +338,12 @@ async fn error_update_provider_not_owner() {
         m.env.send(&[ix], &[&attacker.kp]).await,
         spice_err(SpiceError::NotProviderOwner),
     );
-    let mut ix = ix::update_provider(&m.net, victim.key(), HardwareSpec::default());
-    unsign(&mut ix, &victim.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(
+            ix::update_provider(&m.net, victim.key(), HardwareSpec::default()),
+            &victim.key(),
+        )
+        .await;
     assert_eq!(m.provider_account(&victim.key()).await.hardware, hardware());
 }
 
@@ -388,40 +427,10 @@ async fn error_stake_into_another_provider() {
     let mut m = Market::new(Mints::SPL).await;
     let victim = m.provider(MIN_STAKE).await;
     let attacker = m.provider(MIN_STAKE).await;
-    let (mine, theirs) = (
-        m.provider_pda(&attacker.key()),
-        m.provider_pda(&victim.key()),
-    );
-    // The victim's provider, signed by the attacker.
-    let mut ix = ix::stake(&m.net, attacker.key(), attacker.stake, 1);
-    substitute(&mut ix, &mine, &theirs);
-    substitute(
-        &mut ix,
-        &pda::stake_vault(&mine),
-        &pda::stake_vault(&theirs),
-    );
-    assert_code(
-        m.env.send(&[ix], &[&attacker.kp]).await,
-        anchor_err(ErrorCode::ConstraintSeeds),
-    );
-    // The attacker's provider, but the victim's vault.
-    let mut ix = ix::stake(&m.net, attacker.key(), attacker.stake, 1);
-    substitute(
-        &mut ix,
-        &pda::stake_vault(&mine),
-        &pda::stake_vault(&theirs),
-    );
-    assert_code(
-        m.env.send(&[ix], &[&attacker.kp]).await,
-        anchor_err(ErrorCode::ConstraintSeeds),
-    );
-    // The victim's key without its signature.
-    let mut ix = ix::stake(&m.net, victim.key(), victim.stake, 1);
-    unsign(&mut ix, &victim.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    assert_owner_only(&mut m, &attacker, &victim, true, |net, a| {
+        ix::stake(net, a.key(), a.stake, 1)
+    })
+    .await;
     m.check_invariants().await;
 }
 
@@ -576,38 +585,10 @@ async fn error_begin_unbond_not_owner() {
     let mut m = Market::new(Mints::SPL).await;
     let victim = m.provider(2 * MIN_STAKE).await;
     let attacker = m.provider(2 * MIN_STAKE).await;
-    let (mine, theirs) = (
-        m.provider_pda(&attacker.key()),
-        m.provider_pda(&victim.key()),
-    );
-    let mut ix = ix::begin_unbond(&m.net, attacker.key(), MIN_STAKE);
-    substitute(&mut ix, &mine, &theirs);
-    substitute(
-        &mut ix,
-        &pda::stake_vault(&mine),
-        &pda::stake_vault(&theirs),
-    );
-    assert_code(
-        m.env.send(&[ix], &[&attacker.kp]).await,
-        anchor_err(ErrorCode::ConstraintSeeds),
-    );
-    let mut ix = ix::begin_unbond(&m.net, victim.key(), MIN_STAKE);
-    unsign(&mut ix, &victim.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
-    // Another provider's vault.
-    let mut ix = ix::begin_unbond(&m.net, attacker.key(), MIN_STAKE);
-    substitute(
-        &mut ix,
-        &pda::stake_vault(&mine),
-        &pda::stake_vault(&theirs),
-    );
-    assert_code(
-        m.env.send(&[ix], &[&attacker.kp]).await,
-        anchor_err(ErrorCode::ConstraintSeeds),
-    );
+    assert_owner_only(&mut m, &attacker, &victim, true, |net, a| {
+        ix::begin_unbond(net, a.key(), MIN_STAKE)
+    })
+    .await;
     assert_eq!(m.provider_account(&victim.key()).await.unbonding, 0);
 }
 
@@ -676,27 +657,12 @@ async fn error_withdraw_unbonded_not_owner() {
     let attacker = m.provider(MIN_STAKE).await;
     Env::ok(unbond(&mut m, &victim, MIN_STAKE).await);
     m.env.warp_seconds(UNBOND).await;
-    let (mine, theirs) = (
-        m.provider_pda(&attacker.key()),
-        m.provider_pda(&victim.key()),
-    );
-    let mut ix = ix::withdraw_unbonded(&m.net, attacker.key(), attacker.stake);
-    substitute(&mut ix, &mine, &theirs);
-    substitute(
-        &mut ix,
-        &pda::stake_vault(&mine),
-        &pda::stake_vault(&theirs),
-    );
-    assert_code(
-        m.env.send(&[ix], &[&attacker.kp]).await,
-        anchor_err(ErrorCode::ConstraintSeeds),
-    );
-    let mut ix = ix::withdraw_unbonded(&m.net, victim.key(), attacker.stake);
-    unsign(&mut ix, &victim.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    // Both to the attacker's tokens.
+    let loot = attacker.stake;
+    assert_owner_only(&mut m, &attacker, &victim, false, |net, a| {
+        ix::withdraw_unbonded(net, a.key(), loot)
+    })
+    .await;
     assert_eq!(m.provider_account(&victim.key()).await.unbonding, MIN_STAKE);
     m.check_invariants().await;
 }
@@ -805,28 +771,11 @@ async fn error_close_provider_not_owner() {
     let attacker = m.provider(MIN_STAKE).await;
     empty(&mut m, &victim).await;
     empty(&mut m, &attacker).await;
-    let (mine, theirs) = (
-        m.provider_pda(&attacker.key()),
-        m.provider_pda(&victim.key()),
-    );
-    let mut ix = ix::close_provider(&m.net, attacker.key(), attacker.stake);
-    substitute(&mut ix, &mine, &theirs);
-    substitute(
-        &mut ix,
-        &pda::stake_vault(&mine),
-        &pda::stake_vault(&theirs),
-    );
-    assert_code(
-        m.env.send(&[ix], &[&attacker.kp]).await,
-        anchor_err(ErrorCode::ConstraintSeeds),
-    );
-    let mut ix = ix::close_provider(&m.net, victim.key(), victim.stake);
-    unsign(&mut ix, &victim.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
-    assert!(m.env.exists(&theirs).await);
+    assert_owner_only(&mut m, &attacker, &victim, false, |net, a| {
+        ix::close_provider(net, a.key(), a.stake)
+    })
+    .await;
+    assert!(m.env.exists(&m.provider_pda(&victim.key())).await);
 }
 
 #[tokio::test]

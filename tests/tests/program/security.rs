@@ -18,7 +18,7 @@ use spice_sdk::{ix, pda};
 use spice_tests::market::{default_params, hardware, Actor, Market, Mints, DAY, MIN_STAKE};
 use spice_tests::rewards::curve_params;
 use spice_tests::{
-    anchor_err, assert_code, assert_ix_err, spice_err, substitute, unsign, Env, INIT_EXISTING,
+    anchor_err, assert_code, assert_ix_err, spice_err, substitute, Env, INIT_EXISTING,
     TOKEN_2022_PROGRAM, TOKEN_INSUFFICIENT_FUNDS, TOKEN_PROGRAM,
 };
 
@@ -43,38 +43,34 @@ async fn fund_rewards_refuses_substitutes_and_a_missing_signature() {
     let mut m = Market::with_params(Mints::MIXED, curve_params()).await;
     let funder = m.actor(1_000, 1_000).await;
     let good = ix::fund_rewards(&m.net, funder.key(), funder.stake, 100);
-    // The stake treasury (same mint, program-owned) in place of the reward vault.
-    let mut ix = good.clone();
-    substitute(
-        &mut ix,
-        &pda::reward_vault(&m.net.network),
-        &m.net.stake_treasury(),
-    );
-    assert_code(
-        m.env.send(&[ix], &[&funder.kp]).await,
-        anchor_err(ErrorCode::ConstraintSeeds),
-    );
-    // The payment mint in place of the stake mint.
-    let mut ix = good.clone();
-    substitute(&mut ix, &m.net.stake_mint, &m.net.payment_mint);
-    assert_code(
-        m.env.send(&[ix], &[&funder.kp]).await,
-        spice_err(SpiceError::WrongMint),
-    );
-    // SPL Token in place of the stake mint's Token-2022.
-    let mut ix = good.clone();
-    substitute(&mut ix, &m.net.stake_token_program, &TOKEN_PROGRAM);
-    assert_code(
-        m.env.send(&[ix], &[&funder.kp]).await,
-        anchor_err(ErrorCode::ConstraintTokenTokenProgram),
-    );
+    let net = m.net;
+    let cases = [
+        (
+            "stake treasury (same mint, program-owned) as reward vault",
+            pda::reward_vault(&net.network),
+            net.stake_treasury(),
+            anchor_err(ErrorCode::ConstraintSeeds),
+        ),
+        (
+            "payment mint as stake mint",
+            net.stake_mint,
+            net.payment_mint,
+            spice_err(SpiceError::WrongMint),
+        ),
+        (
+            "SPL Token as the stake mint's Token-2022",
+            net.stake_token_program,
+            TOKEN_PROGRAM,
+            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+        ),
+    ];
+    m.env
+        .assert_substitutions_refused(&good, &[&funder.kp], &cases)
+        .await;
     // Someone else's tokens: the funder does not sign for them.
-    let mut ix = good.clone();
-    unsign(&mut ix, &funder.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    m.env
+        .assert_needs_signature(good.clone(), &funder.key())
+        .await;
     let zero = ix::fund_rewards(&m.net, funder.key(), funder.stake, 0);
     assert_code(
         m.env.send(&[zero], &[&funder.kp]).await,
@@ -90,28 +86,25 @@ async fn fund_rewards_refuses_substitutes_and_a_missing_signature() {
 async fn claim_rewards_refuses_a_substituted_vault_and_program() {
     let (mut m, p) = finalized_epoch().await;
     let good = m.claim_ix(&p, &[0]).await;
-    let mut ix = good.clone();
-    substitute(
-        &mut ix,
-        &pda::reward_vault(&m.net.network),
-        &m.net.stake_treasury(),
-    );
-    assert_code(
-        m.env.send(&[ix], &[&p.kp]).await,
-        anchor_err(ErrorCode::ConstraintSeeds),
-    );
-    let mut ix = good.clone();
-    substitute(&mut ix, &m.net.stake_token_program, &TOKEN_PROGRAM);
-    assert_code(
-        m.env.send(&[ix], &[&p.kp]).await,
-        anchor_err(ErrorCode::ConstraintTokenTokenProgram),
-    );
-    let mut ix = good.clone();
-    unsign(&mut ix, &p.key());
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    let net = m.net;
+    let cases = [
+        (
+            "stake treasury as reward vault",
+            pda::reward_vault(&net.network),
+            net.stake_treasury(),
+            anchor_err(ErrorCode::ConstraintSeeds),
+        ),
+        (
+            "SPL Token as the stake token program",
+            net.stake_token_program,
+            TOKEN_PROGRAM,
+            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+        ),
+    ];
+    m.env
+        .assert_substitutions_refused(&good, &[&p.kp], &cases)
+        .await;
+    m.env.assert_needs_signature(good.clone(), &p.key()).await;
     Env::ok(m.env.send(&[good], &[&p.kp]).await);
     m.check_reward_invariants(&[0]).await;
 }
@@ -301,12 +294,10 @@ async fn close_attestation_only_by_its_attestor_and_once() {
         anchor_err(ErrorCode::ConstraintSeeds),
     );
     // Unsigned close in att[0]'s name.
-    let mut unsigned = ix::close_attestation(job, att[0].pubkey());
-    unsign(&mut unsigned, &att[0].pubkey());
-    assert_code(
-        m.env.send(&[unsigned], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    let unsigned = ix::close_attestation(job, att[0].pubkey());
+    m.env
+        .assert_needs_signature(unsigned, &att[0].pubkey())
+        .await;
     let close = ix::close_attestation(job, att[0].pubkey());
     Env::ok(m.env.send(std::slice::from_ref(&close), &[&att[0]]).await);
     assert!(!m.env.exists(&victim).await);
@@ -334,12 +325,8 @@ async fn attest_refuses_a_vote_without_the_attestors_signature() {
         measured_units: 0,
         evidence_hash: [5; 32],
     };
-    let mut vote = ix::attest(&m.net, &keys, att[0].pubkey(), client.stake, args, &[]);
-    unsign(&mut vote, &att[0].pubkey());
-    assert_code(
-        m.env.send(&[vote], &[]).await,
-        anchor_err(ErrorCode::AccountNotSigner),
-    );
+    let vote = ix::attest(&m.net, &keys, att[0].pubkey(), client.stake, args, &[]);
+    m.env.assert_needs_signature(vote, &att[0].pubkey()).await;
     let j: Job = m.env.fetch(&job).await;
     assert_eq!(j.invalid_votes, 0);
 }
@@ -572,25 +559,14 @@ async fn every_typed_account_refuses_another_type_or_owner() {
     }
     // create_network: its typed inputs are the mints (the network is created here).
     let creator = m.creator.insecure_clone();
-    let build = || {
-        ix::create_network(
-            creator.pubkey(),
-            9,
-            auth.pubkey(),
-            default_params(),
-            net.payment_mint,
-            net.stake_mint,
-            net.payment_token_program,
-            net.stake_token_program,
-        )
-    };
-    let mut ix = build();
+    let create = m.create_network_ix(9, default_params());
+    let mut ix = create.clone();
     substitute(&mut ix, &net.payment_mint, &net.network);
     assert_code(
         m.env.send(&[ix], &[&creator]).await,
         anchor_err(ErrorCode::AccountOwnedByWrongProgram),
     );
-    let mut ix = build();
+    let mut ix = create.clone();
     // A token account of the mint's own program: owner accepted, but it does not unpack as a
     // mint.
     substitute(&mut ix, &net.payment_mint, &foreign);
@@ -598,7 +574,7 @@ async fn every_typed_account_refuses_another_type_or_owner() {
         m.env.send(&[ix], &[&creator]).await,
         InstructionError::InvalidAccountData,
     );
-    Env::ok(m.env.send(&[build()], &[&creator]).await);
+    Env::ok(m.env.send(&[create], &[&creator]).await);
     m.check_invariants().await;
     m.check_reward_invariants(&[0]).await;
 }
@@ -801,16 +777,9 @@ async fn attest_refuses_substituted_settlement_and_slash_accounts() {
             anchor_err(ErrorCode::ConstraintTokenOwner),
         ),
     ];
-    for (what, old, new, code) in cases {
-        let mut ix = vote(&keys);
-        substitute(&mut ix, &old, &new);
-        let res = m.env.send(&[ix], &[&att[1]]).await;
-        assert!(
-            res.is_err(),
-            "{what}: vote accepted with a substituted account"
-        );
-        assert_code(res, code);
-    }
+    m.env
+        .assert_substitutions_refused(&vote(&keys), &[&att[1]], &cases)
+        .await;
     // The work record of another epoch than the current one.
     let mut stale = keys;
     stale.epoch += 1;
@@ -911,13 +880,10 @@ async fn approve_job_refuses_substituted_accounts() {
             anchor_err(ErrorCode::ConstraintTokenMint),
         ),
     ];
-    for (what, old, new, code) in cases {
-        let mut ix = ix::approve_job(&m.net, &keys);
-        substitute(&mut ix, &old, &new);
-        let res = m.env.send(&[ix], &[&client.kp]).await;
-        assert!(res.is_err(), "{what}: approved with a substituted account");
-        assert_code(res, code);
-    }
+    let good = ix::approve_job(&m.net, &keys);
+    m.env
+        .assert_substitutions_refused(&good, &[&client.kp], &cases)
+        .await;
     let before = m.env.balance(&provider.payment).await;
     Env::ok(
         m.env
@@ -1075,15 +1041,11 @@ async fn close_provider_refuses_substitutes_sweeps_donations_and_keeps_past_rewa
             anchor_err(ErrorCode::ConstraintTokenMint),
         ),
     ];
-    for (what, old, new, code) in cases {
-        let mut ix = ix::close_provider(&net, p.key(), p.stake);
-        substitute(&mut ix, &old, &new);
-        let res = m.env.send(&[ix], &[&p.kp]).await;
-        assert!(res.is_err(), "{what}: closed with a substituted account");
-        assert_code(res, code);
-    }
-    let before = m.env.balance(&p.stake).await;
     let close = ix::close_provider(&net, p.key(), p.stake);
+    m.env
+        .assert_substitutions_refused(&close, &[&p.kp], &cases)
+        .await;
+    let before = m.env.balance(&p.stake).await;
     Env::ok(m.env.send(&[close], &[&p.kp]).await);
     assert_eq!(m.env.balance(&p.stake).await - before, 50);
     assert!(!m.env.exists(&vault).await);
@@ -1140,28 +1102,15 @@ async fn prefunded_init_addresses_block_only_that_address() {
     // create_network at a pre-funded network address, then under another id.
     let creator = m.creator.insecure_clone();
     let auth = m.authority.insecure_clone();
-    let network_ix = |id: u64| {
-        ix::create_network(
-            creator.pubkey(),
-            id,
-            auth.pubkey(),
-            default_params(),
-            net.payment_mint,
-            net.stake_mint,
-            net.payment_token_program,
-            net.stake_token_program,
-        )
-    };
     Env::ok(
         m.env
             .send(&[gift(pda::network(&creator.pubkey(), 7))], &[])
             .await,
     );
-    assert_ix_err(
-        m.env.send(&[network_ix(7)], &[&creator]).await,
-        INIT_EXISTING,
-    );
-    Env::ok(m.env.send(&[network_ix(8)], &[&creator]).await);
+    let blocked = m.create_network_ix(7, default_params());
+    assert_ix_err(m.env.send(&[blocked], &[&creator]).await, INIT_EXISTING);
+    let free = m.create_network_ix(8, default_params());
+    Env::ok(m.env.send(&[free], &[&creator]).await);
     // create_job at a pre-funded job address, and at a pre-funded escrow address; then
     // under a third id.
     let client = m.actor(1_000_000, 0).await;
@@ -1263,29 +1212,22 @@ async fn finalize_epoch_refuses_a_substituted_vault_or_shard() {
     let payer = m.env.payer();
     let payers = m.shard_payers(0).await;
     let good = ix::finalize_epoch(&net, payer, 0, &payers);
-    // The stake treasury (same mint) in place of the reward vault.
-    let mut ix = good.clone();
-    substitute(
-        &mut ix,
-        &pda::reward_vault(&net.network),
-        &net.stake_treasury(),
-    );
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::ConstraintSeeds),
-    );
-    // A shard of epoch 1 (empty) in place of epoch 0's shard that holds the work.
     let used = payers.iter().position(Option::is_some).expect("a shard") as u8;
-    let mut ix = good.clone();
-    substitute(
-        &mut ix,
-        &pda::epoch_shard(&net.network, 0, used),
-        &pda::epoch_shard(&net.network, 1, used),
-    );
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        spice_err(SpiceError::InvalidShardAccounts),
-    );
+    let cases = [
+        (
+            "stake treasury (same mint) as reward vault",
+            pda::reward_vault(&net.network),
+            net.stake_treasury(),
+            anchor_err(ErrorCode::ConstraintSeeds),
+        ),
+        (
+            "a shard of epoch 1 (empty) as epoch 0's shard that holds the work",
+            pda::epoch_shard(&net.network, 0, used),
+            pda::epoch_shard(&net.network, 1, used),
+            spice_err(SpiceError::InvalidShardAccounts),
+        ),
+    ];
+    m.env.assert_substitutions_refused(&good, &[], &cases).await;
     Env::ok(m.env.send(&[good], &[]).await);
     assert_eq!(m.epoch(0).await.total_jobs, 1);
     m.check_reward_invariants(&[0]).await;
@@ -1429,13 +1371,7 @@ async fn close_provider_epoch_refusals_and_no_reuse() {
             spice_err(SpiceError::WrongNetwork),
         ),
     ];
-    for (what, old, new, code) in cases {
-        let mut ix = good.clone();
-        substitute(&mut ix, &old, &new);
-        let res = m.env.send(&[ix], &[]).await;
-        assert!(res.is_err(), "{what}: closed with a substituted account");
-        assert_code(res, code);
-    }
+    m.env.assert_substitutions_refused(&good, &[], &cases).await;
     Env::ok(m.env.send(std::slice::from_ref(&good), &[]).await);
     assert!(!m.env.exists(&record).await);
     m.env.warp_slots(1).await;
