@@ -207,6 +207,22 @@ impl World {
         job
     }
 
+    /// `who`'s balance of the network's `mint` (`payment` or `stake`), asked by `asker`.
+    fn balance(&self, asker: &str, mint: &str, who: &str) -> Value {
+        let wallet = self.path(&format!("{who}.json"));
+        self.ok(
+            asker,
+            &[
+                "dev",
+                "balance",
+                "--mint",
+                mint,
+                "--of",
+                &wallet.to_string_lossy(),
+            ],
+        )
+    }
+
     fn audit(&self) -> Out {
         self.run("auditor", &["audit"])
     }
@@ -229,29 +245,9 @@ fn a_provider_and_a_client_go_from_a_job_to_a_reward_claim() {
         "a settled job is closed"
     );
     // 80 units × 1000 = 80 000 paid; 2.5 % fee to the treasury; the rest of the escrow back.
-    let paid = w.ok(
-        "authority",
-        &[
-            "dev",
-            "balance",
-            "--mint",
-            "payment",
-            "--of",
-            &w.path("provider.json").to_string_lossy(),
-        ],
-    );
+    let paid = w.balance("authority", "payment", "provider");
     assert_eq!(paid["balance"], 78_000);
-    let refunded = w.ok(
-        "authority",
-        &[
-            "dev",
-            "balance",
-            "--mint",
-            "payment",
-            "--of",
-            &w.path("client.json").to_string_lossy(),
-        ],
-    );
+    let refunded = w.balance("authority", "payment", "client");
     assert_eq!(refunded["balance"], 1_000_000 - 80_000);
 
     // Nothing is claimable before the epoch is finalized.
@@ -322,29 +318,9 @@ fn attestors_find_fraud_in_a_disputed_job_and_the_provider_is_slashed() {
     );
     // The quorum decided: refund in full, and a slash of slash_bps (20 %) of the stake, half
     // of it to the client.
-    let refunded = w.ok(
-        "anyone",
-        &[
-            "dev",
-            "balance",
-            "--mint",
-            "payment",
-            "--of",
-            &w.path("client.json").to_string_lossy(),
-        ],
-    );
+    let refunded = w.balance("anyone", "payment", "client");
     assert_eq!(refunded["balance"], 1_000_000);
-    let share = w.ok(
-        "anyone",
-        &[
-            "dev",
-            "balance",
-            "--mint",
-            "stake",
-            "--of",
-            &w.path("client.json").to_string_lossy(),
-        ],
-    );
+    let share = w.balance("anyone", "stake", "client");
     assert_eq!(share["balance"], 200_000_000);
     let p = w.ok("anyone", &["provider", "show", &provider.to_string()]);
     let text = p.to_string();

@@ -20,15 +20,20 @@ fn decode_error(what: &str, address: &Pubkey, e: impl std::fmt::Display) -> Ledg
     LedgerError::Backend(format!("{address} is not a {what}: {e}"))
 }
 
+/// The short name of account type `T` (`Job`), for messages.
+fn type_label<T>() -> &'static str {
+    std::any::type_name::<T>()
+        .rsplit("::")
+        .next()
+        .unwrap_or("Spice account")
+}
+
 /// Decodes a Spice account of type `T` (discriminator and owner checked).
 pub fn decode<T: AccountDeserialize + Discriminator>(
     address: &Pubkey,
     account: &Account,
 ) -> Result<T> {
-    let name = std::any::type_name::<T>()
-        .rsplit("::")
-        .next()
-        .unwrap_or("Spice account");
+    let name = type_label::<T>();
     if account.owner != spice::ID {
         return Err(decode_error(
             name,
@@ -55,12 +60,23 @@ pub fn fetch_required<T: AccountDeserialize + Discriminator>(
     ledger: &mut dyn Ledger,
     address: &Pubkey,
 ) -> Result<T> {
-    let name = std::any::type_name::<T>()
-        .rsplit("::")
-        .next()
-        .unwrap_or("account");
+    let name = type_label::<T>();
     fetch(ledger, address)?
         .ok_or_else(|| LedgerError::Backend(format!("no {name} account at {address}")))
+}
+
+/// Every Spice account of type `T` (by discriminator) the ledger holds, sorted by address.
+pub fn program_accounts<T: AccountDeserialize + Discriminator>(
+    ledger: &mut dyn Ledger,
+) -> Result<Vec<(Pubkey, T)>> {
+    let mut out = Vec::new();
+    for (address, account) in ledger.accounts_owned_by(&spice::ID, None)? {
+        if account.data.get(..8) == Some(T::DISCRIMINATOR) {
+            out.push((address, decode::<T>(&address, &account)?));
+        }
+    }
+    out.sort_by_key(|(k, _)| *k);
+    Ok(out)
 }
 
 /// The network's keys, read from its account.

@@ -565,12 +565,7 @@ impl<'a> Auditor<'a> {
     fn epochs(&mut self) {
         let snap = self.snap;
         let net = &snap.network;
-        let current = spice::curve::epoch_index(
-            snap.unix_timestamp,
-            net.genesis_ts,
-            net.params.epoch_seconds,
-        )
-        .ok();
+        let current = net.current_epoch(snap.unix_timestamp).ok();
         if current.is_none() {
             let subject = self.network_subject();
             self.checked(4);

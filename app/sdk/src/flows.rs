@@ -1,14 +1,16 @@
 //! Instructions whose accounts depend on chain state: finalizing and closing an epoch (its
 //! shards' recorded rent payers), and claiming rewards (the provider's finalized epochs still
-//! in their claim window, batched into as few transactions as fit).
+//! in their claim window, batched into as few transactions as fit); and the transaction size
+//! arithmetic behind any such packing ([`transaction_size`], [`pack`]).
+
+use std::ops::Range;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::Discriminator;
 use solana_sdk::transaction::Transaction;
 use spice::state::{Epoch, EpochShard, ProviderEpoch};
 
-use crate::accounts::{decode, fetch};
+use crate::accounts::{fetch, program_accounts};
 use crate::ix::{self, NetworkKeys};
 use crate::ledger::embedded::compute_limit_ix;
 use crate::ledger::{Ledger, Result};
@@ -17,13 +19,35 @@ use crate::pda;
 /// The largest serialized transaction a cluster accepts (the packet size, bytes).
 pub const MAX_TX_SIZE: usize = 1232;
 
-/// Serialized size of a legacy transaction of `ixs` paid by `payer` and signed by
-/// `signers` in all (the compute-limit instruction the embedded ledger adds included).
+/// Serialized size of a legacy transaction of `ixs` paid by `payer` (the compute-limit
+/// instruction the embedded ledger adds included).
 pub fn transaction_size(ixs: &[Instruction], payer: &Pubkey) -> usize {
     let mut all = vec![compute_limit_ix(0)];
     all.extend_from_slice(ixs);
     let tx = Transaction::new_with_payer(&all, Some(payer));
     bincode::serialized_size(&tx).map_or(usize::MAX, |n| n as usize)
+}
+
+/// Splits `ixs` into consecutive groups, each as long as fits one transaction paid by `payer`
+/// and at most `max_ixs` instructions (an instruction too big alone gets its own group, and
+/// the ledger's refusal).
+pub fn pack(ixs: &[Instruction], payer: &Pubkey, max_ixs: usize) -> Vec<Range<usize>> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    while start < ixs.len() {
+        let mut end = start + 1;
+        while end < ixs.len()
+            && end - start < max_ixs
+            && ixs
+                .get(start..=end)
+                .is_some_and(|group| transaction_size(group, payer) <= MAX_TX_SIZE)
+        {
+            end += 1;
+        }
+        groups.push(start..end);
+        start = end;
+    }
+    groups
 }
 
 /// The recorded rent payer of each shard of epoch `index` (`None`: the shard does not exist).
@@ -77,11 +101,7 @@ pub fn provider_epochs(
 ) -> Result<Vec<(ProviderEpoch, Option<Epoch>)>> {
     let provider = pda::provider(&net.network, owner);
     let mut out = Vec::new();
-    for (address, account) in ledger.accounts_owned_by(&spice::ID, None)? {
-        if account.data.get(..8) != Some(ProviderEpoch::DISCRIMINATOR) {
-            continue;
-        }
-        let pe: ProviderEpoch = decode(&address, &account)?;
+    for (_, pe) in program_accounts::<ProviderEpoch>(ledger)? {
         if pe.provider != provider {
             continue;
         }

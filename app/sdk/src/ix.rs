@@ -47,6 +47,16 @@ impl NetworkKeys {
         spice::curve::epoch_index(now, self.genesis_ts, self.epoch_seconds).unwrap_or(0)
     }
 
+    /// Unix time epoch `index` starts at (saturating: an index past the representable range
+    /// starts at the end of time).
+    pub fn epoch_start(&self, index: u64) -> i64 {
+        self.genesis_ts.saturating_add(
+            i64::try_from(index)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(self.epoch_seconds),
+        )
+    }
+
     /// The payment-mint treasury vault.
     pub fn payment_treasury(&self) -> Pubkey {
         pda::treasury(&self.network, &self.payment_mint)

@@ -2,13 +2,14 @@
 //! submitted or disputed jobs and reclaims the rent of votes that no longer count.
 
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{ArgGroup, Args, Subcommand};
 use serde_json::json;
 use solana_sdk::signature::{Keypair, Signer};
 use spice::instructions::AttestArgs;
 use spice::state::{Attestation, Attestor, Job, Network, Provider, Verdict};
-use spice_sdk::{accounts, ix, pda};
+use spice_sdk::{accounts, flows, ix, pda};
 
 use crate::cmd::job::{self, SettleAccountsArgs};
 use crate::cmd::view;
@@ -200,7 +201,7 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
         &earlier,
     );
     while passed > 0
-        && view::transaction_size(std::slice::from_ref(&ix), &attestor) > view::MAX_TX_SIZE
+        && flows::transaction_size(std::slice::from_ref(&ix), &attestor) > flows::MAX_TX_SIZE
     {
         passed -= 1;
         ix = ix::attest(
@@ -353,7 +354,7 @@ fn close_attestation(
             vec![(address, a)]
         }
         None => {
-            let all: Vec<(Pubkey, Attestation)> = view::program_accounts(ctx.ledger.as_mut())?;
+            let all: Vec<(Pubkey, Attestation)> = accounts::program_accounts(ctx.ledger.as_mut())?;
             let mut mine = Vec::new();
             for (k, a) in all.into_iter().filter(|(_, a)| a.attestor == attestor) {
                 if !vote_counts(ctx, &a)? {
@@ -377,37 +378,25 @@ fn close_attestation(
     };
     // As many closes per transaction as fit.
     let payer = signer.pubkey();
-    let mut batches: Vec<Vec<(Pubkey, Attestation)>> = Vec::new();
-    for v in votes {
-        let fits = batches.last().is_some_and(|b| {
-            let mut ixs: Vec<_> = b
-                .iter()
-                .map(|(_, a)| ix::close_attestation(a.job, attestor))
-                .collect();
-            ixs.push(ix::close_attestation(v.1.job, attestor));
-            view::transaction_size(&ixs, &payer) <= view::MAX_TX_SIZE
-        });
-        match batches.last_mut() {
-            Some(b) if fits => b.push(v),
-            _ => batches.push(vec![v]),
-        }
-    }
+    let ixs: Vec<Instruction> = votes
+        .iter()
+        .map(|(_, a)| ix::close_attestation(a.job, attestor))
+        .collect();
     let mut closed = Vec::new();
     let mut signatures = Vec::new();
     let mut rent = 0u64;
-    for batch in batches {
-        let ixs: Vec<_> = batch
-            .iter()
-            .map(|(_, a)| ix::close_attestation(a.job, attestor))
-            .collect();
-        for (k, _) in &batch {
-            rent += ctx.ledger.account(k)?.map_or(0, |a| a.lamports);
+    for range in flows::pack(&ixs, &payer, usize::MAX) {
+        let (Some(batch), Some(batch_ixs)) = (votes.get(range.clone()), ixs.get(range)) else {
+            bail!("packing the closes into transactions");
+        };
+        for (k, _) in batch {
+            rent += view::lamports(ctx, k)?;
         }
-        let sig = ctx.send(&ixs, &extra).with_context(|| {
+        let sig = ctx.send(batch_ixs, &extra).with_context(|| {
             "closing votes: a vote can be closed once its job has closed (or the address holds a later job)".to_string()
         })?;
         signatures.push(sig);
-        closed.extend(batch);
+        closed.extend_from_slice(batch);
     }
     let json_out = json!({
         "action": "attestor.close_attestation",
@@ -444,7 +433,7 @@ fn show(ctx: &mut Ctx, key: Option<String>) -> Result<()> {
             net.network
         )
     })?;
-    let all: Vec<(Pubkey, Attestation)> = view::program_accounts(ctx.ledger.as_mut())?;
+    let all: Vec<(Pubkey, Attestation)> = accounts::program_accounts(ctx.ledger.as_mut())?;
     let mut votes = Vec::new();
     for (k, v) in all.into_iter().filter(|(_, v)| v.attestor == key) {
         // Votes on this network's jobs, or on jobs that have closed.

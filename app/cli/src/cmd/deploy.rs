@@ -12,6 +12,7 @@ use solana_sdk::signature::{Keypair, Signer};
 use spice::state::{Attestor, Network};
 use spice_sdk::{accounts, ix, pda, tokens};
 
+use crate::cmd::view;
 use crate::context::{load_or_create_keypair, Ctx};
 use crate::params::{self, ParamsToml};
 
@@ -129,25 +130,12 @@ fn mint_of(
         bail!("[{what}_mint] needs `address = \"<MINT>\"` or `create = true`");
     }
     let program = token_program(&section.token_program)?;
-    let deployer = ctx.signer()?;
-    let mint = Keypair::new();
-    let rent = ctx.ledger.minimum_balance(tokens::MINT_LEN)?;
-    let ixs = tokens::create_mint(
-        &deployer.pubkey(),
-        &mint.pubkey(),
-        &deployer.pubkey(),
-        section.decimals,
-        &program,
-        rent,
-    )?;
-    ctx.send(&ixs, &[&mint])?;
+    let (mint, _) = view::create_mint(ctx, section.decimals, &program)?;
     log.change(format!(
-        "created {what} mint {} ({} decimals, {})",
-        mint.pubkey(),
-        section.decimals,
-        section.token_program
+        "created {what} mint {mint} ({} decimals, {})",
+        section.decimals, section.token_program
     ));
-    Ok((mint.pubkey(), program))
+    Ok((mint, program))
 }
 
 /// Applies the deploy file.

@@ -4,9 +4,10 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use serde_json::json;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::signature::Signer;
 use spice_sdk::{accounts, tokens};
 
+use crate::cmd::view;
 use crate::context::{pubkey_or_keypair, Ctx};
 
 #[derive(Subcommand, Debug)]
@@ -100,10 +101,7 @@ pub fn run(ctx: &mut Ctx, cmd: DevCmd) -> Result<()> {
                 (None, Some(e), _) => {
                     let net = ctx.network()?;
                     let target_epoch = net.epoch_at(before.unix_timestamp).saturating_add(e);
-                    let target = net
-                        .genesis_ts
-                        .saturating_add((target_epoch as i64).saturating_mul(net.epoch_seconds))
-                        .saturating_add(1);
+                    let target = net.epoch_start(target_epoch).saturating_add(1);
                     Some((target - before.unix_timestamp).max(0))
                 }
                 (None, None, Some(_)) => None,
@@ -168,19 +166,9 @@ pub fn run(ctx: &mut Ctx, cmd: DevCmd) -> Result<()> {
                 anchor_spl::token::ID
             };
             let authority = ctx.signer()?.pubkey();
-            let mint = Keypair::new();
-            let rent = ctx.ledger.minimum_balance(tokens::MINT_LEN)?;
-            let ixs = tokens::create_mint(
-                &authority,
-                &mint.pubkey(),
-                &authority,
-                decimals,
-                &program,
-                rent,
-            )?;
-            let sig = ctx.send(&ixs, &[&mint])?;
-            ctx.emit(json!({"mint": mint.pubkey().to_string(), "decimals": decimals, "token_program": program.to_string(), "signature": sig.to_string()}), || {
-                format!("created mint {} ({decimals} decimals, authority {authority})\nsignature {sig}", mint.pubkey())
+            let (mint, sig) = view::create_mint(ctx, decimals, &program)?;
+            ctx.emit(json!({"mint": mint.to_string(), "decimals": decimals, "token_program": program.to_string(), "signature": sig.to_string()}), || {
+                format!("created mint {mint} ({decimals} decimals, authority {authority})\nsignature {sig}")
             });
             Ok(())
         }

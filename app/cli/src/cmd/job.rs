@@ -11,14 +11,13 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use solana_sdk::signature::Signer;
-use spice::audit::Draw;
 use spice::constants::MIN_WINDOW_SECONDS;
 use spice::instructions::CreateJobArgs;
 use spice::state::{AuditDraw, Job, JobState, Network, Provider};
 use spice_sdk::ix::{self, NetworkKeys, SettleKeys};
 use spice_sdk::{accounts, pda, tokens};
 
-use crate::cmd::view::{self, JobRules};
+use crate::cmd::view::{self, JobRules, JobView};
 use crate::context::Ctx;
 
 /// Accept window and run time a job asks for when not told (capped by the network's maximum).
@@ -275,14 +274,9 @@ pub fn settle_setup(
     Ok((keys, p.owner, creates))
 }
 
-/// Lamports of `address` (0 when it does not exist).
-fn lamports(ctx: &mut Ctx, address: &Pubkey) -> Result<u64> {
-    Ok(ctx.ledger.account(address)?.map_or(0, |a| a.lamports))
-}
-
 /// Rent of a job and its escrow vault (returned to the client when it closes).
 fn job_rent(ctx: &mut Ctx, address: &Pubkey) -> Result<u64> {
-    Ok(lamports(ctx, address)? + lamports(ctx, &pda::escrow_vault(address))?)
+    Ok(view::lamports(ctx, address)? + view::lamports(ctx, &pda::escrow_vault(address))?)
 }
 
 fn payment_ata(net: &NetworkKeys, wallet: &Pubkey) -> Pubkey {
@@ -747,15 +741,8 @@ fn draw_audit(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
 // ---------------------------------------------------------------- views
 
 /// Everything `show` prints about a job, read from the ledger.
-struct JobView {
-    escrow: u64,
-    provider_owner: Option<Pubkey>,
-    rules: JobRules,
-    draw: Draw,
-}
-
-fn job_view(ctx: &mut Ctx, network: &Network, address: &Pubkey, job: &Job) -> Result<JobView> {
-    let escrow = view::balance(ctx, &pda::escrow_vault(address))?;
+fn job_view(ctx: &mut Ctx, network: &Network, address: Pubkey, job: Job) -> Result<JobView> {
+    let escrow = view::balance(ctx, &pda::escrow_vault(&address))?;
     let provider_owner = match job.provider {
         Some(p) => {
             let provider: Option<Provider> = accounts::fetch(ctx.ledger.as_mut(), &p)?;
@@ -763,8 +750,10 @@ fn job_view(ctx: &mut Ctx, network: &Network, address: &Pubkey, job: &Job) -> Re
         }
         None => None,
     };
-    let draw = view::draw_now(ctx.ledger.as_mut(), address, job, network)?;
+    let draw = view::draw_now(ctx.ledger.as_mut(), &address, &job, network)?;
     Ok(JobView {
+        address,
+        job,
         escrow,
         provider_owner,
         rules: JobRules::of(network),
@@ -775,30 +764,9 @@ fn job_view(ctx: &mut Ctx, network: &Network, address: &Pubkey, job: &Job) -> Re
 fn show(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
     let (net, network) = view::network(ctx)?;
     let (address, job) = job_at(ctx, &net.network, job_arg)?;
-    let v = job_view(ctx, &network, &address, &job)?;
+    let v = job_view(ctx, &network, address, job)?;
     let now = view::now(ctx)?;
-    ctx.emit(
-        view::job_json(
-            &address,
-            &job,
-            v.escrow,
-            v.provider_owner,
-            &v.rules,
-            v.draw,
-            now,
-        ),
-        || {
-            view::job_text(
-                &address,
-                &job,
-                v.escrow,
-                v.provider_owner,
-                &v.rules,
-                v.draw,
-                now,
-            )
-        },
-    );
+    ctx.emit(v.json(now), || v.text(now));
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use spice::constants::{PAUSE_ACCEPT_JOB, PAUSE_CLAIM, PAUSE_CREATE_JOB, PAUSE_RE
 use spice::state::Network;
 use spice_sdk::{accounts, ix, pda, tokens};
 
-use crate::cmd::deploy;
+use crate::cmd::{deploy, view};
 use crate::context::Ctx;
 use crate::params;
 
@@ -207,10 +207,9 @@ fn pause_names(flags: u8) -> Vec<String> {
 }
 
 fn show(ctx: &mut Ctx) -> Result<()> {
-    let address = ctx.network_address()?;
-    let n: Network = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
-    let net = ix::NetworkKeys::from_account(address, &n);
-    let now = ctx.ledger.clock()?.unix_timestamp;
+    let (net, n) = view::network(ctx)?;
+    let address = net.network;
+    let now = view::now(ctx)?;
     let reward_vault = pda::reward_vault(&address);
     let pool = accounts::token_balance(ctx.ledger.as_mut(), &reward_vault)?;
     let payment_treasury = accounts::token_balance(ctx.ledger.as_mut(), &net.payment_treasury())?;

@@ -373,10 +373,7 @@ fn close(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
     let net = ctx.network()?;
     let (owner, address, before) = my_provider(ctx, &net)?;
     let vault = pda::stake_vault(&address);
-    let lamports = |ctx: &mut Ctx, k: &Pubkey| -> Result<u64> {
-        Ok(ctx.ledger.account(k)?.map_or(0, |a| a.lamports))
-    };
-    let rent = lamports(ctx, &address)? + lamports(ctx, &vault)?;
+    let rent = view::lamports(ctx, &address)? + view::lamports(ctx, &vault)?;
     let left = view::balance(ctx, &vault)?;
     let (to, mut ixs) =
         view::associated_or(ctx, to, &owner, &net.stake_mint, &net.stake_token_program)?;

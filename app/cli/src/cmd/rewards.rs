@@ -6,9 +6,10 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use solana_sdk::signature::Signer;
-use spice::state::{Epoch, Network, ProviderEpoch};
+use spice::state::{Epoch, ProviderEpoch};
 use spice_sdk::{accounts, flows, ix, pda, tokens};
 
+use crate::cmd::view;
 use crate::context::{Ctx, Output};
 
 #[derive(Subcommand, Debug)]
@@ -237,18 +238,13 @@ fn claim(ctx: &mut Ctx, to: Option<Pubkey>, include_empty: bool) -> Result<()> {
 }
 
 fn show(ctx: &mut Ctx, epoch: Option<u64>) -> Result<()> {
-    let address = ctx.network_address()?;
-    let n: Network = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
-    let net = ix::NetworkKeys::from_account(address, &n);
-    let now = ctx.ledger.clock()?.unix_timestamp;
+    let (net, n) = view::network(ctx)?;
+    let address = net.network;
+    let now = view::now(ctx)?;
     let current = net.epoch_at(now);
     let Some(e) = epoch else {
         let pool = accounts::token_balance(ctx.ledger.as_mut(), &pda::reward_vault(&address))?;
-        let ends = n.genesis_ts.saturating_add(
-            (current as i64)
-                .saturating_add(1)
-                .saturating_mul(n.params.epoch_seconds),
-        );
+        let ends = net.epoch_start(current.saturating_add(1));
         let next = spice::curve::curve_emission(
             n.params.initial_emission,
             n.params.emission_decay_bps,

@@ -1,17 +1,16 @@
 //! What the command groups share: hex and hashes, time (absolute UTC and relative to the ledger
-//! clock), lists of program accounts, associated token accounts, transaction reports, the text
-//! and JSON views of providers, jobs, attestors and attestations, and the actions a job allows
-//! at a given time ([`job_actions`], a pure function of its state).
+//! clock), lists of program accounts, associated token accounts and mints, transaction
+//! reports, the text and JSON views of providers, jobs, attestors and attestations, and the
+//! actions a job allows at a given time ([`job_actions`], a pure function of its state).
 
 use std::collections::BTreeSet;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::{AccountDeserialize, Discriminator};
+use anchor_lang::Discriminator;
 use anyhow::{anyhow, bail, Result};
 use serde_json::{json, Value};
-use solana_sdk::message::Message;
-use solana_sdk::signature::{Signature, Signer};
+use solana_sdk::signature::{Keypair, Signature, Signer};
 use spice::audit::{Draw, SLOT_HASHES_ID};
 use spice::state::{
     Attestation, Attestor, AuditDraw, Job, JobState, Network, Provider, ProviderStatus, Verdict,
@@ -208,44 +207,35 @@ pub fn now(ctx: &mut Ctx) -> Result<i64> {
     Ok(ctx.ledger.clock()?.unix_timestamp)
 }
 
-/// The network's keys and account.
+/// The network's keys and account (read once).
 pub fn network(ctx: &mut Ctx) -> Result<(NetworkKeys, Network)> {
-    let net = ctx.network()?;
-    let account: Network = accounts::fetch_required(ctx.ledger.as_mut(), &net.network)?;
-    Ok((net, account))
+    let address = ctx.network_address()?;
+    let account: Network = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
+    Ok((NetworkKeys::from_account(address, &account), account))
 }
 
-/// Every program account of type `T` (by discriminator), sorted by address.
-pub fn program_accounts<T: AccountDeserialize + Discriminator>(
-    ledger: &mut dyn Ledger,
-) -> Result<Vec<(Pubkey, T)>> {
-    let mut out = Vec::new();
-    for (address, account) in ledger.accounts_owned_by(&spice::ID, None)? {
-        if account.data.get(..8) == Some(T::DISCRIMINATOR) {
-            out.push((address, accounts::decode::<T>(&address, &account)?));
-        }
-    }
-    out.sort_by_key(|(k, _)| *k);
-    Ok(out)
+/// Lamports of `address` (0 when it does not exist): the rent an account returns on close.
+pub fn lamports(ctx: &mut Ctx, address: &Pubkey) -> Result<u64> {
+    Ok(ctx.ledger.account(address)?.map_or(0, |a| a.lamports))
 }
 
 /// The providers of `network`.
 pub fn providers_of(ledger: &mut dyn Ledger, network: &Pubkey) -> Result<Vec<(Pubkey, Provider)>> {
-    let mut all: Vec<(Pubkey, Provider)> = program_accounts(ledger)?;
+    let mut all: Vec<(Pubkey, Provider)> = accounts::program_accounts(ledger)?;
     all.retain(|(_, p)| p.network == *network);
     Ok(all)
 }
 
 /// The live jobs of `network`.
 pub fn jobs_of(ledger: &mut dyn Ledger, network: &Pubkey) -> Result<Vec<(Pubkey, Job)>> {
-    let mut all: Vec<(Pubkey, Job)> = program_accounts(ledger)?;
+    let mut all: Vec<(Pubkey, Job)> = accounts::program_accounts(ledger)?;
     all.retain(|(_, j)| j.network == *network);
     Ok(all)
 }
 
 /// The attestors (records) of `network`.
 pub fn attestors_of(ledger: &mut dyn Ledger, network: &Pubkey) -> Result<Vec<(Pubkey, Attestor)>> {
-    let mut all: Vec<(Pubkey, Attestor)> = program_accounts(ledger)?;
+    let mut all: Vec<(Pubkey, Attestor)> = accounts::program_accounts(ledger)?;
     all.retain(|(_, a)| a.network == *network);
     Ok(all)
 }
@@ -256,7 +246,7 @@ pub fn votes_on(
     job: &Pubkey,
     created_slot: u64,
 ) -> Result<Vec<(Pubkey, Attestation)>> {
-    let mut all: Vec<(Pubkey, Attestation)> = program_accounts(ledger)?;
+    let mut all: Vec<(Pubkey, Attestation)> = accounts::program_accounts(ledger)?;
     all.retain(|(_, a)| a.job == *job && a.job_created_slot == created_slot);
     Ok(all)
 }
@@ -349,19 +339,27 @@ pub fn balance(ctx: &mut Ctx, address: &Pubkey) -> Result<u64> {
     Ok(accounts::token_balance(ctx.ledger.as_mut(), address)?)
 }
 
-/// Serialized size of a legacy transaction of `ixs` paid by `payer`, with the compute-limit
-/// instruction the embedded ledger adds.
-pub fn transaction_size(ixs: &[Instruction], payer: &Pubkey) -> usize {
-    let mut all = vec![spice_sdk::ledger::embedded::compute_limit_ix(0)];
-    all.extend_from_slice(ixs);
-    let message = Message::new(&all, Some(payer));
-    let signatures = usize::from(message.header.num_required_signatures);
-    // compact-u16 signature count (one byte below 128), the signatures, the message.
-    1 + 64 * signatures + message.serialize().len()
+/// Creates a mint without extensions owned by `token_program`, the signer its mint authority
+/// and rent payer; returns its address and the signature.
+pub fn create_mint(
+    ctx: &mut Ctx,
+    decimals: u8,
+    token_program: &Pubkey,
+) -> Result<(Pubkey, Signature)> {
+    let authority = ctx.signer()?.pubkey();
+    let mint = Keypair::new();
+    let rent = ctx.ledger.minimum_balance(tokens::MINT_LEN)?;
+    let ixs = tokens::create_mint(
+        &authority,
+        &mint.pubkey(),
+        &authority,
+        decimals,
+        token_program,
+        rent,
+    )?;
+    let sig = ctx.send(&ixs, &[&mint])?;
+    Ok((mint.pubkey(), sig))
 }
-
-/// The largest transaction a cluster accepts (bytes).
-pub const MAX_TX_SIZE: usize = 1232;
 
 // ---------------------------------------------------------------- reports
 
@@ -750,18 +748,42 @@ pub fn job_actions(job: &Job, rules: &JobRules, draw: Draw, now: i64) -> Vec<Job
     out
 }
 
-/// JSON view of a job. `escrow` is its vault's balance, `provider_owner` the owner of its
-/// provider (if accepted and known), `draw` the draw an instruction would record now.
-#[allow(clippy::too_many_arguments)]
-pub fn job_json(
-    address: &Pubkey,
-    job: &Job,
-    escrow: u64,
-    provider_owner: Option<Pubkey>,
-    rules: &JobRules,
-    draw: Draw,
-    now: i64,
-) -> Value {
+/// A job and what its views need besides the account, read from the ledger.
+pub struct JobView {
+    pub address: Pubkey,
+    pub job: Job,
+    /// The escrow vault's balance.
+    pub escrow: u64,
+    /// The owner of its provider (if accepted and known).
+    pub provider_owner: Option<Pubkey>,
+    pub rules: JobRules,
+    /// The draw an instruction would record now ([`draw_now`]).
+    pub draw: Draw,
+}
+
+impl JobView {
+    /// JSON view of the job at unix time `now`.
+    pub fn json(&self, now: i64) -> Value {
+        job_json(self, now)
+    }
+
+    /// Text view of the job at unix time `now`.
+    pub fn text(&self, now: i64) -> String {
+        job_text(self, now)
+    }
+}
+
+/// JSON view of a job, with its deadlines and what can be done now and later.
+fn job_json(v: &JobView, now: i64) -> Value {
+    let JobView {
+        address,
+        job,
+        escrow,
+        provider_owner,
+        rules,
+        draw,
+    } = v;
+    let (escrow, provider_owner, draw) = (*escrow, *provider_owner, *draw);
     let actions = job_actions(job, rules, draw, now);
     let n = usize::from(job.valid_votes).min(job.valid_units.len());
     json!({
@@ -803,16 +825,16 @@ pub fn job_json(
 }
 
 /// Text view of a job, with its deadlines and what can be done now and later.
-#[allow(clippy::too_many_arguments)]
-pub fn job_text(
-    address: &Pubkey,
-    job: &Job,
-    escrow: u64,
-    provider_owner: Option<Pubkey>,
-    rules: &JobRules,
-    draw: Draw,
-    now: i64,
-) -> String {
+fn job_text(v: &JobView, now: i64) -> String {
+    let JobView {
+        address,
+        job,
+        escrow,
+        provider_owner,
+        rules,
+        draw,
+    } = v;
+    let (provider_owner, draw) = (*provider_owner, *draw);
     let mut lines = vec![
         format!("job {address}"),
         format!("  id:            {} of client {}", job.job_id, job.client),

@@ -10,14 +10,11 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{AccountDeserialize, Discriminator};
 use anyhow::{Context as _, Result};
-use solana_sdk::message::Message;
 use solana_sdk::signature::{Keypair, Signer};
-use spice_sdk::accounts;
-use spice_sdk::ledger::embedded::{compute_limit_ix, Embedded};
+use spice_sdk::ledger::embedded::Embedded;
 use spice_sdk::ledger::{DevLedger, Ledger, LedgerError};
+use spice_sdk::{accounts, flows};
 
-/// Largest serialized transaction a cluster accepts (`PACKET_DATA_SIZE`).
-const PACKET_DATA_SIZE: usize = 1_232;
 /// Instructions per packed transaction at most, for compute headroom.
 const MAX_IXS_PER_TX: usize = 12;
 
@@ -131,66 +128,20 @@ impl Chain {
     }
 }
 
-/// Bytes of a compact-u16 length prefix.
-fn short_vec_len(n: usize) -> usize {
-    match n {
-        0..0x80 => 1,
-        0x80..0x4000 => 2,
-        _ => 3,
-    }
-}
-
-/// Serialized size of a legacy transaction of `ixs` paid by `payer`, with the compute-limit
-/// instruction the embedded ledger adds to every transaction.
-pub fn transaction_size(ixs: &[Instruction], payer: &Pubkey) -> usize {
-    let mut all = Vec::with_capacity(ixs.len() + 1);
-    all.push(compute_limit_ix(0));
-    all.extend_from_slice(ixs);
-    let m = Message::new(&all, Some(payer));
-    let signatures = usize::from(m.header.num_required_signatures);
-    let instructions: usize = m
-        .instructions
-        .iter()
-        .map(|ix| {
-            1 + short_vec_len(ix.accounts.len())
-                + ix.accounts.len()
-                + short_vec_len(ix.data.len())
-                + ix.data.len()
-        })
-        .sum();
-    short_vec_len(signatures)
-        + 64 * signatures
-        + 3
-        + short_vec_len(m.account_keys.len())
-        + 32 * m.account_keys.len()
-        + 32
-        + short_vec_len(m.instructions.len())
-        + instructions
-}
-
-/// Splits `ixs` into consecutive groups that each fit one transaction (an instruction too big
-/// alone gets its own, and the ledger's refusal).
+/// Splits `ixs` into consecutive groups that each fit one transaction, at most
+/// [`MAX_IXS_PER_TX`] instructions each (an instruction too big alone gets its own, and the
+/// ledger's refusal).
 pub fn pack(ixs: &[Instruction], payer: &Pubkey) -> Vec<Range<usize>> {
-    let mut groups = Vec::new();
-    let mut start = 0;
-    while start < ixs.len() {
-        let mut end = start + 1;
-        while end < ixs.len()
-            && end - start < MAX_IXS_PER_TX
-            && transaction_size(&ixs[start..=end], payer) <= PACKET_DATA_SIZE
-        {
-            end += 1;
-        }
-        groups.push(start..end);
-        start = end;
-    }
-    groups
+    flows::pack(ixs, payer, MAX_IXS_PER_TX)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use anchor_lang::solana_program::instruction::AccountMeta;
+    use solana_sdk::message::Message;
+    use spice_sdk::flows::{transaction_size, MAX_TX_SIZE as PACKET_DATA_SIZE};
+    use spice_sdk::ledger::embedded::compute_limit_ix;
 
     fn ix(accounts: usize, data: usize) -> Instruction {
         Instruction {

@@ -26,14 +26,13 @@ use solana_sdk::signature::Signer;
 use spice::errors::SpiceError;
 use spice::instructions::{AttestArgs, CreateJobArgs};
 use spice::state::{
-    AuditDraw, Epoch, EpochShard, Job, Network, Provider, ProviderEpoch, ProviderStats,
-    ProviderStatus, Verdict,
+    AuditDraw, Epoch, Job, Network, Provider, ProviderEpoch, ProviderStats, ProviderStatus, Verdict,
 };
 use spice_sdk::accounts::Snapshot;
 use spice_sdk::audit::{self, AuditReport};
 use spice_sdk::ix::{self, SettleKeys};
 use spice_sdk::ledger::LedgerError;
-use spice_sdk::pda;
+use spice_sdk::{flows, pda};
 
 use super::chain;
 use super::rng::Rng;
@@ -376,12 +375,7 @@ impl Sim<'_> {
         let next = self
             .w
             .net
-            .genesis_ts
-            .saturating_add(
-                i64::try_from(e.saturating_add(1))
-                    .unwrap_or(i64::MAX)
-                    .saturating_mul(self.w.net.epoch_seconds),
-            )
+            .epoch_start(e.saturating_add(1))
             .saturating_add(1);
         self.w.chain.warp_to(next)?;
         self.phase(e, "finalize and claim");
@@ -754,14 +748,9 @@ impl Sim<'_> {
     /// Finalizes epoch `e` (the crank pays the Epoch's rent) and queues each provider's claim.
     fn finalize(&mut self, e: u64) -> Result<()> {
         let net = self.w.net;
-        let mut payers = Vec::with_capacity(usize::from(net.shard_count));
-        for shard in 0..net.shard_count {
-            let address = pda::epoch_shard(&net.network, e, shard);
-            let s: Option<EpochShard> = self.w.chain.fetch(&address)?;
-            payers.push(s.map(|s| s.payer));
-        }
         let crank = self.w.crank.insecure_clone();
-        let fin = ix::finalize_epoch(&net, crank.pubkey(), e, &payers);
+        let fin = flows::finalize_epoch(&mut self.w.chain.ledger, &net, crank.pubkey(), e)
+            .with_context(|| format!("reading the shards of epoch {e}"))?;
         self.w
             .chain
             .send(|| format!("finalize_epoch {e}"), &[fin], &[&crank])?;

@@ -4,9 +4,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::solana_program::system_instruction;
-use anchor_spl::token_2022::spl_token_2022;
 use anyhow::{anyhow, Context as _, Result};
 use solana_sdk::signature::{Keypair, Signer};
 use spice::state::{HardwareSpec, NetworkParams};
@@ -289,7 +287,7 @@ fn create_mint(
     let mint = rng::keypair(seed, label);
     let rent = chain
         .ledger
-        .minimum_balance(spl_token_2022::state::Mint::LEN)
+        .minimum_balance(tokens::MINT_LEN)
         .context("reading rent")?;
     let ixs = tokens::create_mint(
         &operator.pubkey(),

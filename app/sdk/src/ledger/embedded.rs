@@ -60,6 +60,10 @@ pub fn compute_limit_ix(units: u32) -> Instruction {
 
 const FILE_VERSION: u32 = 1;
 
+/// Size of a token account without extensions: anything shorter is not one.
+const TOKEN_ACCOUNT_LEN: usize = <anchor_spl::token_2022::spl_token_2022::state::Account as
+    anchor_lang::solana_program::program_pack::Pack>::LEN;
+
 /// The ledger file.
 #[derive(Serialize, Deserialize, Default)]
 pub struct LedgerFile {
@@ -428,7 +432,7 @@ impl Ledger for Embedded {
             }
             if let Some(mint) = mint {
                 // A token account starts with its mint (SPL Token and Token-2022 alike).
-                if account.data.len() < 165 || account.data[..32] != mint.to_bytes() {
+                if account.data.len() < TOKEN_ACCOUNT_LEN || account.data[..32] != mint.to_bytes() {
                     continue;
                 }
             }
