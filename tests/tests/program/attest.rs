@@ -500,6 +500,44 @@ async fn selected_job_settles_only_on_a_valid_quorum() {
     m.check_invariants().await;
 }
 
+/// A job whose draw nobody recorded inside the challenge window: the first vote after it
+/// makes the draw, and a selection gives attestors their vote deadline from then on — the vote
+/// is not refused for a deadline the draw is about to extend.
+#[tokio::test]
+async fn first_vote_after_the_challenge_window_records_the_selection_and_counts() {
+    let mut m = market(10_000, 2).await;
+    let att = m.attestors(2).await;
+    let provider = m.provider(10 * MIN_STAKE).await;
+    let client = m.actor(1_000_000, 0).await;
+    let job = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
+    m.env.warp_slots(2).await;
+    m.env.warp_seconds(DAY + 1).await;
+    let before: Job = m.env.fetch(&job).await;
+    assert_eq!(before.audit, AuditDraw::Pending);
+    Env::ok(
+        m.try_attest(job, &client, &provider, &att[0], Verdict::Valid, 10, &[])
+            .await,
+    );
+    let j: Job = m.env.fetch(&job).await;
+    assert_eq!(j.audit, AuditDraw::Selected);
+    assert_eq!(j.valid_votes, 1);
+    assert!(j.vote_deadline >= m.env.now().await + 2 * DAY - 1);
+    Env::ok(
+        m.try_attest(
+            job,
+            &client,
+            &provider,
+            &att[1],
+            Verdict::Valid,
+            10,
+            &[att[0].pubkey()],
+        )
+        .await,
+    );
+    assert!(!m.env.exists(&job).await, "the Valid quorum settled it");
+    m.check_invariants().await;
+}
+
 #[tokio::test]
 async fn selected_job_without_quorum_expires_to_a_refund() {
     let mut m = market(10_000, 2).await;

@@ -103,13 +103,12 @@ pub struct Attest<'info> {
 impl<'info> Attest<'info> {
     fn validate(&self) -> Result<()> {
         let job = &self.settle.job;
-        // Job: submitted or disputed, and still inside its voting deadline.
+        // Job: submitted or disputed. Its voting deadline is checked in the handler, once the
+        // audit draw is recorded: a selection made by this very vote extends it.
         require!(
             matches!(job.state, JobState::Submitted | JobState::Disputed),
             SpiceError::InvalidJobState
         );
-        let now = Clock::get()?.unix_timestamp;
-        require!(now <= job.voting_deadline(), SpiceError::VotingClosed);
         // Attestation: one per (job, attestor). One left from an earlier job at this address
         // (a reused job id) is stale and gets overwritten.
         if pda_account::exists(&self.attestation) {
@@ -241,8 +240,14 @@ pub fn handler<'info>(ctx: Context<'info, Attest<'info>>, args: AttestArgs) -> R
     let a = ctx.accounts;
 
     // The audit draw is recorded by the first instruction that can make it; the vote counts
-    // whatever the draw.
+    // whatever the draw, until the deadline the draw leaves (a job selected only now, after
+    // its challenge window, gets `dispute_seconds` of voting from now).
     a.settle.draw()?;
+    let now = Clock::get()?.unix_timestamp;
+    require!(
+        now <= a.settle.job.voting_deadline(),
+        SpiceError::VotingClosed
+    );
 
     let attestor_key = a.attestor_key.key();
     let job = &mut a.settle.job;
