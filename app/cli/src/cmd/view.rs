@@ -698,8 +698,10 @@ pub fn job_actions(job: &Job, rules: &JobRules, draw: Draw, now: i64) -> Vec<Job
                     if open {
                         challenge_actions(&mut out, job, &votes);
                     } else {
-                        out.push(JobAction::new(Attestors, "attest", false).note(format!(
-                            "once the draw is recorded, for {}",
+                        // The vote itself records the selection, which opens voting for
+                        // dispute_seconds from now.
+                        out.push(JobAction::new(Attestors, "attest", true).note(format!(
+                            "records the selection; votes then count for {}",
                             duration(rules.dispute_seconds)
                         )));
                     }
@@ -1209,10 +1211,10 @@ mod tests {
             ["anyone: draw-audit", "client: dispute", "attestors: attest"]
         );
         assert!(later.is_empty());
-        // After the challenge window a vote needs the draw recorded first.
+        // After the challenge window the vote itself records the selection and counts.
         let (now, later) = names(&j, &RULES, Draw::Selected, 3_001);
-        assert_eq!(now, ["anyone: draw-audit"]);
-        assert_eq!(later, ["attestors: attest"]);
+        assert_eq!(now, ["anyone: draw-audit", "attestors: attest"]);
+        assert!(later.is_empty());
     }
 
     #[test]
