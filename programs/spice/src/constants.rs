@@ -48,9 +48,31 @@ pub const MIN_M_MAX_BPS: u32 = 10_000;
 #[constant]
 pub const MAX_M_MAX_BPS: u32 = 100_000;
 
-/// Largest `reward_per_fee_cap_bps`: 100 stake-mint units per payment-mint unit, for bootstrap.
+/// Largest `reward_rate_cap_bps`: 100 stake-mint base units per payment-mint base unit of
+/// score. The economic bounds of [`crate::state::NetworkParams::validate`] are tighter; this
+/// bound only keeps the arithmetic small.
 #[constant]
-pub const MAX_REWARD_PER_FEE_CAP_BPS: u32 = 1_000_000;
+pub const MAX_REWARD_RATE_CAP_BPS: u32 = 1_000_000;
+
+/// The cost floor of the bootstrap bound (`κ` in docs/ECONOMICS.md): nobody can produce a unit
+/// of verified work for less than this share of the network's reference price, 20 %. Rewards
+/// may exceed fees only while `reward rate × m_max ≤ fee + κ` (at the stated exchange rate), so
+/// that paying yourself for real but useless work still costs more than it earns.
+#[constant]
+pub const MIN_UNIT_COST_BPS: u32 = 2_000;
+
+/// Largest `max_exposure_bps`: 10,000 payment-mint units of unsettled job value per stake unit.
+#[constant]
+pub const MAX_EXPOSURE_BPS: u32 = 100_000_000;
+
+/// Epochs per reward-book page: `EpochBook` and `ProviderBook` accounts each hold this many
+/// consecutive epochs, so a claim of a year of daily epochs reads 12 + 12 pages.
+#[constant]
+pub const EPOCHS_PER_PAGE: u64 = 32;
+
+/// Buckets of the reward circuit breaker's window (`window.rs`): the window is tracked in
+/// `OUTFLOW_BUCKETS` buckets of `ceil(outflow_window_seconds / OUTFLOW_BUCKETS)` seconds.
+pub const OUTFLOW_BUCKETS: usize = 8;
 
 /// Largest number of epoch shards: `finalize_epoch` and `close_epoch` pass every shard with its
 /// rent payer, and 12 pairs with distinct payers still fit a legacy transaction (1232 bytes).
@@ -67,6 +89,9 @@ pub const MAX_GPU_MODEL_LEN: usize = 32;
 pub const MAX_REGION_LEN: usize = 16;
 /// See [`MAX_GPU_MODEL_LEN`].
 pub const MAX_METADATA_URI_LEN: usize = 128;
+/// Longest URI of a job specification, a result or an attestor's evidence (where the document
+/// whose hash is recorded can be fetched).
+pub const MAX_URI_LEN: usize = 128;
 
 /// Pause flag: `create_job`.
 #[constant]
@@ -81,5 +106,8 @@ pub const PAUSE_REGISTER: u8 = 1 << 2;
 #[constant]
 pub const PAUSE_CLAIM: u8 = 1 << 3;
 /// Every defined pause flag; `set_pause` refuses other bits.
+///
+/// While `PAUSE_CLAIM` is set no epoch can close, and every finalized epoch's claim deadline
+/// moves later by the time claims stayed paused.
 #[constant]
 pub const PAUSE_ALL: u8 = PAUSE_CREATE_JOB | PAUSE_ACCEPT_JOB | PAUSE_REGISTER | PAUSE_CLAIM;

@@ -35,15 +35,27 @@
 //!
 //! # Rewards
 //!
-//! A provider's score for an epoch is `final_units × m(stake) / 10_000`, and its reward is
+//! A settled job counts for the value the client paid for verified work, at most the network's
+//! reference price per unit (`reference_price`, 0 = no reference):
 //!
 //! ```text
-//! min(E · score / total_score, reward_per_fee_cap · fees_paid)
+//! value = final_units × min(price_per_unit, reference_price)
+//! score = value × m(stake backing the job) / 10_000
 //! ```
 //!
-//! The pro-rata term shares the epoch's emission by useful work; the fee term bounds what a
-//! provider can earn per unit of fees actually paid, so emission cannot be farmed with jobs
-//! that cost (almost) nothing.
+//! so two jobs that pay the same count the same whatever their units, and pricing your own jobs
+//! above the reference counts nothing extra. A finalized epoch allocates
+//!
+//! ```text
+//! allocated = min(E, total_score × reward_rate_cap)
+//! ```
+//!
+//! and each provider receives `allocated × score / total_score`: one rate for the whole epoch,
+//! `min(E / total_score, reward_rate_cap)` per unit of score. When emission is scarce every
+//! provider shares it pro rata; when it is plentiful every provider earns the capped rate and the
+//! rest of `E` is never allocated (it stays in the pool). Rewards are linear in score, so splitting
+//! work over accounts or epochs changes nothing, and nothing a provider cannot take sits locked
+//! until the epoch closes. Why the cap and where it must lie: docs/ECONOMICS.md.
 //!
 //! # Rounding and failure
 //!
@@ -220,40 +232,51 @@ pub fn stake_multiplier_bps(stake: u64, stake_cap: u64, m_max_bps: u32) -> Resul
     u32::try_from(multiplier).map_err(|_| CurveError::Overflow)
 }
 
-/// Score of a job: `final_units × multiplier_bps / 10_000`, rounded down.
-pub fn job_score(final_units: u64, multiplier_bps: u32) -> Result<u128, CurveError> {
+/// Counted value of a settled job: `units × min(price, reference_price)`, payment-mint base
+/// units; a zero `reference_price` means the network sets no reference (value = the price paid).
+pub fn job_value(units: u64, price: u64, reference_price: u64) -> Result<u64, CurveError> {
+    let unit_value = if reference_price == 0 {
+        price
+    } else {
+        price.min(reference_price)
+    };
+    let value = ck(u128::from(units).checked_mul(u128::from(unit_value)))?;
+    u64::try_from(value).map_err(|_| CurveError::Overflow)
+}
+
+/// Score of a job: `value × multiplier_bps / 10_000`, rounded down.
+pub fn job_score(value: u64, multiplier_bps: u32) -> Result<u128, CurveError> {
     // ≤ 1.8e19 · 4.3e9, far below u128::MAX.
-    let weighted = ck(u128::from(final_units).checked_mul(u128::from(multiplier_bps)))?;
+    let weighted = ck(u128::from(value).checked_mul(u128::from(multiplier_bps)))?;
     ck(weighted.checked_div(u128::from(BPS)))
 }
 
-/// Reward of one provider for a finalized epoch: `min(emission × score / total_score,
-/// reward_per_fee_cap_bps × fees_paid / 10_000)`, each term rounded down.
-///
-/// `reward_per_fee_cap_bps = 10_000` allows one stake-mint base unit per payment-mint base
-/// unit of fees. `score > total_score` is [`CurveError::InvalidParameter`] (checked first);
-/// otherwise a zero `total_score` yields 0.
-pub fn reward_share(
+/// What a finalized epoch allocates to its providers: `min(emission, total_score ×
+/// rate_cap_bps / 10_000)`, rounded down. The rest of the emission is never allocated.
+pub fn epoch_allocation(
     emission: u64,
-    score: u128,
     total_score: u128,
-    fees_paid: u64,
-    reward_per_fee_cap_bps: u32,
+    rate_cap_bps: u32,
 ) -> Result<u64, CurveError> {
+    // Saturate the product: past u128 the cap cannot bind anyway.
+    let capped = total_score
+        .checked_mul(u128::from(rate_cap_bps))
+        .map_or(u128::MAX, |v| v / u128::from(BPS));
+    Ok(u128::from(emission).min(capped) as u64)
+}
+
+/// Reward of one provider for a finalized epoch: `allocated × score / total_score`, rounded
+/// down, so the rewards of an epoch never add up to more than it allocated.
+///
+/// `score > total_score` is [`CurveError::InvalidParameter`]; a zero `total_score` yields 0.
+pub fn reward_share(allocated: u64, score: u128, total_score: u128) -> Result<u64, CurveError> {
     if score > total_score {
         return Err(CurveError::InvalidParameter);
     }
     if total_score == 0 {
         return Ok(0);
     }
-    let pro_rata = mul_div_floor(emission, score, total_score)?;
-    // Can exceed u64 (cap up to ~4.3e9 bps), so take the min in u128.
-    let fee_cap = ck(
-        ck(u128::from(reward_per_fee_cap_bps).checked_mul(u128::from(fees_paid)))?
-            .checked_div(u128::from(BPS)),
-    )?;
-    let reward = u128::from(pro_rata).min(fee_cap);
-    u64::try_from(reward).map_err(|_| CurveError::Overflow)
+    mul_div_floor(allocated, score, total_score)
 }
 
 /// `floor(a · b / c)` for a quotient that fits u64, even when `a · b` exceeds u128
@@ -533,7 +556,18 @@ mod tests {
         assert_eq!(stake_multiplier_bps(1, 10, 100_001), bad);
     }
 
-    // ---------- job_score ----------
+    // ---------- job_value / job_score ----------
+
+    #[test]
+    fn job_value_counts_the_price_up_to_the_reference() {
+        assert_eq!(job_value(100, 1_000, 0), Ok(100_000));
+        assert_eq!(job_value(100, 1_000, 400), Ok(40_000));
+        assert_eq!(job_value(100, 300, 400), Ok(30_000));
+        // The dust-price self-dealer: same payment, 1 000× the units, same value.
+        assert_eq!(job_value(100_000, 1, 0), job_value(100, 1_000, 0));
+        assert_eq!(job_value(0, 1_000, 5), Ok(0));
+        assert_eq!(job_value(u64::MAX, 2, 0), Err(CurveError::Overflow));
+    }
 
     #[test]
     fn job_score_hand_values() {
@@ -547,50 +581,44 @@ mod tests {
         );
     }
 
-    // ---------- reward_share ----------
+    // ---------- epoch_allocation / reward_share ----------
+
+    #[test]
+    fn allocation_is_the_emission_or_the_capped_rate() {
+        // Scarce emission: all of it.
+        assert_eq!(epoch_allocation(1_000, 1_000_000, 5_000), Ok(1_000));
+        // Plentiful: 0.5 per unit of score.
+        assert_eq!(epoch_allocation(1_000_000, 1_000, 5_000), Ok(500));
+        // Rounds down.
+        assert_eq!(epoch_allocation(1_000_000, 3, 5_000), Ok(1));
+        assert_eq!(epoch_allocation(1_000, 0, 5_000), Ok(0));
+        assert_eq!(epoch_allocation(1_000, 1_000, 0), Ok(0));
+        assert_eq!(epoch_allocation(7, u128::MAX, u32::MAX), Ok(7));
+    }
 
     #[test]
     fn reward_share_hand_values() {
-        // Pro-rata: 1000 × 1/3 = 333.33 → 333; fee cap 10 × 100 = 1000 not binding.
-        assert_eq!(reward_share(1_000, 1, 3, 10, 1_000_000), Ok(333));
-        // Fee cap binds: 0.5 per fee unit × 100 = 50.
-        assert_eq!(reward_share(1_000, 1, 2, 100, 5_000), Ok(50));
-        // Fee cap rounds down: 3 × 0.5 = 1.5 → 1.
-        assert_eq!(reward_share(1_000, 1, 2, 3, 5_000), Ok(1));
-        assert_eq!(reward_share(1_000, 5, 5, u64::MAX, u32::MAX), Ok(1_000));
-        assert_eq!(reward_share(1_000, 0, 0, 100, 10_000), Ok(0));
-        assert_eq!(reward_share(1_000, 0, 7, 100, 10_000), Ok(0));
-        assert_eq!(reward_share(1_000, 7, 7, 0, 10_000), Ok(0));
+        // 1000 × 1/3 = 333.33 → 333.
+        assert_eq!(reward_share(1_000, 1, 3), Ok(333));
+        assert_eq!(reward_share(1_000, 5, 5), Ok(1_000));
+        assert_eq!(reward_share(1_000, 0, 0), Ok(0));
+        assert_eq!(reward_share(1_000, 0, 7), Ok(0));
     }
 
     #[test]
     fn reward_share_rejects_score_above_total() {
-        assert_eq!(
-            reward_share(1_000, 2, 1, 1, 1),
-            Err(CurveError::InvalidParameter)
-        );
-        assert_eq!(
-            reward_share(1_000, 1, 0, 1, 1),
-            Err(CurveError::InvalidParameter)
-        );
+        assert_eq!(reward_share(1_000, 2, 1), Err(CurveError::InvalidParameter));
+        assert_eq!(reward_share(1_000, 1, 0), Err(CurveError::InvalidParameter));
     }
 
     #[test]
     fn reward_share_with_scores_near_u128_max() {
         let e = u64::MAX;
-        let fees = u64::MAX;
-        let cap = u32::MAX;
-        assert_eq!(reward_share(e, u128::MAX, u128::MAX, fees, cap), Ok(e));
+        assert_eq!(reward_share(e, u128::MAX, u128::MAX), Ok(e));
         // E·(T−1)/T = E − E/T with 0 < E/T < 1.
-        assert_eq!(
-            reward_share(e, u128::MAX - 1, u128::MAX, fees, cap),
-            Ok(e - 1)
-        );
-        assert_eq!(
-            reward_share(e, u128::MAX / 2, u128::MAX, fees, cap),
-            Ok(e / 2)
-        );
-        assert_eq!(reward_share(e, 1, u128::MAX, fees, cap), Ok(0));
+        assert_eq!(reward_share(e, u128::MAX - 1, u128::MAX), Ok(e - 1));
+        assert_eq!(reward_share(e, u128::MAX / 2, u128::MAX), Ok(e / 2));
+        assert_eq!(reward_share(e, 1, u128::MAX), Ok(0));
     }
 
     #[test]
@@ -668,19 +696,21 @@ mod tests {
         ]
     }
 
+    /// Reward of a provider whose only job paid `value` at `stake`, in an epoch where the
+    /// others scored `others`, with emission `emission` and rate cap `rate_cap_bps`.
     fn reward_of(
         emission: u64,
         others: u128,
-        units: u64,
+        value: u64,
         stake: u64,
         (cap, m_max): (u64, u32),
-        fees: u64,
-        fee_cap_bps: u32,
+        rate_cap_bps: u32,
     ) -> u64 {
         let m = stake_multiplier_bps(stake, cap, m_max).unwrap();
-        let score = job_score(units, m).unwrap();
+        let score = job_score(value, m).unwrap();
         let total = others.checked_add(score).unwrap();
-        reward_share(emission, score, total, fees, fee_cap_bps).unwrap()
+        let allocated = epoch_allocation(emission, total, rate_cap_bps).unwrap();
+        reward_share(allocated, score, total).unwrap()
     }
 
     proptest! {
@@ -827,74 +857,100 @@ mod tests {
         }
 
         #[test]
-        fn p_job_score_exact(units: u64, mult: u32) {
-            let want = u128::from(units) * u128::from(mult) / 10_000;
-            prop_assert_eq!(job_score(units, mult).unwrap(), want);
+        fn p_job_score_exact(value: u64, mult: u32) {
+            let want = u128::from(value) * u128::from(mult) / 10_000;
+            prop_assert_eq!(job_score(value, mult).unwrap(), want);
             prop_assert_eq!(job_score(0, mult).unwrap(), 0);
         }
 
         #[test]
-        fn p_reward_sum_within_emission(
-            emission in amounts(),
-            scores in score_sets(),
-            extra_total in prop_oneof![Just(0u128), 0u128..1_000],
-            fees in prop::collection::vec(amounts(), 24),
-            fee_cap_bps in prop_oneof![Just(u32::MAX), any::<u32>()],
-        ) {
-            // extra_total models score whose owners are not in this sample (never claimed).
-            let total = scores.iter().sum::<u128>() + extra_total;
-            let mut paid: u128 = 0;
-            for (score, fee) in scores.iter().zip(fees.iter()) {
-                let r = reward_share(emission, *score, total, *fee, fee_cap_bps).unwrap();
-                prop_assert!(r <= emission);
-                prop_assert!(u128::from(r)
-                    <= u128::from(fee_cap_bps) * u128::from(*fee) / 10_000);
-                paid += u128::from(r);
+        fn p_job_value_never_exceeds_the_payment(units: u32, price: u32, reference: u32) {
+            let (units, price, reference) = (u64::from(units), u64::from(price), u64::from(reference));
+            let v = job_value(units, price, reference).unwrap();
+            prop_assert!(v <= units * price);
+            if reference > 0 {
+                prop_assert!(v <= units * reference);
             }
-            prop_assert!(paid <= u128::from(emission));
         }
 
         #[test]
-        fn p_reward_share_matches_exact_ratio_when_uncapped(
-            emission in amounts(), score: u64, extra: u64
+        fn p_rewards_sum_within_allocation_and_emission(
+            emission in amounts(),
+            scores in score_sets(),
+            extra_total in prop_oneof![Just(0u128), 0u128..1_000],
+            rate_cap_bps in prop_oneof![Just(u32::MAX), any::<u32>()],
+        ) {
+            // extra_total models score whose owners are not in this sample (never claimed).
+            let total = scores.iter().sum::<u128>() + extra_total;
+            let allocated = epoch_allocation(emission, total, rate_cap_bps).unwrap();
+            prop_assert!(allocated <= emission);
+            let mut paid: u128 = 0;
+            for score in &scores {
+                let r = reward_share(allocated, *score, total).unwrap();
+                // Never above the capped rate for its own score.
+                prop_assert!(u128::from(r)
+                    <= score.saturating_mul(u128::from(rate_cap_bps)) / 10_000);
+                paid += u128::from(r);
+            }
+            prop_assert!(paid <= u128::from(allocated));
+        }
+
+        #[test]
+        fn p_reward_share_matches_exact_ratio(
+            allocated in amounts(), score: u64, extra: u64
         ) {
             let total = u128::from(score) + u128::from(extra);
-            let r = reward_share(emission, u128::from(score), total, u64::MAX, u32::MAX).unwrap();
-            let want = (u128::from(emission) * u128::from(score)).checked_div(total).unwrap_or(0);
+            let r = reward_share(allocated, u128::from(score), total).unwrap();
+            let want = (u128::from(allocated) * u128::from(score)).checked_div(total).unwrap_or(0);
             prop_assert_eq!(u128::from(r), want);
         }
 
         #[test]
-        fn p_reward_monotone_in_units(
+        fn p_reward_monotone_in_value(
             emission in amounts(), others in other_scores(),
-            u1 in amounts(), u2 in amounts(), stake in stakes(),
-            cap in caps(), m_max in m_maxes(), fees in amounts(), fee_cap_bps: u32,
+            v1 in amounts(), v2 in amounts(), stake in stakes(),
+            cap in caps(), m_max in m_maxes(), rate_cap_bps: u32,
         ) {
-            let (lo, hi) = (u1.min(u2), u1.max(u2));
-            let r_lo = reward_of(emission, others, lo, stake, (cap, m_max), fees, fee_cap_bps);
-            let r_hi = reward_of(emission, others, hi, stake, (cap, m_max), fees, fee_cap_bps);
+            let (lo, hi) = (v1.min(v2), v1.max(v2));
+            let r_lo = reward_of(emission, others, lo, stake, (cap, m_max), rate_cap_bps);
+            let r_hi = reward_of(emission, others, hi, stake, (cap, m_max), rate_cap_bps);
             prop_assert!(r_lo <= r_hi, "{} > {}", r_lo, r_hi);
         }
 
         #[test]
         fn p_reward_monotone_in_stake(
             emission in amounts(), others in other_scores(),
-            units in amounts(), s1 in stakes(), s2 in stakes(),
-            cap in caps(), m_max in m_maxes(), fees in amounts(), fee_cap_bps: u32,
+            value in amounts(), s1 in stakes(), s2 in stakes(),
+            cap in caps(), m_max in m_maxes(), rate_cap_bps: u32,
         ) {
             let (lo, hi) = (s1.min(s2), s1.max(s2));
-            let r_lo = reward_of(emission, others, units, lo, (cap, m_max), fees, fee_cap_bps);
-            let r_hi = reward_of(emission, others, units, hi, (cap, m_max), fees, fee_cap_bps);
+            let r_lo = reward_of(emission, others, value, lo, (cap, m_max), rate_cap_bps);
+            let r_hi = reward_of(emission, others, value, hi, (cap, m_max), rate_cap_bps);
             prop_assert!(r_lo <= r_hi, "{} > {}", r_lo, r_hi);
         }
 
         #[test]
-        fn p_zero_units_zero_reward(
+        fn p_zero_value_zero_reward(
             emission in amounts(), others in other_scores(), stake in stakes(),
-            cap in caps(), m_max in m_maxes(), fees in amounts(), fee_cap_bps: u32,
+            cap in caps(), m_max in m_maxes(), rate_cap_bps: u32,
         ) {
-            let r = reward_of(emission, others, 0, stake, (cap, m_max), fees, fee_cap_bps);
+            let r = reward_of(emission, others, 0, stake, (cap, m_max), rate_cap_bps);
             prop_assert_eq!(r, 0);
+        }
+
+        #[test]
+        fn p_splitting_work_never_gains(
+            emission in amounts(), others in other_scores(),
+            v1 in 0u64..1u64 << 40, v2 in 0u64..1u64 << 40, rate_cap_bps in 0u32..100_000,
+        ) {
+            // One provider with two jobs vs. two sybils with one each (same stake multiplier):
+            // the sybils together never receive more than the single account.
+            let total = others + u128::from(v1) + u128::from(v2);
+            let allocated = epoch_allocation(emission, total, rate_cap_bps).unwrap();
+            let together = reward_share(allocated, u128::from(v1 + v2), total).unwrap();
+            let apart = reward_share(allocated, u128::from(v1), total).unwrap()
+                + reward_share(allocated, u128::from(v2), total).unwrap();
+            prop_assert!(apart <= together);
         }
 
         #[test]

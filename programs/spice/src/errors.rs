@@ -1,4 +1,8 @@
 //! Every error the program returns. Each message says what was wrong so a user can act on it.
+//!
+//! The codes are frozen: variants are append-only (a new error goes at the end), and a variant
+//! that is no longer returned keeps its place (its message says so) so that no code is ever
+//! reused for another meaning. `xtask/tests/error_codes.rs` pins every name to its code.
 
 use anchor_lang::prelude::*;
 
@@ -12,7 +16,7 @@ pub enum SpiceError {
     ParameterOutOfBounds,
     #[msg("epoch_seconds and shard_count are fixed at create_network and cannot change")]
     ImmutableParameter,
-    #[msg("The mint uses a Token-2022 extension that breaks escrow accounting or custody")]
+    #[msg("The mint uses a Token-2022 extension that breaks escrow accounting or custody (the log names it)")]
     UnsupportedMintExtension,
     #[msg("The stake treasury must be passed exactly when the stake mint differs from the payment mint")]
     StakeTreasuryMismatch,
@@ -82,7 +86,7 @@ pub enum SpiceError {
     StakeVaultMismatch,
     #[msg("This attestor is already active")]
     AttestorAlreadyActive,
-    #[msg("This attestor has been removed and may not vote")]
+    #[msg("This attestor has been removed (or its removal is scheduled) and may not vote")]
     AttestorInactive,
     #[msg("An attestor may not vote on a job it is the client or the provider of")]
     ConflictOfInterest,
@@ -106,9 +110,9 @@ pub enum SpiceError {
     EpochNotEnded,
     #[msg("Every shard of the epoch must be passed, in order, with its rent payer")]
     InvalidShardAccounts,
-    #[msg("Each claimed epoch needs its Epoch, ProviderEpoch and rent payer accounts")]
+    #[msg("A claim needs (EpochBook, ProviderBook) page pairs of the same page, at least one")]
     InvalidClaimAccounts,
-    #[msg("This ProviderEpoch belongs to another provider or epoch")]
+    #[msg("This provider book page belongs to another provider, network or page")]
     NotYourProviderEpoch,
     #[msg("The claim window of this epoch has closed")]
     ClaimWindowClosed,
@@ -118,6 +122,41 @@ pub enum SpiceError {
     RewardOutflowLimit,
     #[msg("The rent payer passed does not match the one recorded")]
     WrongRentPayer,
+    // ---- appended after the codes were frozen (2026-12-02) ----
+    #[msg("The mint has a close authority: it could be closed and re-created with other extensions")]
+    MintCloseAuthority,
+    #[msg("The mint has a freeze authority; the network must be created with allow_freeze_authority to accept it")]
+    FreezeAuthorityNotAccepted,
+    #[msg("There is no parameter proposal to apply")]
+    NoPendingParams,
+    #[msg("The proposed parameters take effect later (the log says when)")]
+    ParamsNotYetEffective,
+    #[msg("That stake backs jobs that are not finished and cannot be withdrawn yet")]
+    StakeLocked,
+    #[msg("Accepting this job would leave more unsettled job value at risk than the provider's stake covers (max_exposure_bps)")]
+    ExposureLimit,
+    #[msg("This attestor may not vote on this job: its addition takes effect later, or the job was accepted before it was added")]
+    AttestorNotYetActive,
+    #[msg("The job id must be the client's next job id (the log says which)")]
+    WrongJobId,
+    #[msg("An account already exists at that address")]
+    AlreadyInUse,
+    #[msg("This epoch is not finalized yet")]
+    EpochNotFinalized,
+    #[msg("This epoch is already closed")]
+    EpochClosed,
+    #[msg("Nothing to claim: no finalized, open epoch in the pages passed owes this provider a reward")]
+    NothingToClaim,
+    #[msg("The provider has payouts waiting to be collected")]
+    PayoutsPending,
+    #[msg("Nothing is owed to this payee")]
+    NothingToCollect,
+    #[msg("The token account is not owned by the payee, or has the wrong mint")]
+    WrongPayee,
+    #[msg("This provider book page still holds rewards that can be claimed, or its epochs are not over")]
+    BookStillOpen,
+    #[msg("A counter would leave its range: the account is inconsistent")]
+    CounterOutOfRange,
 }
 
 impl From<crate::curve::CurveError> for anchor_lang::error::Error {

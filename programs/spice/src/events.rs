@@ -16,11 +16,23 @@ pub struct NetworkCreated {
     pub authority: Pubkey,
     pub payment_mint: Pubkey,
     pub stake_mint: Pubkey,
+    /// The creator accepted mints with a freeze authority.
+    pub freeze_authority_accepted: bool,
     pub params: NetworkParams,
     pub genesis_ts: i64,
 }
 
-/// The authority changed the network's parameters.
+/// The authority proposed new parameters (`None`: withdrew its proposal). Anyone can apply
+/// them from `effective_at`: until then providers who disagree can unbond and leave.
+#[event]
+pub struct ParamsProposed {
+    pub network: Pubkey,
+    pub current: NetworkParams,
+    pub proposed: Option<NetworkParams>,
+    pub effective_at: i64,
+}
+
+/// Proposed parameters were put in force.
 #[event]
 pub struct ParamsUpdated {
     pub network: Pubkey,
@@ -104,12 +116,14 @@ pub struct UnbondStarted {
     pub active: bool,
 }
 
-/// Unbonded stake went back to the owner.
+/// Unbonded stake went back to the owner (all of it, or what jobs in progress do not lock).
 #[event]
 pub struct UnbondWithdrawn {
     pub provider: Pubkey,
     pub owner: Pubkey,
     pub amount: u64,
+    /// Unbonding stake still in the vault, locked behind unfinished jobs.
+    pub still_unbonding: u64,
 }
 
 /// A provider account and its stake vault were closed.
@@ -133,6 +147,8 @@ pub struct JobCreated {
     pub price_per_unit: u64,
     pub max_units: u64,
     pub escrowed: u64,
+    pub spec_hash: [u8; 32],
+    pub spec_uri: String,
     pub accept_deadline: i64,
 }
 
@@ -144,12 +160,17 @@ pub struct JobCancelled {
     pub refunded: u64,
 }
 
-/// A provider accepted a job.
+/// A provider accepted a job: its stake behind the job is fixed.
 #[event]
 pub struct JobAccepted {
     pub job: Pubkey,
     pub provider: Pubkey,
     pub completion_deadline: i64,
+    pub stake_at_accept: u64,
+    /// Stake slashed if the job is found fraudulent, locked until it ends.
+    pub slash_lock: u64,
+    /// Counted value at the job's maximum units, held against the exposure limit.
+    pub exposure: u64,
 }
 
 /// The provider submitted its result.
@@ -159,6 +180,7 @@ pub struct ResultSubmitted {
     pub provider: Pubkey,
     pub reported_units: u64,
     pub result_hash: [u8; 32],
+    pub result_uri: String,
     pub submit_slot: u64,
     pub challenge_deadline: i64,
 }
@@ -182,6 +204,10 @@ pub struct JobSettled {
     pub provider_payment: u64,
     pub protocol_fee: u64,
     pub client_refund: u64,
+    /// The provider's payment waits in the payouts vault (its token account refused it).
+    pub provider_payment_owed: bool,
+    /// The client's refund waits in the payouts vault.
+    pub client_refund_owed: bool,
 }
 
 /// A job expired past one of its deadlines; the client got its escrow back.
@@ -192,6 +218,8 @@ pub struct JobExpired {
     pub provider: Option<Pubkey>,
     pub reason: ExpireReason,
     pub refunded: u64,
+    /// The refund waits in the payouts vault (the client's token account refused it).
+    pub refund_owed: bool,
 }
 
 /// The audit draw of a job was recorded.
@@ -205,19 +233,22 @@ pub struct AuditDrawn {
 
 // ---------------------------------------------------------------- attestor
 
-/// The authority added (or re-activated) an attestor.
+/// The authority added (or re-added) an attestor: it may vote from `active_from`, on jobs
+/// accepted from then on.
 #[event]
 pub struct AttestorAdded {
     pub network: Pubkey,
     pub attestor: Pubkey,
+    pub active_from: i64,
     pub attestor_count: u16,
 }
 
-/// The authority removed an attestor; its record stays.
+/// The authority removed an attestor: it may not vote from `active_until`; its record stays.
 #[event]
 pub struct AttestorRemoved {
     pub network: Pubkey,
     pub attestor: Pubkey,
+    pub active_until: i64,
     pub attestor_count: u16,
 }
 
@@ -229,6 +260,7 @@ pub struct AttestationCast {
     pub verdict: Verdict,
     pub measured_units: u64,
     pub evidence_hash: [u8; 32],
+    pub evidence_uri: String,
     pub valid_votes: u8,
     pub invalid_votes: u8,
 }
@@ -248,6 +280,10 @@ pub struct FraudSlashed {
     pub to_treasury: u64,
     pub provider_stake_after: u64,
     pub suspended: bool,
+    /// The refund waits in the payouts vault (the client's token account refused it).
+    pub refund_owed: bool,
+    /// The client's share of the slash waits in the payouts vault.
+    pub to_client_owed: bool,
 }
 
 /// An attestation account was closed, its rent returned to the attestor.
@@ -262,6 +298,28 @@ pub struct AttestationClosed {
 
 // ---------------------------------------------------------------- rewards
 
+// ---------------------------------------------------------------- payouts
+
+/// A payout was credited to its payee instead of sent: the payee's token account would have
+/// refused it. It waits in the network's payouts vault for a `collect_*_payouts`.
+#[event]
+pub struct PayoutOwed {
+    pub network: Pubkey,
+    pub job: Pubkey,
+    pub payee: Pubkey,
+    pub mint: Pubkey,
+    pub amount: u64,
+}
+
+/// Owed payouts left the payouts vault for the payee's token account(s).
+#[event]
+pub struct PayoutsCollected {
+    pub network: Pubkey,
+    pub payee: Pubkey,
+    pub payment_amount: u64,
+    pub stake_amount: u64,
+}
+
 /// Work was recorded for the rewards of an epoch (at settlement).
 #[event]
 pub struct WorkRecorded {
@@ -269,7 +327,12 @@ pub struct WorkRecorded {
     pub provider: Pubkey,
     pub epoch: u64,
     pub shard: u8,
+    /// `value × m(stake backing the job)`.
     pub score: u128,
+    /// Counted value: units × min(price, reference price).
+    pub value: u64,
+    /// The stake the multiplier used: the smaller of the stake at accept and now.
+    pub backing_stake: u64,
     pub fee: u64,
 }
 
@@ -282,17 +345,23 @@ pub struct RewardsFunded {
     pub vault_balance: u64,
 }
 
-/// An epoch was finalized and its emission allocated.
+/// An epoch was finalized: its emission fixed, and what its providers can claim.
 #[event]
 pub struct EpochFinalized {
     pub network: Pubkey,
     pub epoch: u64,
     pub curve_emission: u64,
+    /// The curve capped by the lifetime budget and the vault.
     pub emission: u64,
     pub shortfall: u64,
+    /// `min(emission, total_score × reward_rate_cap)`: the rest never leaves the pool.
+    pub allocated: u64,
     pub total_score: u128,
+    pub total_value: u64,
     pub total_fees: u64,
     pub total_jobs: u64,
+    /// Claims are possible until then (later if claims get paused).
+    pub claim_deadline: i64,
 }
 
 /// A provider claimed rewards for one epoch.
@@ -301,25 +370,26 @@ pub struct RewardClaimed {
     pub provider: Pubkey,
     pub epoch: u64,
     pub score: u128,
-    pub fees: u64,
     pub amount: u64,
+    /// Still owed for the epoch: the circuit breaker let only part of it out now.
+    pub still_owed: u64,
 }
 
-/// An epoch past its claim window was closed; its unclaimed rewards returned to the pool.
+/// An epoch past its claim deadline was closed; its unclaimed rewards returned to the pool.
 #[event]
 pub struct EpochClosed {
     pub network: Pubkey,
     pub epoch: u64,
-    pub emission: u64,
+    pub allocated: u64,
     pub claimed: u64,
     pub returned_to_pool: u64,
 }
 
-/// An unclaimed ProviderEpoch past its claim window was closed; its rent went back to its payer.
+/// A provider's book page with nothing left to claim was closed; its rent went back to its
+/// payer.
 #[event]
-pub struct ProviderEpochClosed {
+pub struct ProviderBookClosed {
     pub provider: Pubkey,
-    pub epoch: u64,
+    pub page: u64,
     pub payer: Pubkey,
-    pub unclaimed_score: u128,
 }

@@ -3,7 +3,8 @@
 //! Providers register GPUs and stake the network token; clients escrow payment for compute jobs;
 //! attestors vote on whether work was really done; the program pays providers and pays reward
 //! tokens per epoch along an incentive curve that follows verified, paid work. The protocol is
-//! specified in DESIGN.md; the account and instruction reference is in docs/REFERENCE.md.
+//! specified in docs/DESIGN.md; the account and instruction reference is in docs/REFERENCE.md;
+//! what each actor can and cannot do is in SECURITY.md.
 
 use anchor_lang::prelude::*;
 
@@ -45,13 +46,24 @@ pub mod spice {
     // ------------------------------------------------------------ authority
 
     /// Creates a network (parameters within hard bounds) with its treasury and reward vaults.
-    pub fn create_network(ctx: Context<CreateNetwork>, args: CreateNetworkArgs) -> Result<()> {
+    pub fn create_network<'info>(
+        ctx: Context<'info, CreateNetwork<'info>>,
+        args: CreateNetworkArgs,
+    ) -> Result<()> {
         instructions::create_network::handler(ctx, args)
     }
 
-    /// Replaces the network's parameters, within the same hard bounds.
-    pub fn update_params(ctx: Context<UpdateParams>, params: NetworkParams) -> Result<()> {
-        instructions::update_params::handler(ctx, params)
+    /// Proposes new parameters (or withdraws a proposal); they apply after `unbond_seconds`.
+    pub fn propose_params(
+        ctx: Context<ProposeParams>,
+        params: Option<NetworkParams>,
+    ) -> Result<()> {
+        instructions::propose_params::handler(ctx, params)
+    }
+
+    /// Puts proposed parameters in force once their delay has passed (anyone).
+    pub fn apply_params(ctx: Context<ApplyParams>) -> Result<()> {
+        instructions::apply_params::handler(ctx)
     }
 
     /// Names (or clears) the authority's successor; first step of a two-step hand-over.
@@ -77,12 +89,12 @@ pub mod spice {
         instructions::withdraw_treasury::handler(ctx, amount)
     }
 
-    /// Registers (or re-activates) an attestor.
+    /// Adds (or re-adds) an attestor, effective after `unbond_seconds`.
     pub fn add_attestor(ctx: Context<AddAttestor>, key: Pubkey) -> Result<()> {
         instructions::add_attestor::handler(ctx, key)
     }
 
-    /// Stops an attestor from voting; its record stays.
+    /// Removes an attestor after `unbond_seconds`; its record stays.
     pub fn remove_attestor(ctx: Context<RemoveAttestor>) -> Result<()> {
         instructions::remove_attestor::handler(ctx)
     }
@@ -122,18 +134,19 @@ pub mod spice {
         instructions::close_provider::handler(ctx)
     }
 
+    /// Pays a provider's owner the payments its token account refused (anyone).
+    pub fn collect_provider_payouts(ctx: Context<CollectProviderPayouts>) -> Result<()> {
+        instructions::collect_provider_payouts::handler(ctx)
+    }
+
     /// Accepts an open job.
     pub fn accept_job(ctx: Context<AcceptJob>) -> Result<()> {
         instructions::accept_job::handler(ctx)
     }
 
     /// Submits a result and the units of work done; starts the challenge window.
-    pub fn submit_result(
-        ctx: Context<SubmitResult>,
-        result_hash: [u8; 32],
-        units: u64,
-    ) -> Result<()> {
-        instructions::submit_result::handler(ctx, result_hash, units)
+    pub fn submit_result(ctx: Context<SubmitResult>, args: SubmitResultArgs) -> Result<()> {
+        instructions::submit_result::handler(ctx, args)
     }
 
     // ------------------------------------------------------------ client
@@ -156,6 +169,11 @@ pub mod spice {
     /// Disputes a submitted result inside the challenge window.
     pub fn dispute_job(ctx: Context<DisputeJob>) -> Result<()> {
         instructions::dispute_job::handler(ctx)
+    }
+
+    /// Pays a client the refunds and slash shares its token accounts refused (anyone).
+    pub fn collect_client_payouts(ctx: Context<CollectClientPayouts>) -> Result<()> {
+        instructions::collect_client_payouts::handler(ctx)
     }
 
     // ------------------------------------------------------------ attestor
@@ -185,19 +203,23 @@ pub mod spice {
         instructions::finalize_epoch::handler(ctx, index)
     }
 
-    /// Claims the provider's rewards for several finalized epochs at once.
+    /// Claims the provider's rewards for every open epoch of the book pages passed.
     pub fn claim_rewards<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
         instructions::claim_rewards::handler(ctx)
     }
 
-    /// Closes an epoch after its claim window; unclaimed rewards return to the pool (anyone).
-    pub fn close_epoch<'info>(ctx: Context<'info, CloseEpoch<'info>>) -> Result<()> {
-        instructions::close_epoch::handler(ctx)
+    /// Closes an epoch after its claim deadline; unclaimed rewards return to the pool (anyone).
+    pub fn close_epoch(ctx: Context<CloseEpoch>, index: u64) -> Result<()> {
+        instructions::close_epoch::handler(ctx, index)
     }
 
-    /// Closes a ProviderEpoch left unclaimed past its claim window; rent to its payer (anyone).
-    pub fn close_provider_epoch(ctx: Context<CloseProviderEpoch>) -> Result<()> {
-        instructions::close_provider_epoch::handler(ctx)
+    /// Closes a provider's book page with nothing left to claim; rent to its payer (anyone).
+    pub fn close_provider_book(
+        ctx: Context<CloseProviderBook>,
+        provider: Pubkey,
+        page: u64,
+    ) -> Result<()> {
+        instructions::close_provider_book::handler(ctx, provider, page)
     }
 
     // ------------------------------------------------------------ crank

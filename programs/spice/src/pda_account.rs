@@ -1,15 +1,22 @@
-//! Program accounts created by hand where `init` would let a stranger block the address.
+//! Every account the program creates is created here, never with Anchor's `init`.
 //!
 //! Anchor 1.2.2's `init` creates an address that already holds lamports with the system
 //! program's `CreateAccountAllowPrefund`, which runtimes before that feature (Agave 3.1, the one
-//! program-test runs) refuse. Anyone could then send a few lamports to the next epoch's shard or
-//! ProviderEpoch address and stop every settlement that lands there, or to an attestation or
-//! Epoch address and stop a vote or a finalization. These accounts are created here instead:
-//! `create_account` for an empty address, and for a pre-funded one the classic top-up,
-//! `allocate`, `assign`, which every runtime accepts.
+//! the tests run) refuse. Anyone could then send a few lamports to a network's, provider's,
+//! job's or vault's future address, or to the next epoch's shard or book page, and block it.
+//! Here an empty address is created with `create_account`, and a pre-funded one with the classic
+//! top-up, `allocate`, `assign`, which every runtime accepts. Token vaults are created the same
+//! way, assigned to their token program and initialized with `initialize_account3`.
 
 use anchor_lang::prelude::*;
+use anchor_lang::solana_program::program_pack::Pack;
 use anchor_lang::system_program::{self, Allocate, Assign, CreateAccount, Transfer};
+use anchor_spl::token_2022::spl_token_2022::{
+    self,
+    extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
+};
+
+use crate::errors::SpiceError;
 
 /// Creates the PDA `target` (its `seeds` include the bump) as a `space`-byte account of this
 /// program, with rent from `payer`, whether or not the address was pre-funded.
@@ -20,6 +27,23 @@ pub fn create_pda<'info>(
     space: usize,
     seeds: &[&[u8]],
 ) -> Result<()> {
+    create_owned(target, payer, system, space, seeds, &crate::ID)
+}
+
+/// [`create_pda`] for an account owned by `owner` (a token program, for vaults).
+fn create_owned<'info>(
+    target: &AccountInfo<'info>,
+    payer: &AccountInfo<'info>,
+    system: &AccountInfo<'info>,
+    space: usize,
+    seeds: &[&[u8]],
+    owner: &Pubkey,
+) -> Result<()> {
+    // An account that already has data or another owner is in use: never take it over.
+    require!(
+        target.data_is_empty() && target.owner == &System::id(),
+        SpiceError::AlreadyInUse
+    );
     let rent = Rent::get()?.minimum_balance(space);
     let current = target.lamports();
     let signer: &[&[&[u8]]] = &[seeds];
@@ -32,7 +56,7 @@ pub fn create_pda<'info>(
             CpiContext::new_with_signer(system.key(), accounts, signer),
             rent,
             space as u64,
-            &crate::ID,
+            owner,
         );
     }
     if rent > current {
@@ -54,8 +78,61 @@ pub fn create_pda<'info>(
     };
     system_program::assign(
         CpiContext::new_with_signer(system.key(), assign, signer),
-        &crate::ID,
+        owner,
     )
+}
+
+/// Creates the token account PDA `target` (seeds with bump) of `mint`, owned by `authority`,
+/// sized for the mint's required account extensions, whether or not the address was
+/// pre-funded.
+pub fn create_token_account<'info>(
+    target: &AccountInfo<'info>,
+    payer: &AccountInfo<'info>,
+    system: &AccountInfo<'info>,
+    token_program: &AccountInfo<'info>,
+    mint: &AccountInfo<'info>,
+    authority: &Pubkey,
+    seeds: &[&[u8]],
+) -> Result<()> {
+    let space = token_account_len(mint)?;
+    create_owned(target, payer, system, space, seeds, token_program.key)?;
+    let ix = spl_token_2022::instruction::initialize_account3(
+        token_program.key,
+        target.key,
+        mint.key,
+        authority,
+    )?;
+    anchor_lang::solana_program::program::invoke(
+        &ix,
+        &[target.clone(), mint.clone(), token_program.clone()],
+    )?;
+    Ok(())
+}
+
+/// Size of a token account of `mint`: 165 bytes for SPL Token, plus the account extensions a
+/// Token-2022 mint's extensions require.
+fn token_account_len(mint: &AccountInfo) -> Result<usize> {
+    if *mint.owner != spl_token_2022::ID {
+        return Ok(spl_token_2022::state::Account::LEN);
+    }
+    let data = mint.try_borrow_data()?;
+    let state = StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&data)?;
+    let required = ExtensionType::get_required_init_account_extensions(&state.get_extension_types()?);
+    Ok(ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&required)?)
+}
+
+/// Where the rent of a job (and its vault) goes: the client's wallet, unless the client made
+/// that address an executable program account (which no lamports may be credited to), in
+/// which case its client record takes them so that closing the job cannot fail.
+pub fn rent_destination<'a, 'info>(
+    client: &'a AccountInfo<'info>,
+    client_record: &'a AccountInfo<'info>,
+) -> &'a AccountInfo<'info> {
+    if client.executable {
+        client_record
+    } else {
+        client
+    }
 }
 
 /// Whether `info` already is an account of this program.

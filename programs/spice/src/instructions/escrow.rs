@@ -1,57 +1,93 @@
-//! The one place where a job's escrow leaves its vault: settlement (provider paid, fee to the
-//! treasury, rest to the client) and refunds (everything to the client). Every job-ending
-//! instruction goes through [`SettleAccounts::settle`] or [`refund_and_close_escrow`], so the
-//! accounting of invariants 1 and 5 lives here once.
+//! The one place where a job's escrow leaves its vault: refunds (everything to the client) and
+//! settlement (provider paid, fee to the treasury, the rest to the client). Every job-ending
+//! instruction goes through [`RefundAccounts`] or [`SettleAccounts`], so the accounting of
+//! invariants 1 and 5 lives here once.
+//!
+//! Payouts nobody can block: a payout goes to the payee's token account only if that account
+//! will take it ([`crate::token::payee_accepts`]). If the payee closed it, changed its owner,
+//! froze it, requires memos or otherwise refuses incoming transfers, the payout moves into the
+//! network's payouts vault instead and is credited to the payee's record (the Provider or the
+//! client's record), where the payee — or anyone, into the payee's own token account — collects
+//! it later. So the state of one party's token accounts never stops the other party's payment,
+//! refund or verdict.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::audit::{Draw, SLOT_HASHES_ID};
-use crate::curve::{job_score, stake_multiplier_bps};
+use crate::curve::stake_multiplier_bps;
 use crate::errors::SpiceError;
-use crate::events::{JobSettled, WorkRecorded};
+use crate::events::{AuditDrawn, JobSettled, PayoutOwed, WorkRecorded};
 use crate::job_signer;
 use crate::pda_account;
 use crate::state::{
-    seeds, AuditDraw, EpochShard, Job, Network, Payout, Provider, ProviderEpoch, SettleReason,
-    ACCOUNT_VERSION,
+    init_page, offset_in_page, page_of, read_entry, seeds, write_entry, Client, EpochShard, Job,
+    Network, Payout, Provider, ProviderBook, ProviderBookHeader, ProviderEntry, SettleReason,
+    Work, ACCOUNT_VERSION,
 };
-use crate::token::{close_vault, transfer};
+use crate::token::{close_vault, payee_accepts, transfer, ScreenedMint};
 
-/// Sends whatever the escrow vault holds back to the client and closes the vault, rent to the
-/// client. Returns the amount refunded.
-pub fn refund_and_close_escrow<'info>(
-    job: &Account<'info, Job>,
-    escrow_vault: &InterfaceAccount<'info, TokenAccount>,
-    payment_mint: &InterfaceAccount<'info, Mint>,
-    client_token: &InterfaceAccount<'info, TokenAccount>,
-    client: &AccountInfo<'info>,
-    token_program: &Interface<'info, TokenInterface>,
-) -> Result<u64> {
-    job.invariant(escrow_vault.amount)?;
-    let refunded = escrow_vault.amount;
-    job_signer!(job, signer);
-    let authority = job.to_account_info();
-    transfer(
-        token_program,
-        escrow_vault,
-        payment_mint,
-        client_token,
-        &authority,
-        signer,
-        refunded,
-    )?;
-    close_vault(token_program, escrow_vault, client, &authority, signer)?;
-    Ok(refunded)
+/// A PDA-owned vault paying out, with what it needs to sign and to hold refused payouts.
+pub struct VaultOut<'a, 'info> {
+    pub token_program: &'a Interface<'info, TokenInterface>,
+    pub mint: &'a ScreenedMint<'a, 'info>,
+    pub vault: AccountInfo<'info>,
+    pub authority: AccountInfo<'info>,
+    pub signer: &'a [&'a [&'a [u8]]],
+    /// The network's payouts vault of the mint.
+    pub payouts: AccountInfo<'info>,
 }
 
-/// Everything settlement touches. Instructions that can settle a job embed it.
+impl<'info> VaultOut<'_, 'info> {
+    /// Sends `amount` to `to` (a program vault or a destination already checked).
+    pub fn pay(&self, to: &AccountInfo<'info>, amount: u64) -> Result<()> {
+        transfer(
+            self.token_program,
+            &self.vault,
+            self.mint,
+            to,
+            &self.authority,
+            self.signer,
+            amount,
+        )
+    }
+
+    /// Sends `amount` to `payee`'s token account `to` if it will take it; otherwise into the
+    /// payouts vault. Returns whether the payout is now owed (the caller credits the payee's
+    /// record). Nothing is owed for a zero amount.
+    pub fn pay_or_hold(
+        &self,
+        to: Option<&AccountInfo<'info>>,
+        payee: &Pubkey,
+        amount: u64,
+    ) -> Result<bool> {
+        if amount == 0 {
+            return Ok(false);
+        }
+        let mint = self.mint.account();
+        match to {
+            Some(dest)
+                if payee_accepts(dest, &mint.key(), self.token_program.key, payee, amount) =>
+            {
+                self.pay(dest, amount)?;
+                Ok(false)
+            }
+            _ => {
+                self.pay(&self.payouts, amount)?;
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// Everything a refund touches. Instructions that end a job embed it (settlement through
+/// [`SettleAccounts`]).
 #[derive(Accounts)]
-pub struct SettleAccounts<'info> {
+pub struct RefundAccounts<'info> {
     /// The job's network.
     pub network: Box<Account<'info, Network>>,
 
-    /// The job being settled; closed by settlement with its rent to the client.
+    /// The job; closed when it ends, rent to the client.
     #[account(
         mut,
         has_one = network @ SpiceError::WrongNetwork,
@@ -59,7 +95,7 @@ pub struct SettleAccounts<'info> {
     )]
     pub job: Box<Account<'info, Job>>,
 
-    /// The job's escrow vault.
+    /// The job's escrow vault; emptied and closed, rent to the client.
     #[account(
         mut,
         seeds = [seeds::ESCROW_VAULT, job.key().as_ref()],
@@ -67,46 +103,33 @@ pub struct SettleAccounts<'info> {
     )]
     pub escrow_vault: Box<InterfaceAccount<'info, TokenAccount>>,
 
-    /// The provider that ran the job.
-    #[account(
-        mut,
-        constraint = job.provider == Some(provider.key()) @ SpiceError::NotJobProvider,
-    )]
-    pub provider: Box<Account<'info, Provider>>,
-
-    /// The provider owner's payment-mint account: receives the payment.
-    #[account(
-        mut,
-        token::mint = payment_mint,
-        token::authority = provider.owner,
-        token::token_program = token_program,
-    )]
-    pub provider_token: Box<InterfaceAccount<'info, TokenAccount>>,
-
     /// CHECK: the job's client (`has_one` on the job); only receives rent lamports, so any
     /// account type works, including a PDA of another program.
     #[account(mut)]
     pub client: UncheckedAccount<'info>,
 
-    /// The client's payment-mint account: receives what the provider did not earn. It may be
-    /// the provider's own account (a provider buying its own compute): `dup` allows that, and
-    /// is safe because token accounts change only through the token program's CPIs.
+    /// The client's record: a refund its token account refuses is credited here.
     #[account(
         mut,
-        dup,
-        token::mint = payment_mint,
-        token::authority = job.client,
-        token::token_program = token_program,
+        seeds = [seeds::CLIENT, network.key().as_ref(), job.client.as_ref()],
+        bump = client_record.bump,
     )]
-    pub client_token: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub client_record: Box<Account<'info, Client>>,
 
-    /// The payment-mint treasury vault: receives the protocol fee.
+    /// CHECK: where the client's refund goes if this token account (of the client, of the
+    /// payment mint) will take it; any other account, or none, and the refund waits in the
+    /// payouts vault for the client (`token::payee_accepts`). The sender picks it, usually the
+    /// client's associated token account.
+    #[account(mut)]
+    pub client_token: Option<UncheckedAccount<'info>>,
+
+    /// The network's payment-mint payouts vault: holds refused payouts.
     #[account(
         mut,
-        seeds = [seeds::TREASURY, network.key().as_ref(), network.payment_mint.as_ref()],
-        bump = network.payment_treasury_bump,
+        seeds = [seeds::PAYOUTS, network.key().as_ref(), network.payment_mint.as_ref()],
+        bump = network.payment_payouts_bump,
     )]
-    pub treasury: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub payouts: Box<InterfaceAccount<'info, TokenAccount>>,
 
     /// The network's payment mint.
     #[account(address = network.payment_mint @ SpiceError::WrongMint)]
@@ -115,39 +138,173 @@ pub struct SettleAccounts<'info> {
     /// The payment mint's token program.
     #[account(address = network.payment_token_program @ SpiceError::WrongTokenProgram)]
     pub token_program: Interface<'info, TokenInterface>,
+}
+
+/// What the end of a job sent to the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refund {
+    /// Tokens refunded (escrow not earned, plus anything donated to the vault).
+    pub amount: u64,
+    /// The refund waits in the payouts vault.
+    pub owed: bool,
+}
+
+impl<'info> RefundAccounts<'info> {
+    /// The escrow vault as a payer (signed by the job PDA), after screening the mint.
+    fn with_escrow<R>(&self, f: impl FnOnce(&VaultOut<'_, 'info>) -> Result<R>) -> Result<R> {
+        let mint = ScreenedMint::new(&self.payment_mint, self.network.freeze_authority_accepted)?;
+        let job = &self.job;
+        job_signer!(job, signer);
+        let out = VaultOut {
+            token_program: &self.token_program,
+            mint: &mint,
+            vault: self.escrow_vault.to_account_info(),
+            authority: job.to_account_info(),
+            signer,
+            payouts: self.payouts.to_account_info(),
+        };
+        f(&out)
+    }
+
+    /// Pays `to_provider` to the provider owner `provider_owner` through `provider_token` (or
+    /// holds it) and `fee` to `treasury`, then refunds the rest of the vault to the client and
+    /// closes the vault and the job. Returns the refund and whether the provider's payment is
+    /// owed.
+    fn settle_and_close(
+        &mut self,
+        provider_pay: Option<(Option<&AccountInfo<'info>>, Pubkey, u64)>,
+        fee: Option<(&AccountInfo<'info>, u64)>,
+    ) -> Result<(Refund, bool)> {
+        let held = self.escrow_vault.amount;
+        self.job.invariant(held)?;
+        let provider_amount = provider_pay.map_or(0, |(_, _, a)| a);
+        let fee_amount = fee.map_or(0, |(_, a)| a);
+        // The recorded refund plus anything someone donated to the vault: it must end empty.
+        let refund = held
+            .checked_sub(provider_amount)
+            .and_then(|v| v.checked_sub(fee_amount))
+            .ok_or(SpiceError::EscrowMismatch)?;
+        let client_key = self.job.client;
+        let client_token = self.client_token.as_ref().map(|a| a.to_account_info());
+        let (provider_owed, refund_owed) = self.with_escrow(|out| {
+            let provider_owed = match provider_pay {
+                Some((to, payee, amount)) => out.pay_or_hold(to, &payee, amount)?,
+                None => false,
+            };
+            if let Some((treasury, amount)) = fee {
+                out.pay(treasury, amount)?;
+            }
+            let refund_owed = out.pay_or_hold(client_token.as_ref(), &client_key, refund)?;
+            Ok((provider_owed, refund_owed))
+        })?;
+        if refund_owed {
+            let (network_key, job_key) = (self.network.key(), self.job.key());
+            owe_client(
+                &mut self.client_record,
+                &self.network,
+                network_key,
+                job_key,
+                refund,
+                false,
+            )?;
+        }
+        self.close_job()?;
+        Ok((
+            Refund {
+                amount: refund,
+                owed: refund_owed,
+            },
+            provider_owed,
+        ))
+    }
+
+    /// Refunds everything the escrow vault holds to the client (or holds it for the client)
+    /// and closes the vault and the job.
+    pub fn refund_and_close(&mut self) -> Result<Refund> {
+        Ok(self.settle_and_close(None, None)?.0)
+    }
+
+    /// Closes the emptied escrow vault and the job, rents to the client.
+    fn close_job(&mut self) -> Result<()> {
+        let client = self.client.to_account_info();
+        let record = self.client_record.to_account_info();
+        let dest = pda_account::rent_destination(&client, &record).clone();
+        let job = &self.job;
+        job_signer!(job, signer);
+        close_vault(
+            &self.token_program,
+            &self.escrow_vault,
+            &dest,
+            &job.to_account_info(),
+            signer,
+        )?;
+        self.job.close(dest)
+    }
+}
+
+/// Everything settlement touches. Instructions that can settle a job embed it.
+#[derive(Accounts)]
+pub struct SettleAccounts<'info> {
+    /// The job, its escrow and the client's side.
+    pub refund: RefundAccounts<'info>,
+
+    /// The provider that ran the job.
+    #[account(
+        mut,
+        constraint = refund.job.provider == Some(provider.key()) @ SpiceError::NotJobProvider,
+    )]
+    pub provider: Box<Account<'info, Provider>>,
+
+    /// CHECK: where the provider's payment goes if this token account (of the provider's
+    /// owner, of the payment mint) will take it; any other account, or none, and the payment
+    /// waits in the payouts vault for the owner (`token::payee_accepts`). Only a Valid outcome
+    /// pays the provider: a vote that does not decide, or decides fraud, needs none.
+    #[account(mut)]
+    pub provider_token: Option<UncheckedAccount<'info>>,
+
+    /// The payment-mint treasury vault: receives the protocol fee.
+    #[account(
+        mut,
+        seeds = [
+            seeds::TREASURY,
+            refund.network.key().as_ref(),
+            refund.network.payment_mint.as_ref(),
+        ],
+        bump = refund.network.payment_treasury_bump,
+    )]
+    pub treasury: Box<InterfaceAccount<'info, TokenAccount>>,
 
     /// CHECK: the SlotHashes sysvar, by address; read in place for the audit draw.
     #[account(address = SLOT_HASHES_ID)]
     pub slot_hashes: UncheckedAccount<'info>,
 
-    /// Pays the rent of the epoch accounts below when settlement creates them, and gets it
+    /// Pays the rent of the reward accounts below when settlement creates them, and gets it
     /// back when they close.
     #[account(mut)]
     pub payer: Signer<'info>,
 
-    /// CHECK: the provider's work record for the current epoch (a ProviderEpoch), by its seeds.
-    /// The first settlement of the epoch creates it, later ones add to it; created by hand
-    /// (see `pda_account`) so that lamports sent to the address cannot block settlement.
+    /// CHECK: the provider's reward book page of the current epoch (a ProviderBook), by its
+    /// seeds; the first settlement in the page's epochs creates it (see `pda_account`).
     #[account(
         mut,
         seeds = [
-            seeds::PROVIDER_EPOCH,
+            seeds::PROVIDER_BOOK,
             provider.key().as_ref(),
-            &network.current_epoch(Clock::get()?.unix_timestamp)?.to_le_bytes(),
+            &page_of(refund.network.current_epoch(Clock::get()?.unix_timestamp)?).to_le_bytes(),
         ],
         bump,
     )]
-    pub provider_epoch: UncheckedAccount<'info>,
+    pub provider_book: UncheckedAccount<'info>,
 
     /// CHECK: the epoch shard this job hashes to, for the current epoch (an EpochShard), by its
-    /// seeds; created on demand like the ProviderEpoch.
+    /// seeds; created on demand like the book page.
     #[account(
         mut,
         seeds = [
             seeds::EPOCH_SHARD,
-            network.key().as_ref(),
-            &network.current_epoch(Clock::get()?.unix_timestamp)?.to_le_bytes(),
-            &[network.shard_of(&job.key())],
+            refund.network.key().as_ref(),
+            &refund.network.current_epoch(Clock::get()?.unix_timestamp)?.to_le_bytes(),
+            &[refund.network.shard_of(&refund.job.key())],
         ],
         bump,
     )]
@@ -157,13 +314,11 @@ pub struct SettleAccounts<'info> {
 }
 
 impl<'info> SettleAccounts<'info> {
-    /// Records the job's audit draw if it is pending and drawable, and returns it.
+    /// Records the job's audit draw if it is pending and drawable (emitting `AuditDrawn`),
+    /// and returns it.
     pub fn draw(&mut self) -> Result<Draw> {
         let now = Clock::get()?.unix_timestamp;
-        let key = self.job.key();
-        let params = self.network.params;
-        let data = self.slot_hashes.try_borrow_data()?;
-        self.job.record_draw(&data, &key, &params, now)
+        record_draw(&mut self.refund.job, &self.slot_hashes, now)
     }
 
     /// Settles the job at once if its draw allows it: not selected settles; newly selected
@@ -174,14 +329,14 @@ impl<'info> SettleAccounts<'info> {
         bumps: &SettleAccountsBumps,
     ) -> Result<()> {
         require!(
-            self.job.audit != AuditDraw::Selected,
+            self.refund.job.audit != crate::state::AuditDraw::Selected,
             SpiceError::AwaitingAttestation
         );
         match self.draw()? {
             Draw::NotReady => err!(SpiceError::AuditNotReady),
             Draw::Selected => Ok(()),
             Draw::NotSelected => {
-                let units = self.job.reported_units;
+                let units = self.refund.job.reported_units;
                 self.settle(units, reason, bumps).map(|_| ())
             }
         }
@@ -189,116 +344,117 @@ impl<'info> SettleAccounts<'info> {
 
     /// Pays the provider for `final_units` (capped by the reported units), the fee to the
     /// treasury and the rest to the client; closes the escrow vault and the job, rent to the
-    /// client; updates the provider's record and records the job's score and fee for the
-    /// current epoch's rewards.
+    /// client; releases the provider's backing and records the job's work for the current
+    /// epoch's rewards.
     pub fn settle(
         &mut self,
         final_units: u64,
         reason: SettleReason,
         bumps: &SettleAccountsBumps,
     ) -> Result<Payout> {
-        let job = &self.job;
-        job.invariant(self.escrow_vault.amount)?;
-        let units = final_units.min(job.reported_units);
-        let payout = job.payout(units, self.network.params.protocol_fee_bps)?;
-        job_signer!(job, signer);
-        let authority = job.to_account_info();
-        let pay = |to: &InterfaceAccount<'info, TokenAccount>, amount: u64| {
-            transfer(
-                &self.token_program,
-                &self.escrow_vault,
-                &self.payment_mint,
-                to,
-                &authority,
-                signer,
-                amount,
-            )
-        };
-        pay(&self.provider_token, payout.provider)?;
-        pay(&self.treasury, payout.fee)?;
-        // The recorded refund plus anything someone donated to the vault: the vault must end
-        // empty to close.
-        let surplus = self.escrow_vault.amount.saturating_sub(job.escrowed);
-        let refund = payout
-            .refund
-            .checked_add(surplus)
-            .ok_or(SpiceError::MathOverflow)?;
-        pay(&self.client_token, refund)?;
-        let client = self.client.to_account_info();
-        close_vault(
-            &self.token_program,
-            &self.escrow_vault,
-            &client,
-            &authority,
-            signer,
+        let job_key = self.refund.job.key();
+        let units = final_units.min(self.refund.job.reported_units);
+        let payout = self.refund.job.payout(units)?;
+        let backing = self.refund.job.backing();
+        let backing_stake = self.refund.job.backing_stake(self.provider.stake);
+        let owner = self.provider.owner;
+        let provider_token = self.provider_token.as_ref().map(|a| a.to_account_info());
+        let treasury = self.treasury.to_account_info();
+        // The job's work, computed before the job closes.
+        let params = self.refund.network.params;
+        let multiplier = stake_multiplier_bps(backing_stake, params.stake_cap, params.m_max_bps)?;
+        let work = self.refund.job.work(units, payout.fee, multiplier)?;
+        let client = self.refund.job.client;
+
+        let (refund, provider_owed) = self.refund.settle_and_close(
+            Some((provider_token.as_ref(), owner, payout.provider)),
+            Some((&treasury, payout.fee)),
         )?;
-
         let provider = &mut self.provider;
-        provider.active_jobs = provider.active_jobs.saturating_sub(1);
-        let stats = &mut provider.stats;
-        stats.jobs_completed = stats.jobs_completed.saturating_add(1);
-        stats.units_completed = stats.units_completed.saturating_add(units);
-        stats.total_earned = stats.total_earned.saturating_add(payout.provider);
-
+        if provider_owed {
+            provider.owe(payout.provider)?;
+            emit!(PayoutOwed {
+                network: self.refund.network.key(),
+                job: job_key,
+                payee: owner,
+                mint: self.refund.network.payment_mint,
+                amount: payout.provider,
+            });
+        }
+        provider.end_job(backing)?;
+        provider.record_completed(units, payout.provider)?;
         emit!(JobSettled {
-            job: self.job.key(),
+            job: job_key,
             provider: provider.key(),
-            client: self.job.client,
+            client,
             reason,
             final_units: units,
             provider_payment: payout.provider,
             protocol_fee: payout.fee,
-            client_refund: refund,
+            client_refund: refund.amount,
+            provider_payment_owed: provider_owed,
+            client_refund_owed: refund.owed,
         });
-        self.record_work(units, payout.fee, bumps)?;
-        self.job.close(client)?;
+        self.record_work(job_key, work, backing_stake, bumps)?;
         Ok(payout)
     }
 
-    /// Adds the job's score (`units × m(stake)`) and protocol fee to the provider's
-    /// ProviderEpoch and the job's EpochShard for the current epoch.
-    fn record_work(&mut self, units: u64, fee: u64, bumps: &SettleAccountsBumps) -> Result<()> {
-        let params = self.network.params;
-        let epoch = self.network.current_epoch(Clock::get()?.unix_timestamp)?;
-        let multiplier =
-            stake_multiplier_bps(self.provider.stake, params.stake_cap, params.m_max_bps)?;
-        let score = job_score(units, multiplier)?;
+    /// Adds the job's work to the provider's book page and the job's epoch shard for the
+    /// current epoch.
+    fn record_work(
+        &mut self,
+        job_key: Pubkey,
+        work: Work,
+        backing_stake: u64,
+        bumps: &SettleAccountsBumps,
+    ) -> Result<()> {
+        let network = &self.refund.network;
+        let epoch = network.current_epoch(Clock::get()?.unix_timestamp)?;
+        let page = page_of(epoch);
         let payer = self.payer.to_account_info();
         let system = self.system_program.to_account_info();
-        let epoch_bytes = epoch.to_le_bytes();
-
-        let network_key = self.network.key();
+        let network_key = network.key();
         let provider_key = self.provider.key();
-        let pe_info = self.provider_epoch.to_account_info();
-        let pe_seeds: &[&[u8]] = &[
-            seeds::PROVIDER_EPOCH,
-            provider_key.as_ref(),
-            &epoch_bytes,
-            &[bumps.provider_epoch],
-        ];
-        let mut pe = pda_account::load_or_create(
-            &pe_info,
-            &payer,
-            &system,
-            8 + ProviderEpoch::INIT_SPACE,
-            pe_seeds,
-            || ProviderEpoch {
-                version: ACCOUNT_VERSION,
-                bump: bumps.provider_epoch,
-                network: network_key,
-                provider: provider_key,
-                epoch,
-                score: 0,
-                fees: 0,
-                jobs: 0,
-                payer: payer.key(),
-            },
-        )?;
-        pe.add_work(score, fee)?;
-        pda_account::store(&pe_info, &pe)?;
 
-        let shard_index = self.network.shard_of(&self.job.key());
+        let book = self.provider_book.to_account_info();
+        let page_bytes = page.to_le_bytes();
+        let book_seeds: &[&[u8]] = &[
+            seeds::PROVIDER_BOOK,
+            provider_key.as_ref(),
+            &page_bytes,
+            &[bumps.provider_book],
+        ];
+        if !pda_account::exists(&book) {
+            pda_account::create_pda(
+                &book,
+                &payer,
+                &system,
+                8 + ProviderBook::INIT_SPACE,
+                book_seeds,
+            )?;
+            init_page::<ProviderBook>(
+                &book,
+                &ProviderBookHeader {
+                    version: ACCOUNT_VERSION,
+                    bump: bumps.provider_book,
+                    network: network_key,
+                    provider: provider_key,
+                    page,
+                    payer: payer.key(),
+                },
+            )?;
+        }
+        {
+            let mut data = book.try_borrow_mut_data()?;
+            let slot = offset_in_page(epoch);
+            let mut entry: ProviderEntry = read_entry::<ProviderBook>(&data, slot)?;
+            entry.add_work(work)?;
+            write_entry::<ProviderBook>(&mut data, slot, &entry)?;
+        }
+
+        let shard_index = network.shard_of(&job_key);
         let shard_info = self.epoch_shard.to_account_info();
+        let epoch_bytes = epoch.to_le_bytes();
         let shard_seeds: &[&[u8]] = &[
             seeds::EPOCH_SHARD,
             network_key.as_ref(),
@@ -319,22 +475,68 @@ impl<'info> SettleAccounts<'info> {
                 epoch,
                 shard: shard_index,
                 score: 0,
+                value: 0,
                 fees: 0,
                 jobs: 0,
                 payer: payer.key(),
             },
         )?;
-        shard.add_work(score, fee)?;
+        shard.add_work(work)?;
         pda_account::store(&shard_info, &shard)?;
 
         emit!(WorkRecorded {
-            job: self.job.key(),
-            provider: self.provider.key(),
+            job: job_key,
+            provider: provider_key,
             epoch,
             shard: shard_index,
-            score,
-            fee,
+            score: work.score,
+            value: work.value,
+            backing_stake,
+            fee: work.fee,
         });
         Ok(())
     }
+}
+
+/// Records `job`'s audit draw from the SlotHashes sysvar if it is pending and can be made now,
+/// emitting `AuditDrawn`; returns the draw as it stands.
+pub fn record_draw(job: &mut Account<Job>, slot_hashes: &AccountInfo, now: i64) -> Result<Draw> {
+    let key = job.key();
+    let outcome = {
+        let data = slot_hashes.try_borrow_data()?;
+        job.draw_from(&data, &key)
+    };
+    let (draw, recorded) = job.apply_draw(outcome, now)?;
+    if recorded {
+        emit!(AuditDrawn {
+            job: key,
+            selected: draw == Draw::Selected,
+            vote_deadline: job.vote_deadline,
+        });
+    }
+    Ok(draw)
+}
+
+/// Credits a refused payout to the client's record and says so.
+pub fn owe_client(
+    record: &mut Client,
+    network: &Network,
+    network_key: Pubkey,
+    job: Pubkey,
+    amount: u64,
+    stake: bool,
+) -> Result<()> {
+    record.owe(amount, stake)?;
+    emit!(PayoutOwed {
+        network: network_key,
+        job,
+        payee: record.client,
+        mint: if stake {
+            network.stake_mint
+        } else {
+            network.payment_mint
+        },
+        amount,
+    });
+    Ok(())
 }

@@ -1,6 +1,10 @@
 use anchor_lang::prelude::*;
 
-/// A registered attestor of a network and its voting record.
+use crate::constants::MAX_URI_LEN;
+use crate::errors::SpiceError;
+
+/// A registered attestor of a network and its voting record. The record is kept when the
+/// attestor is removed (its history stays auditable) and re-used if it is added again.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Attestor {
@@ -12,8 +16,11 @@ pub struct Attestor {
     pub network: Pubkey,
     /// The attestor's signing key.
     pub key: Pubkey,
-    /// Whether it may vote; `remove_attestor` clears it, `add_attestor` sets it again.
-    pub active: bool,
+    /// When its (latest) addition takes effect: `add_attestor` plus the governance delay. It
+    /// may vote only on jobs accepted at or after this moment.
+    pub active_from: i64,
+    /// When its removal takes effect (`i64::MAX` while no removal is scheduled).
+    pub active_until: i64,
     /// Votes cast, ever.
     pub votes_cast: u64,
     /// Votes that went against the quorum's final outcome (counted when the deciding
@@ -21,6 +28,65 @@ pub struct Attestor {
     pub votes_against_outcome: u64,
     /// Space for future fields without a migration.
     pub reserved: [u8; 32],
+}
+
+/// `active_until` of an attestor whose removal is not scheduled.
+pub const NOT_REMOVED: i64 = i64::MAX;
+
+impl Attestor {
+    /// Whether its removal has been scheduled (effective or not).
+    pub fn removal_scheduled(&self) -> bool {
+        self.active_until != NOT_REMOVED
+    }
+
+    /// May it vote at `now` on a job accepted at `job_accepted_at`? Only between its addition
+    /// and its removal taking effect, and only on jobs accepted after it was added: the terms a
+    /// provider accepted include who could judge it.
+    pub fn can_vote(&self, now: i64, job_accepted_at: i64) -> Result<()> {
+        require!(now < self.active_until, SpiceError::AttestorInactive);
+        require!(
+            now >= self.active_from && job_accepted_at >= self.active_from,
+            SpiceError::AttestorNotYetActive
+        );
+        Ok(())
+    }
+
+    /// Schedules the removal `delay` seconds from `now`.
+    pub fn schedule_removal(&mut self, now: i64, delay: i64) -> Result<()> {
+        require!(!self.removal_scheduled(), SpiceError::AttestorInactive);
+        self.active_until = now.checked_add(delay).ok_or(SpiceError::MathOverflow)?;
+        Ok(())
+    }
+
+    /// Schedules a (re-)addition `delay` seconds from `now`. A record whose removal is
+    /// scheduled but not yet effective cannot be re-added until it is.
+    pub fn schedule_addition(&mut self, now: i64, delay: i64) -> Result<()> {
+        require!(
+            self.removal_scheduled() && now >= self.active_until,
+            SpiceError::AttestorAlreadyActive
+        );
+        self.active_from = now.checked_add(delay).ok_or(SpiceError::MathOverflow)?;
+        self.active_until = NOT_REMOVED;
+        Ok(())
+    }
+
+    /// Counts a vote cast.
+    pub fn count_vote(&mut self) -> Result<()> {
+        self.votes_cast = self
+            .votes_cast
+            .checked_add(1)
+            .ok_or(SpiceError::CounterOutOfRange)?;
+        Ok(())
+    }
+
+    /// Counts a vote that went against the outcome.
+    pub fn count_against(&mut self) -> Result<()> {
+        self.votes_against_outcome = self
+            .votes_against_outcome
+            .checked_add(1)
+            .ok_or(SpiceError::CounterOutOfRange)?;
+        Ok(())
+    }
 }
 
 /// A verdict on a job's result.
@@ -33,7 +99,8 @@ pub enum Verdict {
 }
 
 /// One attestor's vote on one job. Its existence stops a second vote; it closes (rent back to
-/// the attestor) when the job is decided, or later through `close_attestation`.
+/// the attestor) when the job is decided, or later through `close_attestation`. Job addresses
+/// never repeat (a client's job ids only grow), so the job's address names one job for ever.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Attestation {
@@ -43,17 +110,18 @@ pub struct Attestation {
     pub bump: u8,
     /// The job voted on.
     pub job: Pubkey,
-    /// `created_slot` of that job: a later job at the same address (a reused id) is another
-    /// job, on which this vote does not count.
-    pub job_created_slot: u64,
     /// The attestor's signing key (it paid the rent).
     pub attestor: Pubkey,
     /// The vote.
     pub verdict: Verdict,
-    /// Units of work the attestor measured (meaningful for Valid votes).
+    /// Units of work the attestor measured (meaningful for Valid votes), capped by the
+    /// reported units.
     pub measured_units: u64,
     /// Hash of the attestor's evidence (off chain).
     pub evidence_hash: [u8; 32],
+    /// Where the evidence can be fetched.
+    #[max_len(MAX_URI_LEN)]
+    pub evidence_uri: String,
     /// Slot of the vote.
     pub slot: u64,
 }

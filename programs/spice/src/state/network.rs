@@ -2,6 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::*;
 use crate::errors::SpiceError;
+use crate::window::OutflowWindow;
 
 /// Every governance parameter of a network. Set at `create_network`, changed by `update_params`,
 /// always inside the hard bounds of [`NetworkParams::validate`].
@@ -43,8 +44,20 @@ pub struct NetworkParams {
     pub m_max_bps: u32,
     /// Stake at which the multiplier reaches `m_max`, `s_cap`.
     pub stake_cap: u64,
-    /// Stake-mint units paid at most per payment-mint unit of protocol fee, in bps of 1.0.
-    pub reward_per_fee_cap_bps: u32,
+    /// Most reward paid per unit of score, in stake-mint base units per payment-mint base unit,
+    /// in bps of 1.0: a finalized epoch allocates `min(E, total_score × reward_rate_cap)`.
+    pub reward_rate_cap_bps: u32,
+    /// Reference price of one unit of work, payment-mint base units: a job counts at most
+    /// `units × reference_price` of value. 0 = no reference (value = the price paid); required
+    /// when rewards may exceed fees.
+    pub reference_price: u64,
+    /// Stake-mint base units worth one payment-mint base unit, in bps (the authority's estimate;
+    /// exactly 10_000 on a one-mint network). The economic bounds below are checked at this rate.
+    pub stake_per_payment_bps: u32,
+    /// Most counted value of a provider's unfinished jobs per unit of its active stake, in bps
+    /// (payment-mint units per stake-mint unit); `accept_job` refuses a job beyond it. 0 = no
+    /// limit, allowed only while rewards cannot exceed fees.
+    pub max_exposure_bps: u32,
     /// Number of epoch shards settlement spreads its writes over. Fixed at creation.
     pub shard_count: u8,
     /// Epochs after its end during which a finalized epoch can be claimed.
@@ -128,9 +141,11 @@ impl NetworkParams {
         )?;
         check(self.stake_cap > 0, "stake_cap")?;
         check(
-            self.reward_per_fee_cap_bps <= MAX_REWARD_PER_FEE_CAP_BPS,
-            "reward_per_fee_cap_bps",
+            self.reward_rate_cap_bps <= MAX_REWARD_RATE_CAP_BPS,
+            "reward_rate_cap_bps",
         )?;
+        check(self.stake_per_payment_bps > 0, "stake_per_payment_bps")?;
+        check(self.max_exposure_bps <= MAX_EXPOSURE_BPS, "max_exposure_bps")?;
         check(
             (1..=MAX_SHARD_COUNT).contains(&self.shard_count),
             "shard_count",
@@ -146,11 +161,73 @@ impl NetworkParams {
                 && self.max_reward_outflow_per_window >= self.initial_emission,
             "max_reward_outflow_per_window",
         )?;
+        // The window may not be longer than an epoch: then the breaker lets at least one
+        // epoch's emission out per epoch, and a backlog drains.
         check(
-            window(self.outflow_window_seconds, MAX_JOB_WINDOW_SECONDS),
+            window(self.outflow_window_seconds, MAX_JOB_WINDOW_SECONDS)
+                && self.outflow_window_seconds <= self.epoch_seconds,
             "outflow_window_seconds",
         )?;
+        self.validate_economics()
+    }
+
+    /// [`NetworkParams::validate`], plus what depends on the mints: on a one-mint network the
+    /// exchange rate is 1:1 by definition.
+    pub fn validate_for(&self, one_mint: bool) -> Result<()> {
+        self.validate()?;
+        if one_mint {
+            check(
+                u64::from(self.stake_per_payment_bps) == BPS_DENOMINATOR,
+                "stake_per_payment_bps",
+            )?;
+        }
         Ok(())
+    }
+
+    /// Reward value per unit of paid value at the highest stake multiplier, against the fee, in
+    /// bps² at the stated exchange rate: `(reward_rate_cap × m_max, fee × stake_per_payment)`.
+    pub fn reward_and_fee_bps2(&self) -> (u128, u128) {
+        (
+            u128::from(self.reward_rate_cap_bps) * u128::from(self.m_max_bps),
+            u128::from(self.protocol_fee_bps) * u128::from(self.stake_per_payment_bps),
+        )
+    }
+
+    /// Whether rewards can exceed the fees a job pays (`reward rate × m_max > fee`): the
+    /// bootstrap region, where the reference price, the audit and the exposure limit carry the
+    /// weight that the fee carries otherwise.
+    pub fn rewards_can_exceed_fees(&self) -> bool {
+        let (reward, fee) = self.reward_and_fee_bps2();
+        reward > fee
+    }
+
+    /// The inequalities of docs/ECONOMICS.md that make self-dealing lose money. Below the fee
+    /// (`r·m_max ≤ f`) paying yourself loses the fee whatever else happens. Above it:
+    /// - a reference price bounds the value a job can count for its units;
+    /// - `r·m_max ≤ f + κ`: real but useless work for yourself costs at least `κ` of the
+    ///   reference price per unit, more than the reward net of the fee;
+    /// - faked units are caught by the audit with probability `a`, and the exposure limit `λ`
+    ///   keeps every stake unit behind at most `λ` of unfinished value:
+    ///   `λ · (1 − a) · (r·m_max − f) ≤ a · slash · (1 − client share)` (the client share of a
+    ///   slash returns to a self-dealing client).
+    fn validate_economics(&self) -> Result<()> {
+        if !self.rewards_can_exceed_fees() {
+            return Ok(());
+        }
+        let (reward, fee) = self.reward_and_fee_bps2();
+        let bps = u128::from(BPS_DENOMINATOR);
+        check(self.reference_price > 0, "reference_price")?;
+        let ceiling = (u128::from(self.protocol_fee_bps) + u128::from(MIN_UNIT_COST_BPS))
+            * u128::from(self.stake_per_payment_bps);
+        check(reward <= ceiling, "reward_rate_cap_bps")?;
+        check(self.audit_rate_bps > 0, "audit_rate_bps")?;
+        let exposure = u128::from(self.max_exposure_bps);
+        let risk = (bps - u128::from(self.audit_rate_bps)) * (reward - fee) * exposure;
+        let deterrent = u128::from(self.audit_rate_bps)
+            * u128::from(self.slash_bps)
+            * (bps - u128::from(self.slash_client_share_bps))
+            * bps;
+        check(exposure > 0 && risk <= deterrent, "max_exposure_bps")
     }
 }
 
@@ -173,11 +250,15 @@ pub struct Network {
     pub payment_treasury_bump: u8,
     /// Bump of the stake-mint treasury vault PDA (equal to the payment one when the mints are equal).
     pub stake_treasury_bump: u8,
+    /// Bump of the payment-mint payouts vault PDA (payouts waiting for their payee).
+    pub payment_payouts_bump: u8,
+    /// Bump of the stake-mint payouts vault PDA (equal to the payment one when the mints are equal).
+    pub stake_payouts_bump: u8,
     /// Who created the network; part of its seeds.
     pub creator: Pubkey,
     /// The creator's id for this network; part of its seeds.
     pub id: u64,
-    /// Who may tune parameters, pause entries, manage attestors and withdraw the treasury.
+    /// Who may propose parameters, pause entries, manage attestors and withdraw the treasury.
     pub authority: Pubkey,
     /// Successor proposed by the authority; becomes the authority when it signs `accept_authority`.
     pub pending_authority: Option<Pubkey>,
@@ -189,21 +270,31 @@ pub struct Network {
     pub payment_token_program: Pubkey,
     /// Token program that owns the stake mint.
     pub stake_token_program: Pubkey,
-    /// Governance parameters.
+    /// The creator accepted mints with a freeze authority (e.g. USDC): that authority can freeze
+    /// the network's vaults. Set at `create_network` only.
+    pub freeze_authority_accepted: bool,
+    /// Governance parameters in force.
     pub params: NetworkParams,
+    /// Parameters proposed by the authority, applicable by anyone from `pending_params_at`.
+    pub pending_params: Option<NetworkParams>,
+    /// When the pending parameters may be applied: their proposal plus `unbond_seconds`.
+    pub pending_params_at: i64,
     /// Pause flags (`PAUSE_*` constants): entries only, never exits.
     pub paused: u8,
+    /// When claims were paused, 0 while they are not.
+    pub claims_paused_at: i64,
+    /// Seconds claims stayed paused in pauses that have ended.
+    pub claims_paused_seconds: i64,
     /// Start of epoch 0.
     pub genesis_ts: i64,
-    /// Reward tokens allocated to finalized epochs, ever.
+    /// Reward tokens allocated to finalized epochs (claimed ones included), less what closed
+    /// epochs returned to the pool unclaimed.
     pub total_allocated: u64,
     /// Reward tokens claimed by providers, ever.
     pub total_claimed: u64,
-    /// Start of the circuit breaker's current window.
-    pub outflow_window_start: i64,
-    /// Reward tokens paid out in the current window.
-    pub outflow_in_window: u64,
-    /// Registered, active attestors.
+    /// The circuit breaker: reward tokens paid out recently.
+    pub outflow: OutflowWindow,
+    /// Attestors added and not removed (including those whose addition is not effective yet).
     pub attestor_count: u16,
     /// Space for future fields without a migration.
     pub reserved: [u8; 64],
@@ -225,6 +316,108 @@ impl Network {
         }
     }
 
+    /// Stored bump of the payouts vault of `mint` (one of the network's two mints).
+    pub fn payouts_bump(&self, mint: &Pubkey) -> u8 {
+        if *mint == self.payment_mint {
+            self.payment_payouts_bump
+        } else {
+            self.stake_payouts_bump
+        }
+    }
+
+    /// Whether clients pay in the network token itself.
+    pub fn one_mint(&self) -> bool {
+        self.payment_mint == self.stake_mint
+    }
+
+    /// The hard bounds plus what depends on the mints.
+    pub fn check_params(&self, params: &NetworkParams) -> Result<()> {
+        params.validate_for(self.one_mint())
+    }
+
+    /// The delay of every governance change (parameters, attestor set): the current unbonding
+    /// period, so a provider who disagrees can unbond and leave before it applies.
+    pub fn governance_delay(&self) -> i64 {
+        self.params.unbond_seconds
+    }
+
+    /// Records a parameter proposal (or withdraws it with `None`); returns when it may apply.
+    pub fn propose_params(&mut self, params: Option<NetworkParams>, now: i64) -> Result<i64> {
+        if let Some(p) = &params {
+            self.check_params(p)?;
+            // Epoch indexing and shard hashing of live epochs depend on these two.
+            require!(
+                p.epoch_seconds == self.params.epoch_seconds
+                    && p.shard_count == self.params.shard_count,
+                SpiceError::ImmutableParameter
+            );
+        }
+        self.pending_params_at = match params {
+            Some(_) => now
+                .checked_add(self.governance_delay())
+                .ok_or(SpiceError::MathOverflow)?,
+            None => 0,
+        };
+        self.pending_params = params;
+        Ok(self.pending_params_at)
+    }
+
+    /// Puts the pending parameters in force once their delay has passed; returns the old ones.
+    pub fn apply_params(&mut self, now: i64) -> Result<NetworkParams> {
+        let params = self.pending_params.ok_or(SpiceError::NoPendingParams)?;
+        if now < self.pending_params_at {
+            msg!("the proposed parameters apply from {}", self.pending_params_at);
+            return err!(SpiceError::ParamsNotYetEffective);
+        }
+        // The lifetime budget may have been consumed further since the proposal.
+        require!(
+            params.max_total_emission >= self.total_allocated,
+            SpiceError::ParameterOutOfBounds
+        );
+        let old = self.params;
+        self.params = params;
+        self.pending_params = None;
+        self.pending_params_at = 0;
+        Ok(old)
+    }
+
+    /// Sets the pause flags, keeping the account of how long claims stayed paused.
+    pub fn set_pause(&mut self, flags: u8, now: i64) -> Result<()> {
+        require!(flags & !PAUSE_ALL == 0, SpiceError::InvalidPauseFlags);
+        let was = self.paused & PAUSE_CLAIM != 0;
+        let will = flags & PAUSE_CLAIM != 0;
+        if !was && will {
+            self.claims_paused_at = now;
+        } else if was && !will {
+            let paused_for = now
+                .checked_sub(self.claims_paused_at)
+                .ok_or(SpiceError::MathOverflow)?
+                .max(0);
+            self.claims_paused_seconds = self
+                .claims_paused_seconds
+                .checked_add(paused_for)
+                .ok_or(SpiceError::MathOverflow)?;
+            self.claims_paused_at = 0;
+        }
+        self.paused = flags;
+        Ok(())
+    }
+
+    /// Seconds claims have stayed paused since the network began, including a pause under way.
+    pub fn claims_paused_total(&self, now: i64) -> Result<i64> {
+        let current = if self.paused & PAUSE_CLAIM != 0 {
+            now.checked_sub(self.claims_paused_at)
+                .ok_or(SpiceError::MathOverflow)?
+                .max(0)
+        } else {
+            0
+        };
+        Ok(self
+            .claims_paused_seconds
+            .checked_add(current)
+            .ok_or(SpiceError::MathOverflow)?)
+    }
+
     /// The current epoch index.
     pub fn current_epoch(&self, now: i64) -> Result<u64> {
         Ok(crate::curve::epoch_index(
@@ -234,13 +427,27 @@ impl Network {
         )?)
     }
 
-    /// Whether epoch `index` can still be claimed while `current` is the current epoch: until
-    /// `claim_window_epochs` epochs after it, inclusive.
-    pub fn in_claim_window(&self, index: u64, current: u64) -> Result<bool> {
-        let last_claimable = index
-            .checked_add(u64::from(self.params.claim_window_epochs))
+    /// Start of epoch `index`.
+    pub fn epoch_start(&self, index: u64) -> Result<i64> {
+        let offset = i64::try_from(index)
+            .ok()
+            .and_then(|i| i.checked_mul(self.params.epoch_seconds))
             .ok_or(SpiceError::MathOverflow)?;
-        Ok(current <= last_claimable)
+        Ok(self
+            .genesis_ts
+            .checked_add(offset)
+            .ok_or(SpiceError::MathOverflow)?)
+    }
+
+    /// The claim deadline epoch `index` gets when finalized now: the end of the
+    /// `claim_window_epochs`-th epoch after it (claims are possible while `now <` it), before any
+    /// extension by a claim pause.
+    pub fn claim_deadline(&self, index: u64) -> Result<i64> {
+        let last = index
+            .checked_add(u64::from(self.params.claim_window_epochs))
+            .and_then(|v| v.checked_add(1))
+            .ok_or(SpiceError::MathOverflow)?;
+        self.epoch_start(last)
     }
 
     /// The epoch shard a job's settlement writes to.

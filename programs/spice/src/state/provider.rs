@@ -95,6 +95,15 @@ pub struct Provider {
     pub stats: ProviderStats,
     /// Jobs accepted and not yet settled, expired or found fraudulent.
     pub active_jobs: u32,
+    /// Stake (active or unbonding) that backs those jobs: the sum of their slash amounts, fixed
+    /// at accept. `withdraw_unbonded` never takes the vault below it.
+    pub locked: u64,
+    /// Counted value of those jobs at their maximum units (payment-mint units), for the
+    /// network's exposure limit.
+    pub exposure: u64,
+    /// Payments to the owner that its token account refused, waiting in the network's payouts
+    /// vault for `collect_provider_payouts`.
+    pub owed_payment: u64,
     /// When it registered.
     pub registered_at: i64,
     /// Space for future fields without a migration.
@@ -112,20 +121,87 @@ pub struct Slash {
     pub from_unbonding: u64,
 }
 
+/// What a job takes from its provider while it runs, fixed at accept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Backing {
+    /// Stake slashed if the job is found fraudulent; locked against withdrawal meanwhile.
+    pub lock: u64,
+    /// Counted value at the job's maximum units, for the exposure limit.
+    pub exposure: u64,
+}
+
+fn counter_add(v: u64, by: u64) -> Result<u64> {
+    v.checked_add(by)
+        .ok_or_else(|| error!(SpiceError::CounterOutOfRange))
+}
+
+fn counter_sub(v: u64, by: u64) -> Result<u64> {
+    v.checked_sub(by)
+        .ok_or_else(|| error!(SpiceError::CounterOutOfRange))
+}
+
 impl Provider {
-    /// Slashes `slash_bps` of stake + unbonding (unbonding stays slashable until withdrawn),
-    /// rounded up towards the protocol and never more than the provider holds: active stake
-    /// first, then unbonding. Records the total in the stats; the caller moves the tokens and
-    /// ends with [`Provider::refresh_and_check`].
-    pub fn slash(&mut self, slash_bps: u16) -> Result<Slash> {
-        let held = self.vault_total()?;
-        let total = u128::from(held)
-            .checked_mul(u128::from(slash_bps))
-            .and_then(|v| v.checked_add(u128::from(BPS_DENOMINATOR) - 1))
-            .map(|v| v / u128::from(BPS_DENOMINATOR))
-            .and_then(|v| u64::try_from(v).ok())
+    /// Whether a new job of `exposure` fits the network's exposure limit: the counted value of
+    /// unfinished jobs stays within `stake × max_exposure_bps / 10_000` (0 = no limit).
+    pub fn exposure_allows(&self, exposure: u64, max_exposure_bps: u32) -> Result<bool> {
+        if max_exposure_bps == 0 {
+            return Ok(true);
+        }
+        let limit = u128::from(self.stake)
+            .checked_mul(u128::from(max_exposure_bps))
             .ok_or(SpiceError::MathOverflow)?
-            .min(held);
+            / u128::from(BPS_DENOMINATOR);
+        let after = u128::from(self.exposure)
+            .checked_add(u128::from(exposure))
+            .ok_or(SpiceError::MathOverflow)?;
+        Ok(after <= limit)
+    }
+
+    /// Takes on a job: one more active job, its backing locked.
+    pub fn begin_job(&mut self, backing: Backing) -> Result<()> {
+        self.active_jobs = self
+            .active_jobs
+            .checked_add(1)
+            .ok_or(SpiceError::CounterOutOfRange)?;
+        self.locked = counter_add(self.locked, backing.lock)?;
+        self.exposure = counter_add(self.exposure, backing.exposure)?;
+        self.stats.jobs_accepted = counter_add(self.stats.jobs_accepted, 1)?;
+        Ok(())
+    }
+
+    /// Releases a finished job's backing (settled, expired or found fraudulent).
+    pub fn end_job(&mut self, backing: Backing) -> Result<()> {
+        self.active_jobs = self
+            .active_jobs
+            .checked_sub(1)
+            .ok_or(SpiceError::CounterOutOfRange)?;
+        self.locked = counter_sub(self.locked, backing.lock)?;
+        self.exposure = counter_sub(self.exposure, backing.exposure)?;
+        Ok(())
+    }
+
+    /// Records a settled job: paid `earned` (net of the fee) for `units`.
+    pub fn record_completed(&mut self, units: u64, earned: u64) -> Result<()> {
+        let stats = &mut self.stats;
+        stats.jobs_completed = counter_add(stats.jobs_completed, 1)?;
+        stats.units_completed = counter_add(stats.units_completed, units)?;
+        stats.total_earned = counter_add(stats.total_earned, earned)?;
+        Ok(())
+    }
+
+    /// Records a job that expired in the provider's hands (completion deadline missed).
+    pub fn record_failed(&mut self) -> Result<()> {
+        self.stats.jobs_failed = counter_add(self.stats.jobs_failed, 1)?;
+        Ok(())
+    }
+
+    /// Slashes a fraudulent job's lock: the amount fixed at its accept (`slash_bps` of the stake
+    /// the provider had then), never more than the vault holds; active stake first, then
+    /// unbonding (unbonding stays slashable until withdrawn). Releases the job's backing and
+    /// records the fraud. The caller moves the tokens and ends with
+    /// [`Provider::refresh_and_check`].
+    pub fn slash_job(&mut self, backing: Backing) -> Result<Slash> {
+        let total = backing.lock.min(self.vault_total()?);
         let from_active = total.min(self.stake);
         let from_unbonding = total
             .checked_sub(from_active)
@@ -138,12 +214,32 @@ impl Provider {
             .unbonding
             .checked_sub(from_unbonding)
             .ok_or(SpiceError::MathOverflow)?;
-        self.stats.total_slashed = self.stats.total_slashed.saturating_add(total);
+        self.end_job(backing)?;
+        self.stats.total_slashed = counter_add(self.stats.total_slashed, total)?;
+        self.stats.jobs_fraudulent = counter_add(self.stats.jobs_fraudulent, 1)?;
         Ok(Slash {
             total,
             from_active,
             from_unbonding,
         })
+    }
+
+    /// Credits a payment the owner's token account refused; it waits in the payouts vault.
+    pub fn owe(&mut self, amount: u64) -> Result<()> {
+        self.owed_payment = counter_add(self.owed_payment, amount)?;
+        Ok(())
+    }
+
+    /// Takes everything owed to the owner, for `collect_provider_payouts`.
+    pub fn take_owed(&mut self) -> u64 {
+        std::mem::take(&mut self.owed_payment)
+    }
+
+    /// Unbonding stake that may leave now: all of it, except what keeps the vault at the
+    /// stake locked behind unfinished jobs.
+    pub fn withdrawable(&self) -> Result<u64> {
+        let free = self.vault_total()?.saturating_sub(self.locked);
+        Ok(self.unbonding.min(free))
     }
 
     /// Active exactly when the stake meets the minimum.
@@ -163,21 +259,26 @@ impl Provider {
     }
 
     /// Ends every handler that changes the stake: the status follows the stake and the
-    /// current minimum (which `update_params` may have moved since), then the invariant holds.
+    /// current minimum (which a parameter change may have moved since), then the invariant holds.
     pub fn refresh_and_check(&mut self, stake_vault_amount: u64, min_stake: u64) -> Result<()> {
         self.refresh_status(min_stake);
         self.invariant(stake_vault_amount, min_stake)
     }
 
-    /// Invariant 2 of DESIGN.md plus "Active means stake ≥ minimum". A donation to the stake
-    /// vault must not lock it: only a shortfall is an error; `close_provider` sweeps a surplus.
-    fn invariant(&self, stake_vault_amount: u64, min_stake: u64) -> Result<()> {
+    /// Invariant 2 of docs/DESIGN.md plus "Active means stake ≥ minimum" and "an idle provider
+    /// backs nothing". A donation to the stake vault must not lock it: only a shortfall is an
+    /// error; `close_provider` sweeps a surplus.
+    pub fn invariant(&self, stake_vault_amount: u64, min_stake: u64) -> Result<()> {
         require!(
             stake_vault_amount >= self.vault_total()?,
             SpiceError::StakeVaultMismatch
         );
         require!(
             self.status != ProviderStatus::Active || self.stake >= min_stake,
+            SpiceError::InvariantViolated
+        );
+        require!(
+            self.active_jobs > 0 || (self.locked == 0 && self.exposure == 0),
             SpiceError::InvariantViolated
         );
         Ok(())
@@ -202,33 +303,81 @@ mod tests {
             hardware: HardwareSpec::default(),
             stats: ProviderStats::default(),
             active_jobs: 0,
+            locked: 0,
+            exposure: 0,
+            owed_payment: 0,
             registered_at: 0,
             reserved: [0; 32],
         }
     }
 
+    fn backing(lock: u64) -> Backing {
+        Backing { lock, exposure: 7 }
+    }
+
     #[test]
-    fn slash_takes_active_stake_first_then_unbonding() {
+    fn slash_takes_the_jobs_lock_active_stake_first_then_unbonding() {
         let mut p = provider(100, 50);
-        // 10 % of 150, from active stake only.
-        let s = p.slash(1_000).unwrap();
+        p.begin_job(backing(15)).unwrap();
+        let s = p.slash_job(backing(15)).unwrap();
         assert_eq!((s.total, s.from_active, s.from_unbonding), (15, 15, 0));
         assert_eq!((p.stake, p.unbonding, p.stats.total_slashed), (85, 50, 15));
+        assert_eq!((p.active_jobs, p.locked, p.exposure), (0, 0, 0));
 
         let mut p = provider(10, 90);
-        let s = p.slash(5_000).unwrap();
+        p.begin_job(backing(50)).unwrap();
+        let s = p.slash_job(backing(50)).unwrap();
         assert_eq!((s.total, s.from_active, s.from_unbonding), (50, 10, 40));
         assert_eq!((p.stake, p.unbonding), (0, 50));
     }
 
     #[test]
-    fn slash_rounds_up_and_never_exceeds_the_holdings() {
+    fn slash_never_exceeds_the_holdings() {
         let mut p = provider(3, 0);
-        assert_eq!(p.slash(1).unwrap().total, 1); // 0.0003 rounds up to 1
-        let mut p = provider(u64::MAX, 0);
-        assert_eq!(p.slash(10_000).unwrap().total, u64::MAX);
+        p.begin_job(backing(u64::MAX)).unwrap();
+        assert_eq!(p.slash_job(backing(u64::MAX)).unwrap().total, 3);
         assert_eq!(p.stake, 0);
-        let mut p = provider(0, 0);
-        assert_eq!(p.slash(10_000).unwrap().total, 0);
+    }
+
+    #[test]
+    fn locked_stake_cannot_be_withdrawn() {
+        let mut p = provider(100, 50);
+        assert_eq!(p.withdrawable().unwrap(), 50);
+        p.begin_job(backing(120)).unwrap();
+        assert_eq!(p.withdrawable().unwrap(), 30);
+        p.begin_job(backing(40)).unwrap();
+        assert_eq!(p.withdrawable().unwrap(), 0);
+        p.end_job(backing(120)).unwrap();
+        assert_eq!(p.withdrawable().unwrap(), 50);
+    }
+
+    #[test]
+    fn counters_refuse_to_leave_their_range() {
+        let mut p = provider(100, 0);
+        assert!(p.end_job(backing(0)).is_err());
+        p.begin_job(backing(5)).unwrap();
+        assert!(p.end_job(backing(6)).is_err());
+        p.active_jobs = u32::MAX;
+        assert!(p.begin_job(backing(0)).is_err());
+    }
+
+    #[test]
+    fn exposure_limit() {
+        let mut p = provider(1_000, 0);
+        assert!(p.exposure_allows(u64::MAX, 0).unwrap());
+        assert!(p.exposure_allows(500, 5_000).unwrap());
+        assert!(!p.exposure_allows(501, 5_000).unwrap());
+        p.begin_job(Backing { lock: 0, exposure: 400 }).unwrap();
+        assert!(p.exposure_allows(100, 5_000).unwrap());
+        assert!(!p.exposure_allows(101, 5_000).unwrap());
+    }
+
+    #[test]
+    fn invariant_refuses_an_idle_provider_with_a_lock() {
+        let mut p = provider(100, 0);
+        assert!(p.invariant(100, 1).is_ok());
+        assert!(p.invariant(99, 1).is_err());
+        p.locked = 1;
+        assert!(p.invariant(100, 1).is_err());
     }
 }

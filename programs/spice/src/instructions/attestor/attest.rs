@@ -8,9 +8,10 @@ use crate::instructions::escrow::*;
 use crate::pda_account;
 use crate::provider_signer;
 use crate::state::{
-    seeds, Attestation, Attestor, JobState, ProviderStatus, SettleReason, Verdict, ACCOUNT_VERSION,
+    check_uri, seeds, Attestation, Attestor, ProviderStatus, SettleReason, Verdict, VoteOutcome,
+    ACCOUNT_VERSION,
 };
-use crate::token::transfer;
+use crate::token::ScreenedMint;
 
 /// Arguments of `attest`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -21,6 +22,8 @@ pub struct AttestArgs {
     pub measured_units: u64,
     /// Hash of the attestor's evidence.
     pub evidence_hash: [u8; 32],
+    /// Where the evidence can be fetched (at most 128 bytes; may be empty).
+    pub evidence_uri: String,
 }
 
 #[derive(Accounts)]
@@ -31,7 +34,7 @@ pub struct Attest<'info> {
     /// The attestor's key; pays the attestation's rent and gets it back when it closes.
     #[account(
         mut,
-        constraint = attestor_key.key() != settle.job.client
+        constraint = attestor_key.key() != settle.refund.job.client
             && attestor_key.key() != settle.provider.owner @ SpiceError::ConflictOfInterest,
     )]
     pub attestor_key: Signer<'info>,
@@ -39,9 +42,12 @@ pub struct Attest<'info> {
     /// The attestor's record.
     #[account(
         mut,
-        seeds = [seeds::ATTESTOR, settle.network.key().as_ref(), attestor_key.key().as_ref()],
+        seeds = [
+            seeds::ATTESTOR,
+            settle.refund.network.key().as_ref(),
+            attestor_key.key().as_ref(),
+        ],
         bump = attestor.bump,
-        constraint = attestor.active @ SpiceError::AttestorInactive,
     )]
     pub attestor: Box<Account<'info, Attestor>>,
 
@@ -50,7 +56,11 @@ pub struct Attest<'info> {
     /// cannot stop the attestor from voting.
     #[account(
         mut,
-        seeds = [seeds::ATTESTATION, settle.job.key().as_ref(), attestor_key.key().as_ref()],
+        seeds = [
+            seeds::ATTESTATION,
+            settle.refund.job.key().as_ref(),
+            attestor_key.key().as_ref(),
+        ],
         bump,
     )]
     pub attestation: UncheckedAccount<'info>,
@@ -71,75 +81,76 @@ pub struct Attest<'info> {
         dup,
         seeds = [
             seeds::TREASURY,
-            settle.network.key().as_ref(),
-            settle.network.stake_mint.as_ref(),
+            settle.refund.network.key().as_ref(),
+            settle.refund.network.stake_mint.as_ref(),
         ],
-        bump = settle.network.stake_treasury_bump,
+        bump = settle.refund.network.stake_treasury_bump,
     )]
     pub stake_treasury: Box<InterfaceAccount<'info, TokenAccount>>,
 
-    /// The client's stake-mint account: receives the client's part of a slash. With one mint
-    /// it is the client's payment account too (`dup`, as above).
+    /// The stake-mint payouts vault: holds the client's part of a slash if the client's token
+    /// account refuses it (the settlement's payouts vault on a one-mint network: `dup`).
     #[account(
         mut,
         dup,
-        token::mint = stake_mint,
-        token::authority = settle.job.client,
-        token::token_program = stake_token_program,
+        seeds = [
+            seeds::PAYOUTS,
+            settle.refund.network.key().as_ref(),
+            settle.refund.network.stake_mint.as_ref(),
+        ],
+        bump = settle.refund.network.stake_payouts_bump,
     )]
-    pub client_stake_token: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub stake_payouts: Box<InterfaceAccount<'info, TokenAccount>>,
+
+    /// CHECK: where the client's part of a slash goes if this token account (of the client,
+    /// of the stake mint) will take it; otherwise, or if absent, it waits in the stake payouts
+    /// vault (`token::payee_accepts`). Only a fraud verdict uses it.
+    #[account(mut)]
+    pub client_stake_token: Option<UncheckedAccount<'info>>,
 
     /// The network's stake mint.
-    #[account(address = settle.network.stake_mint @ SpiceError::WrongMint)]
+    #[account(address = settle.refund.network.stake_mint @ SpiceError::WrongMint)]
     pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
 
     /// The stake mint's token program.
-    #[account(address = settle.network.stake_token_program @ SpiceError::WrongTokenProgram)]
+    #[account(
+        address = settle.refund.network.stake_token_program @ SpiceError::WrongTokenProgram
+    )]
     pub stake_token_program: Interface<'info, TokenInterface>,
-
-    pub system_program: Program<'info, System>,
 }
 
 impl<'info> Attest<'info> {
-    fn validate(&self) -> Result<()> {
-        let job = &self.settle.job;
-        // Job: submitted or disputed. Its voting deadline is checked in the handler, once the
-        // audit draw is recorded: a selection made by this very vote extends it.
+    fn validate(&self, args: &AttestArgs) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
+        // Attestor: in office now, and added before the job was accepted. The job's state and
+        // voting deadline are checked in the handler, once the audit draw is recorded: a
+        // selection made by this very vote extends the deadline.
+        self.attestor
+            .can_vote(now, self.settle.refund.job.accepted_at)?;
+        // Attestation: one per (job, attestor); job addresses never repeat, so any vote
+        // found here is a vote on this job.
         require!(
-            matches!(job.state, JobState::Submitted | JobState::Disputed),
-            SpiceError::InvalidJobState
+            !pda_account::exists(&self.attestation),
+            SpiceError::AlreadyVoted
         );
-        // Attestation: one per (job, attestor). One left from an earlier job at this address
-        // (a reused job id) is stale and gets overwritten.
-        if pda_account::exists(&self.attestation) {
-            let earlier = pda_account::load::<Attestation>(&self.attestation)?;
-            require!(
-                earlier.job_created_slot != job.created_slot,
-                SpiceError::AlreadyVoted
-            );
-        }
-        // Attestor, attestation, stake accounts: checked in the #[account] attributes.
-        Ok(())
+        check_uri(&args.evidence_uri)
     }
 
-    /// Invalid quorum: refund the client in full, slash the provider (active stake first, then
-    /// unbonding), split the slash between the client and the treasury, close the job.
+    /// Invalid quorum: refund the client in full, slash the stake locked behind the job
+    /// (active first, then unbonding), split it between the client and the treasury, close the
+    /// job. Payouts the client's token accounts refuse wait for it in the payouts vaults.
     fn resolve_fraud(&mut self) -> Result<()> {
         let s = &mut self.settle;
-        let client_info = s.client.to_account_info();
-        let refunded = refund_and_close_escrow(
-            &s.job,
-            &s.escrow_vault,
-            &s.payment_mint,
-            &s.client_token,
-            &client_info,
-            &s.token_program,
-        )?;
-        let params = s.network.params;
+        let job_key = s.refund.job.key();
+        let backing = s.refund.job.backing();
+        let terms = s.refund.job.terms;
+        let client = s.refund.job.client;
+        let refund = s.refund.refund_and_close()?;
+
         let provider = &mut s.provider;
-        let slash = provider.slash(params.slash_bps)?;
+        let slash = provider.slash_job(backing)?;
         let to_client = u128::from(slash.total)
-            .checked_mul(u128::from(params.slash_client_share_bps))
+            .checked_mul(u128::from(terms.slash_client_share_bps))
             .map(|v| v / u128::from(BPS_DENOMINATOR))
             .and_then(|v| u64::try_from(v).ok())
             .ok_or(SpiceError::MathOverflow)?;
@@ -147,37 +158,40 @@ impl<'info> Attest<'info> {
             .total
             .checked_sub(to_client)
             .ok_or(SpiceError::MathOverflow)?;
-        provider.active_jobs = provider.active_jobs.saturating_sub(1);
-        provider.stats.jobs_fraudulent = provider.stats.jobs_fraudulent.saturating_add(1);
 
+        let network = &s.refund.network;
+        let mint = ScreenedMint::new(&self.stake_mint, network.freeze_authority_accepted)?;
         provider_signer!(provider, signer);
-        let authority = provider.to_account_info();
-        transfer(
-            &self.stake_token_program,
-            &self.stake_vault,
-            &self.stake_mint,
-            &self.client_stake_token,
-            &authority,
+        let out = VaultOut {
+            token_program: &self.stake_token_program,
+            mint: &mint,
+            vault: self.stake_vault.to_account_info(),
+            authority: provider.to_account_info(),
             signer,
-            to_client,
-        )?;
-        transfer(
-            &self.stake_token_program,
-            &self.stake_vault,
-            &self.stake_mint,
-            &self.stake_treasury,
-            &authority,
-            signer,
-            to_treasury,
-        )?;
+            payouts: self.stake_payouts.to_account_info(),
+        };
+        let client_stake_token = self.client_stake_token.as_ref().map(|a| a.to_account_info());
+        let to_client_owed = out.pay_or_hold(client_stake_token.as_ref(), &client, to_client)?;
+        out.pay(&self.stake_treasury.to_account_info(), to_treasury)?;
+        if to_client_owed {
+            let network_key = network.key();
+            owe_client(
+                &mut s.refund.client_record,
+                network,
+                network_key,
+                job_key,
+                to_client,
+                true,
+            )?;
+        }
         self.stake_vault.reload()?;
-        provider.refresh_and_check(self.stake_vault.amount, params.min_stake)?;
+        provider.refresh_and_check(self.stake_vault.amount, network.params.min_stake)?;
 
         emit!(FraudSlashed {
-            job: s.job.key(),
+            job: job_key,
             provider: provider.key(),
-            client: s.job.client,
-            refunded,
+            client,
+            refunded: refund.amount,
             slashed: slash.total,
             slashed_from_active: slash.from_active,
             slashed_from_unbonding: slash.from_unbonding,
@@ -185,8 +199,10 @@ impl<'info> Attest<'info> {
             to_treasury,
             provider_stake_after: provider.stake,
             suspended: provider.status != ProviderStatus::Active,
+            refund_owed: refund.owed,
+            to_client_owed,
         });
-        s.job.close(client_info)
+        Ok(())
     }
 
     /// Closes the attestations of earlier voters handed over in `remaining` as
@@ -194,11 +210,11 @@ impl<'info> Attest<'info> {
     /// outcome if it was. Rent goes back to each attestor.
     fn close_earlier_votes(
         &self,
+        job: Pubkey,
         remaining: &'info [AccountInfo<'info>],
         outcome: Verdict,
     ) -> Result<()> {
-        let job = self.settle.job.key();
-        let network = self.settle.network.key();
+        let network = self.settle.refund.network.key();
         for triple in remaining.chunks(3) {
             let [att_info, rec_info, key_info] = triple else {
                 return err!(SpiceError::InvalidAttestationAccount);
@@ -207,7 +223,6 @@ impl<'info> Attest<'info> {
             let mut rec: Account<'info, Attestor> = Account::try_from(rec_info)?;
             require!(
                 att.job == job
-                    && att.job_created_slot == self.settle.job.created_slot
                     && att.key() != self.attestation.key()
                     && key_info.key() == att.attestor
                     && rec.key == att.attestor
@@ -216,7 +231,7 @@ impl<'info> Attest<'info> {
             );
             let against = att.verdict != outcome;
             if against {
-                rec.votes_against_outcome = rec.votes_against_outcome.saturating_add(1);
+                rec.count_against()?;
                 rec.exit(&crate::ID)?;
             }
             att.close(key_info.clone())?;
@@ -230,110 +245,83 @@ impl<'info> Attest<'info> {
     }
 }
 
-/// An active attestor votes on a submitted or disputed job. M (`attestation_quorum`) votes of
-/// one verdict decide it: Valid settles at the median of the Valid votes' measured units;
-/// Invalid is fraud (full refund, slash). The deciding transaction closes the attestations
-/// passed in its remaining accounts. Not an entry: works while paused.
-#[access_control(ctx.accounts.validate())]
+/// An attestor votes on a submitted or disputed job. M (`attestation_quorum` of the job's
+/// terms) votes of one verdict decide it: Valid settles at the median of the Valid votes'
+/// measured units; Invalid is fraud (full refund, slash of the stake locked at accept). The
+/// deciding vote never depends on the parties' token accounts (a refused payout waits in the
+/// payouts vault). The deciding transaction closes the attestations passed in its remaining
+/// accounts. Not an entry: works while paused.
+#[access_control(ctx.accounts.validate(&args))]
 pub fn handler<'info>(ctx: Context<'info, Attest<'info>>, args: AttestArgs) -> Result<()> {
-    let slot = Clock::get()?.slot;
+    let clock = Clock::get()?;
     let a = ctx.accounts;
 
     // The audit draw is recorded by the first instruction that can make it; the vote counts
     // whatever the draw, until the deadline the draw leaves (a job selected only now, after
     // its challenge window, gets `dispute_seconds` of voting from now).
     a.settle.draw()?;
-    let now = Clock::get()?.unix_timestamp;
-    require!(
-        now <= a.settle.job.voting_deadline(),
-        SpiceError::VotingClosed
-    );
+    let job = &mut a.settle.refund.job;
+    job.check_vote(clock.unix_timestamp)?;
+    let outcome = job.cast_vote(args.verdict, args.measured_units)?;
+    let measured = args.measured_units.min(job.reported_units);
+    let job_key = job.key();
+    let (valid_votes, invalid_votes) = (job.valid_votes, job.invalid_votes);
 
     let attestor_key = a.attestor_key.key();
-    let job = &mut a.settle.job;
-    let measured = args.measured_units.min(job.reported_units);
-    match args.verdict {
-        Verdict::Valid => {
-            let index = usize::from(job.valid_votes);
-            let slot_ref = job
-                .valid_units
-                .get_mut(index)
-                .ok_or(SpiceError::MathOverflow)?;
-            *slot_ref = measured;
-            job.valid_votes = job
-                .valid_votes
-                .checked_add(1)
-                .ok_or(SpiceError::MathOverflow)?;
-        }
-        Verdict::Invalid => {
-            job.invalid_votes = job
-                .invalid_votes
-                .checked_add(1)
-                .ok_or(SpiceError::MathOverflow)?;
-        }
-    }
-    let job_key = job.key();
     let attestation = a.attestation.to_account_info();
     let bump = [ctx.bumps.attestation];
-    let seeds: &[&[u8]] = &[
+    let att_seeds: &[&[u8]] = &[
         seeds::ATTESTATION,
         job_key.as_ref(),
         attestor_key.as_ref(),
         &bump,
     ];
-    // A stale vote of an earlier job at this address keeps its account (same attestor, same
-    // size, rent paid) and is overwritten.
-    if !pda_account::exists(&attestation) {
-        pda_account::create_pda(
-            &attestation,
-            &a.attestor_key.to_account_info(),
-            &a.system_program.to_account_info(),
-            8 + Attestation::INIT_SPACE,
-            seeds,
-        )?;
-    }
+    pda_account::create_pda(
+        &attestation,
+        &a.attestor_key.to_account_info(),
+        &a.system_program_info(),
+        8 + Attestation::INIT_SPACE,
+        att_seeds,
+    )?;
     pda_account::store(
         &attestation,
         &Attestation {
             version: ACCOUNT_VERSION,
             bump: ctx.bumps.attestation,
             job: job_key,
-            job_created_slot: job.created_slot,
             attestor: attestor_key,
             verdict: args.verdict,
             measured_units: measured,
             evidence_hash: args.evidence_hash,
-            slot,
+            evidence_uri: args.evidence_uri.clone(),
+            slot: clock.slot,
         },
     )?;
-    a.attestor.votes_cast = a.attestor.votes_cast.saturating_add(1);
+    a.attestor.count_vote()?;
     emit!(AttestationCast {
-        job: job.key(),
+        job: job_key,
         attestor: attestor_key,
         verdict: args.verdict,
         measured_units: measured,
         evidence_hash: args.evidence_hash,
-        valid_votes: job.valid_votes,
-        invalid_votes: job.invalid_votes,
+        evidence_uri: args.evidence_uri,
+        valid_votes,
+        invalid_votes,
     });
 
-    let quorum = a.settle.network.params.attestation_quorum;
-    let outcome = if job.valid_votes >= quorum {
-        Verdict::Valid
-    } else if job.invalid_votes >= quorum {
-        Verdict::Invalid
-    } else {
-        return Ok(());
-    };
-    match outcome {
-        Verdict::Valid => {
-            let units = job.median_valid_units().ok_or(SpiceError::MathOverflow)?;
+    let decided = match outcome {
+        VoteOutcome::Pending => return Ok(()),
+        VoteOutcome::Settle { units } => {
             a.settle
                 .settle(units, SettleReason::ValidQuorum, &ctx.bumps.settle)?;
+            Verdict::Valid
         }
-        Verdict::Invalid => a.resolve_fraud()?,
-    }
-    a.close_earlier_votes(ctx.remaining_accounts, outcome)?;
+        VoteOutcome::Fraud => {
+            a.resolve_fraud()?;
+            Verdict::Invalid
+        }
+    };
+    a.close_earlier_votes(job_key, ctx.remaining_accounts, decided)?;
     pda_account::close(&attestation, &a.attestor_key.to_account_info())?;
     emit!(AttestationClosed {
         job: job_key,
@@ -341,4 +329,10 @@ pub fn handler<'info>(ctx: Context<'info, Attest<'info>>, args: AttestArgs) -> R
         against_outcome: false,
     });
     Ok(())
+}
+
+impl<'info> Attest<'info> {
+    fn system_program_info(&self) -> AccountInfo<'info> {
+        self.settle.system_program.to_account_info()
+    }
 }

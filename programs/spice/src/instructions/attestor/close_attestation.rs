@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::errors::SpiceError;
 use crate::events::AttestationClosed;
 use crate::pda_account;
-use crate::state::{seeds, Attestation, Job};
+use crate::state::{seeds, Attestation};
 
 #[derive(Accounts)]
 pub struct CloseAttestation<'info> {
@@ -21,21 +21,15 @@ pub struct CloseAttestation<'info> {
     pub attestation: Box<Account<'info, Attestation>>,
 
     /// CHECK: the attestation's job address, by address. The vote must no longer count: the
-    /// job closed, or the address now holds a later job (a reused id); checked in `validate`.
+    /// job closed (a job address never holds another job); checked in `validate`.
     #[account(address = attestation.job)]
     pub job: UncheckedAccount<'info>,
 }
 
 impl CloseAttestation<'_> {
     fn validate(&self) -> Result<()> {
-        // Job: closed, or another job than the one voted on.
-        if pda_account::exists(&self.job) {
-            let job = pda_account::load::<Job>(&self.job)?;
-            require!(
-                job.created_slot != self.attestation.job_created_slot,
-                SpiceError::JobStillOpen
-            );
-        }
+        // Job: closed.
+        require!(!pda_account::exists(&self.job), SpiceError::JobStillOpen);
         Ok(())
     }
 }

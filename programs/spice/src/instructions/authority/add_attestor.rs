@@ -2,7 +2,8 @@ use anchor_lang::prelude::*;
 
 use crate::errors::SpiceError;
 use crate::events::AttestorAdded;
-use crate::state::{seeds, Attestor, Network, ACCOUNT_VERSION};
+use crate::pda_account;
+use crate::state::{seeds, Attestor, Network, ACCOUNT_VERSION, NOT_REMOVED};
 
 #[derive(Accounts)]
 #[instruction(key: Pubkey)]
@@ -15,47 +16,64 @@ pub struct AddAttestor<'info> {
     #[account(mut, has_one = authority @ SpiceError::NotAuthority)]
     pub network: Box<Account<'info, Network>>,
 
-    /// The attestor record: created on first add, re-activated on a later add. `init_if_needed`
-    /// is safe here: the record is a PDA of (network, key), only the authority reaches this
-    /// handler, and an existing record keeps its history.
+    /// CHECK: the attestor record (an Attestor), by its seeds: created on first add (by hand,
+    /// see `pda_account`), re-used on a later add once a removal has taken effect.
     #[account(
-        init_if_needed,
-        payer = authority,
-        space = 8 + Attestor::INIT_SPACE,
+        mut,
         seeds = [seeds::ATTESTOR, network.key().as_ref(), key.as_ref()],
         bump,
     )]
-    pub attestor: Box<Account<'info, Attestor>>,
+    pub attestor: UncheckedAccount<'info>,
 
     pub system_program: Program<'info, System>,
 }
 
-/// Registers `key` as an active attestor of the network (or re-activates a removed one).
+/// Adds `key` as an attestor of the network (or re-adds a removed one). Like every change to the
+/// attestor set it takes effect after the governance delay (`unbond_seconds`), and the attestor
+/// may vote only on jobs accepted from then on: a provider knows who can judge a job when it
+/// accepts it.
 pub fn handler(ctx: Context<AddAttestor>, key: Pubkey) -> Result<()> {
-    let attestor = &mut ctx.accounts.attestor;
-    if attestor.version == 0 {
-        attestor.set_inner(Attestor {
+    let now = Clock::get()?.unix_timestamp;
+    let a = ctx.accounts;
+    let delay = a.network.governance_delay();
+    let info = a.attestor.to_account_info();
+    let record = if pda_account::exists(&info) {
+        let mut record = pda_account::load::<Attestor>(&info)?;
+        record.schedule_addition(now, delay)?;
+        record
+    } else {
+        let network_key = a.network.key();
+        let bump = [ctx.bumps.attestor];
+        let record_seeds: &[&[u8]] = &[seeds::ATTESTOR, network_key.as_ref(), key.as_ref(), &bump];
+        pda_account::create_pda(
+            &info,
+            &a.authority.to_account_info(),
+            &a.system_program.to_account_info(),
+            8 + Attestor::INIT_SPACE,
+            record_seeds,
+        )?;
+        Attestor {
             version: ACCOUNT_VERSION,
             bump: ctx.bumps.attestor,
-            network: ctx.accounts.network.key(),
+            network: network_key,
             key,
-            active: true,
+            active_from: now.checked_add(delay).ok_or(SpiceError::MathOverflow)?,
+            active_until: NOT_REMOVED,
             votes_cast: 0,
             votes_against_outcome: 0,
             reserved: [0; 32],
-        });
-    } else {
-        require!(!attestor.active, SpiceError::AttestorAlreadyActive);
-        attestor.active = true;
-    }
-    let network = &mut ctx.accounts.network;
+        }
+    };
+    pda_account::store(&info, &record)?;
+    let network = &mut a.network;
     network.attestor_count = network
         .attestor_count
         .checked_add(1)
-        .ok_or(SpiceError::MathOverflow)?;
+        .ok_or(SpiceError::CounterOutOfRange)?;
     emit!(AttestorAdded {
         network: network.key(),
         attestor: key,
+        active_from: record.active_from,
         attestor_count: network.attestor_count,
     });
     Ok(())

@@ -1,10 +1,12 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenInterface};
 
 use crate::errors::SpiceError;
 use crate::events::NetworkCreated;
+use crate::pda_account;
 use crate::state::{seeds, Network, NetworkParams, ACCOUNT_VERSION};
 use crate::token::require_safe_mint;
+use crate::window::OutflowWindow;
 
 /// Arguments of `create_network`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -15,6 +17,9 @@ pub struct CreateNetworkArgs {
     pub authority: Pubkey,
     /// Initial parameters, checked against the hard bounds.
     pub params: NetworkParams,
+    /// Accept mints with a freeze authority (USDC-like): that authority could freeze the
+    /// network's vaults. Without this flag such mints are refused. Fixed for the network.
+    pub allow_freeze_authority: bool,
 }
 
 #[derive(Accounts)]
@@ -25,15 +30,14 @@ pub struct CreateNetwork<'info> {
     #[account(mut)]
     pub creator: Signer<'info>,
 
-    /// The new network.
+    /// CHECK: the new network (a Network), by its seeds; created by hand (see `pda_account`),
+    /// so lamports sent to the address cannot block it.
     #[account(
-        init,
-        payer = creator,
-        space = 8 + Network::INIT_SPACE,
+        mut,
         seeds = [seeds::NETWORK, creator.key().as_ref(), &args.id.to_le_bytes()],
         bump,
     )]
-    pub network: Box<Account<'info, Network>>,
+    pub network: UncheckedAccount<'info>,
 
     /// Mint clients pay in; owned by `payment_token_program`.
     #[account(mint::token_program = payment_token_program)]
@@ -43,42 +47,49 @@ pub struct CreateNetwork<'info> {
     #[account(mint::token_program = stake_token_program)]
     pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
 
-    /// Treasury vault of the payment mint: receives protocol fees.
+    /// CHECK: treasury vault of the payment mint (protocol fees), by its seeds; created here.
     #[account(
-        init,
-        payer = creator,
+        mut,
         seeds = [seeds::TREASURY, network.key().as_ref(), payment_mint.key().as_ref()],
         bump,
-        token::mint = payment_mint,
-        token::authority = network,
-        token::token_program = payment_token_program,
     )]
-    pub payment_treasury: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub payment_treasury: UncheckedAccount<'info>,
 
-    /// Treasury vault of the stake mint: receives the treasury's part of slashes. Passed only
-    /// when the stake mint differs from the payment mint; otherwise the payment treasury serves.
+    /// CHECK: treasury vault of the stake mint (the treasury's part of slashes), by its seeds.
+    /// Passed only when the stake mint differs from the payment mint; otherwise the payment
+    /// treasury serves.
     #[account(
-        init,
-        payer = creator,
+        mut,
         seeds = [seeds::TREASURY, network.key().as_ref(), stake_mint.key().as_ref()],
         bump,
-        token::mint = stake_mint,
-        token::authority = network,
-        token::token_program = stake_token_program,
     )]
-    pub stake_treasury: Option<Box<InterfaceAccount<'info, TokenAccount>>>,
+    pub stake_treasury: Option<UncheckedAccount<'info>>,
 
-    /// Reward vault (stake mint): funded by anyone, pays claims.
+    /// CHECK: payouts vault of the payment mint (payments waiting for their payee), by its
+    /// seeds; created here.
     #[account(
-        init,
-        payer = creator,
+        mut,
+        seeds = [seeds::PAYOUTS, network.key().as_ref(), payment_mint.key().as_ref()],
+        bump,
+    )]
+    pub payment_payouts: UncheckedAccount<'info>,
+
+    /// CHECK: payouts vault of the stake mint (slash shares waiting for their client), passed
+    /// exactly when the mints differ.
+    #[account(
+        mut,
+        seeds = [seeds::PAYOUTS, network.key().as_ref(), stake_mint.key().as_ref()],
+        bump,
+    )]
+    pub stake_payouts: Option<UncheckedAccount<'info>>,
+
+    /// CHECK: reward vault (stake mint), by its seeds: funded by anyone, pays claims.
+    #[account(
+        mut,
         seeds = [seeds::REWARD_VAULT, network.key().as_ref()],
         bump,
-        token::mint = stake_mint,
-        token::authority = network,
-        token::token_program = stake_token_program,
     )]
-    pub reward_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub reward_vault: UncheckedAccount<'info>,
 
     /// Token program of the payment mint (SPL Token or Token-2022).
     pub payment_token_program: Interface<'info, TokenInterface>,
@@ -89,61 +100,146 @@ pub struct CreateNetwork<'info> {
 
 impl CreateNetwork<'_> {
     fn validate(&self, args: &CreateNetworkArgs) -> Result<()> {
-        args.params.validate()?;
-        // Mints: extensions that break escrow accounting or custody are refused.
-        require_safe_mint(&self.payment_mint.to_account_info())?;
-        require_safe_mint(&self.stake_mint.to_account_info())?;
-        // Stake treasury: exactly when the mints differ (one treasury per mint).
         let mints_differ = self.payment_mint.key() != self.stake_mint.key();
+        args.params.validate_for(!mints_differ)?;
+        // Mints: nothing that can take custody away from the vaults, now or later.
+        require_safe_mint(
+            &self.payment_mint.to_account_info(),
+            args.allow_freeze_authority,
+        )?;
+        require_safe_mint(
+            &self.stake_mint.to_account_info(),
+            args.allow_freeze_authority,
+        )?;
+        // Stake treasury and payouts: exactly when the mints differ (one vault per mint).
         require!(
-            mints_differ == self.stake_treasury.is_some(),
+            mints_differ == self.stake_treasury.is_some()
+                && mints_differ == self.stake_payouts.is_some(),
             SpiceError::StakeTreasuryMismatch
         );
         Ok(())
     }
 }
 
-/// Creates a network with its treasury and reward vaults.
+/// Creates a network with its treasury, payouts and reward vaults.
 #[access_control(ctx.accounts.validate(&args))]
-pub fn handler(ctx: Context<CreateNetwork>, args: CreateNetworkArgs) -> Result<()> {
+pub fn handler<'info>(
+    ctx: Context<'info, CreateNetwork<'info>>,
+    args: CreateNetworkArgs,
+) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let stake_treasury_bump = ctx
-        .bumps
-        .stake_treasury
-        .unwrap_or(ctx.bumps.payment_treasury);
-    let network = &mut ctx.accounts.network;
-    network.set_inner(Network {
+    let a = &ctx.accounts;
+    let bumps = &ctx.bumps;
+    let creator = a.creator.to_account_info();
+    let system = a.system_program.to_account_info();
+    let network_key = a.network.key();
+
+    let id_bytes = args.id.to_le_bytes();
+    let network_seeds: &[&[u8]] = &[
+        seeds::NETWORK,
+        creator.key.as_ref(),
+        &id_bytes,
+        &[bumps.network],
+    ];
+    pda_account::create_pda(
+        &a.network,
+        &creator,
+        &system,
+        8 + Network::INIT_SPACE,
+        network_seeds,
+    )?;
+
+    let (pay, stake) = (&a.payment_mint, &a.stake_mint);
+    let (pay_prog, stake_prog) = (&a.payment_token_program, &a.stake_token_program);
+    let vault = |info: AccountInfo<'info>, prefix: &[u8], bump: u8, on_stake: bool| {
+        let (mint, program) = if on_stake {
+            (stake, stake_prog)
+        } else {
+            (pay, pay_prog)
+        };
+        let mint_key = mint.key();
+        let bump = [bump];
+        // The reward vault's seeds carry no mint: there is one per network.
+        let vault_seeds: Vec<&[u8]> = if prefix == seeds::REWARD_VAULT {
+            vec![prefix, network_key.as_ref(), &bump]
+        } else {
+            vec![prefix, network_key.as_ref(), mint_key.as_ref(), &bump]
+        };
+        pda_account::create_token_account(
+            &info,
+            &creator,
+            &system,
+            &program.to_account_info(),
+            &mint.to_account_info(),
+            &network_key,
+            &vault_seeds,
+        )
+    };
+    vault(
+        a.payment_treasury.to_account_info(),
+        seeds::TREASURY,
+        bumps.payment_treasury,
+        false,
+    )?;
+    vault(
+        a.payment_payouts.to_account_info(),
+        seeds::PAYOUTS,
+        bumps.payment_payouts,
+        false,
+    )?;
+    if let (Some(info), Some(bump)) = (&a.stake_treasury, bumps.stake_treasury) {
+        vault(info.to_account_info(), seeds::TREASURY, bump, true)?;
+    }
+    if let (Some(info), Some(bump)) = (&a.stake_payouts, bumps.stake_payouts) {
+        vault(info.to_account_info(), seeds::PAYOUTS, bump, true)?;
+    }
+    vault(
+        a.reward_vault.to_account_info(),
+        seeds::REWARD_VAULT,
+        bumps.reward_vault,
+        true,
+    )?;
+
+    let network = Box::new(Network {
         version: ACCOUNT_VERSION,
-        bump: ctx.bumps.network,
-        reward_vault_bump: ctx.bumps.reward_vault,
-        payment_treasury_bump: ctx.bumps.payment_treasury,
-        stake_treasury_bump,
-        creator: ctx.accounts.creator.key(),
+        bump: bumps.network,
+        reward_vault_bump: bumps.reward_vault,
+        payment_treasury_bump: bumps.payment_treasury,
+        stake_treasury_bump: bumps.stake_treasury.unwrap_or(bumps.payment_treasury),
+        payment_payouts_bump: bumps.payment_payouts,
+        stake_payouts_bump: bumps.stake_payouts.unwrap_or(bumps.payment_payouts),
+        creator: a.creator.key(),
         id: args.id,
         authority: args.authority,
         pending_authority: None,
-        payment_mint: ctx.accounts.payment_mint.key(),
-        stake_mint: ctx.accounts.stake_mint.key(),
-        payment_token_program: ctx.accounts.payment_token_program.key(),
-        stake_token_program: ctx.accounts.stake_token_program.key(),
+        payment_mint: pay.key(),
+        stake_mint: stake.key(),
+        payment_token_program: pay_prog.key(),
+        stake_token_program: stake_prog.key(),
+        freeze_authority_accepted: args.allow_freeze_authority,
         params: args.params,
+        pending_params: None,
+        pending_params_at: 0,
         paused: 0,
+        claims_paused_at: 0,
+        claims_paused_seconds: 0,
         genesis_ts: now,
         total_allocated: 0,
         total_claimed: 0,
-        outflow_window_start: now,
-        outflow_in_window: 0,
+        outflow: OutflowWindow::default(),
         attestor_count: 0,
         reserved: [0; 64],
     });
     network.invariant()?;
+    pda_account::store(&a.network, network.as_ref())?;
     emit!(NetworkCreated {
-        network: network.key(),
+        network: network_key,
         creator: network.creator,
         id: network.id,
         authority: network.authority,
         payment_mint: network.payment_mint,
         stake_mint: network.stake_mint,
+        freeze_authority_accepted: network.freeze_authority_accepted,
         params: network.params,
         genesis_ts: now,
     });

@@ -5,18 +5,20 @@
 
 pub mod accept_authority;
 pub mod add_attestor;
+pub mod apply_params;
 pub mod create_network;
 pub mod propose_authority;
+pub mod propose_params;
 pub mod remove_attestor;
 pub mod set_pause;
-pub mod update_params;
 pub mod withdraw_treasury;
 
 pub use accept_authority::*;
 pub use add_attestor::*;
+pub use apply_params::*;
 pub use create_network::*;
 pub use propose_authority::*;
+pub use propose_params::*;
 pub use remove_attestor::*;
 pub use set_pause::*;
-pub use update_params::*;
 pub use withdraw_treasury::*;

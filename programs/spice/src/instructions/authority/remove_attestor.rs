@@ -18,19 +18,27 @@ pub struct RemoveAttestor<'info> {
         mut,
         seeds = [seeds::ATTESTOR, network.key().as_ref(), attestor.key.as_ref()],
         bump = attestor.bump,
-        constraint = attestor.active @ SpiceError::AttestorInactive,
     )]
     pub attestor: Box<Account<'info, Attestor>>,
 }
 
-/// Stops an attestor from voting. Votes it already cast still count.
+/// Removes an attestor after the governance delay (`unbond_seconds`): until then it may still
+/// vote, and votes it cast always count. Removing voters could keep a job from its quorum, so a
+/// provider sees the change coming like any other.
 pub fn handler(ctx: Context<RemoveAttestor>) -> Result<()> {
-    ctx.accounts.attestor.active = false;
+    let now = Clock::get()?.unix_timestamp;
+    let delay = ctx.accounts.network.governance_delay();
+    let attestor = &mut ctx.accounts.attestor;
+    attestor.schedule_removal(now, delay)?;
     let network = &mut ctx.accounts.network;
-    network.attestor_count = network.attestor_count.saturating_sub(1);
+    network.attestor_count = network
+        .attestor_count
+        .checked_sub(1)
+        .ok_or(SpiceError::CounterOutOfRange)?;
     emit!(AttestorRemoved {
         network: network.key(),
-        attestor: ctx.accounts.attestor.key,
+        attestor: attestor.key,
+        active_until: attestor.active_until,
         attestor_count: network.attestor_count,
     });
     Ok(())

@@ -1,6 +1,5 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::PAUSE_ALL;
 use crate::errors::SpiceError;
 use crate::events::PauseSet;
 use crate::state::Network;
@@ -16,12 +15,13 @@ pub struct SetPause<'info> {
 }
 
 /// Sets the pause flags (`PAUSE_*`). They stop entries only: cancel, expire, settlement of
-/// submitted work, disputes, votes and withdrawals of unbonded stake always work.
+/// submitted work, disputes, votes, collections and withdrawals of unbonded stake always work.
+/// While claims are paused no epoch closes, and every claim deadline moves later by the pause.
 pub fn handler(ctx: Context<SetPause>, flags: u8) -> Result<()> {
-    require!(flags & !PAUSE_ALL == 0, SpiceError::InvalidPauseFlags);
+    let now = Clock::get()?.unix_timestamp;
     let network = &mut ctx.accounts.network;
     let old_flags = network.paused;
-    network.paused = flags;
+    network.set_pause(flags, now)?;
     emit!(PauseSet {
         network: network.key(),
         old_flags,

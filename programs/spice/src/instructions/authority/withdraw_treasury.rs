@@ -5,7 +5,7 @@ use crate::errors::SpiceError;
 use crate::events::TreasuryWithdrawn;
 use crate::network_signer;
 use crate::state::{seeds, Network};
-use crate::token::transfer;
+use crate::token::{transfer, ScreenedMint};
 
 #[derive(Accounts)]
 pub struct WithdrawTreasury<'info> {
@@ -51,12 +51,13 @@ pub fn handler(ctx: Context<WithdrawTreasury>, amount: u64) -> Result<()> {
         a.treasury.amount >= amount,
         SpiceError::InsufficientTreasury
     );
+    let mint = ScreenedMint::new(&a.mint, a.network.freeze_authority_accepted)?;
     network_signer!(a.network, signer);
     transfer(
         &a.token_program,
-        &a.treasury,
-        &a.mint,
-        &a.destination,
+        &a.treasury.to_account_info(),
+        &mint,
+        &a.destination.to_account_info(),
         &a.network.to_account_info(),
         signer,
         amount,
@@ -66,7 +67,11 @@ pub fn handler(ctx: Context<WithdrawTreasury>, amount: u64) -> Result<()> {
         mint: a.mint.key(),
         destination: a.destination.key(),
         amount,
-        remaining: a.treasury.amount - amount,
+        remaining: a
+            .treasury
+            .amount
+            .checked_sub(amount)
+            .ok_or(SpiceError::InsufficientTreasury)?,
     });
     Ok(())
 }

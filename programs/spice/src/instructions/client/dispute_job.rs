@@ -3,6 +3,7 @@ use anchor_lang::prelude::*;
 use crate::audit::SLOT_HASHES_ID;
 use crate::errors::SpiceError;
 use crate::events::JobDisputed;
+use crate::instructions::escrow::record_draw;
 use crate::state::{Job, JobState, Network};
 
 #[derive(Accounts)]
@@ -10,7 +11,7 @@ pub struct DisputeJob<'info> {
     /// The job's client.
     pub client: Signer<'info>,
 
-    /// The job's network (for the dispute window).
+    /// The job's network.
     pub network: Box<Account<'info, Network>>,
 
     /// The submitted job.
@@ -18,7 +19,6 @@ pub struct DisputeJob<'info> {
         mut,
         has_one = network @ SpiceError::WrongNetwork,
         has_one = client @ SpiceError::NotJobClient,
-        constraint = job.state == JobState::Submitted @ SpiceError::InvalidJobState,
     )]
     pub job: Box<Account<'info, Job>>,
 
@@ -28,32 +28,23 @@ pub struct DisputeJob<'info> {
 }
 
 /// The client contests the result inside the challenge window; attestors decide by quorum
-/// before the dispute deadline, or the client is refunded. Not an entry: works while paused.
+/// before the vote deadline, or the client is refunded. The deadline never moves earlier than
+/// an audit selection already set it. Not an entry: works while paused.
 pub fn handler(ctx: Context<DisputeJob>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let params = ctx.accounts.network.params;
-    let key = ctx.accounts.job.key();
-    let job = &mut ctx.accounts.job;
+    let a = ctx.accounts;
     require!(
-        now <= job.challenge_deadline,
-        SpiceError::ChallengeWindowClosed
+        a.job.state == JobState::Submitted,
+        SpiceError::InvalidJobState
     );
-    // A disputed job needs a quorum whatever the draw; recording it keeps the audit statistics
-    // honest. Not drawable yet is fine here.
-    job.record_draw(
-        &ctx.accounts.slot_hashes.try_borrow_data()?,
-        &key,
-        &params,
-        now,
-    )?;
-    job.state = JobState::Disputed;
-    job.vote_deadline = now
-        .checked_add(params.dispute_seconds)
-        .ok_or(SpiceError::MathOverflow)?;
+    // A disputed job needs a quorum whatever the draw; recording it keeps the audit
+    // statistics honest. Not drawable yet is fine here.
+    record_draw(&mut a.job, &a.slot_hashes, now)?;
+    a.job.dispute(now)?;
     emit!(JobDisputed {
-        job: job.key(),
-        client: job.client,
-        dispute_deadline: job.vote_deadline,
+        job: a.job.key(),
+        client: a.job.client,
+        dispute_deadline: a.job.vote_deadline,
     });
     Ok(())
 }

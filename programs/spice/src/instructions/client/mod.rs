@@ -5,10 +5,12 @@
 
 pub mod approve_job;
 pub mod cancel_job;
+pub mod collect_client_payouts;
 pub mod create_job;
 pub mod dispute_job;
 
 pub use approve_job::*;
 pub use cancel_job::*;
+pub use collect_client_payouts::*;
 pub use create_job::*;
 pub use dispute_job::*;

@@ -2,11 +2,12 @@ use anchor_lang::prelude::*;
 
 use crate::audit::{Draw, SLOT_HASHES_ID};
 use crate::errors::SpiceError;
+use crate::instructions::escrow::record_draw;
 use crate::state::{AuditDraw, Job, JobState, Network};
 
 #[derive(Accounts)]
 pub struct DrawAudit<'info> {
-    /// The job's network (for the audit rate).
+    /// The job's network.
     pub network: Box<Account<'info, Network>>,
 
     /// A submitted or disputed job whose draw is pending.
@@ -24,14 +25,12 @@ pub struct DrawAudit<'info> {
     pub slot_hashes: UncheckedAccount<'info>,
 }
 
-/// Anyone records a job's audit draw, from the hash of the first slot after its submission.
+/// Anyone records a job's audit draw, from the hash of the first slot after its submission, at
+/// the audit rate of the job's terms.
 pub fn handler(ctx: Context<DrawAudit>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let params = ctx.accounts.network.params;
-    let key = ctx.accounts.job.key();
-    let data = ctx.accounts.slot_hashes.try_borrow_data()?;
-    let job = &mut ctx.accounts.job;
-    let draw = job.record_draw(&data, &key, &params, now)?;
+    let a = ctx.accounts;
+    let draw = record_draw(&mut a.job, &a.slot_hashes, now)?;
     require!(draw != Draw::NotReady, SpiceError::AuditNotReady);
     Ok(())
 }

@@ -1,8 +1,7 @@
 use anchor_lang::prelude::*;
 
-use crate::errors::SpiceError;
 use crate::instructions::escrow::*;
-use crate::state::{JobState, SettleReason};
+use crate::state::SettleReason;
 
 #[derive(Accounts)]
 pub struct SettleJob<'info> {
@@ -14,15 +13,7 @@ pub struct SettleJob<'info> {
 /// audit draw selects it (then the draw is recorded and a Valid quorum is needed).
 pub fn handler(ctx: Context<SettleJob>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let job = &ctx.accounts.settle.job;
-    require!(
-        job.state == JobState::Submitted,
-        SpiceError::InvalidJobState
-    );
-    require!(
-        now > job.challenge_deadline,
-        SpiceError::ChallengeWindowOpen
-    );
+    ctx.accounts.settle.refund.job.check_crank_settle(now)?;
     ctx.accounts
         .settle
         .settle_unless_audited(SettleReason::ChallengeWindowPassed, &ctx.bumps.settle)

@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::constants::PAUSE_ACCEPT_JOB;
 use crate::errors::SpiceError;
 use crate::events::JobAccepted;
-use crate::state::{seeds, Job, JobState, Network, Provider, ProviderStatus};
+use crate::state::{seeds, Job, Network, Provider, ProviderStatus};
 
 #[derive(Accounts)]
 pub struct AcceptJob<'info> {
@@ -24,57 +24,47 @@ pub struct AcceptJob<'info> {
     pub provider: Box<Account<'info, Provider>>,
 
     /// The open job.
-    #[account(
-        mut,
-        has_one = network @ SpiceError::WrongNetwork,
-        constraint = job.state == JobState::Open @ SpiceError::InvalidJobState,
-    )]
+    #[account(mut, has_one = network @ SpiceError::WrongNetwork)]
     pub job: Box<Account<'info, Job>>,
 }
 
 impl AcceptJob<'_> {
     fn validate(&self) -> Result<()> {
         self.network.require_not_paused(PAUSE_ACCEPT_JOB)?;
-        let now = Clock::get()?.unix_timestamp;
-        require!(
-            now <= self.job.accept_deadline,
-            SpiceError::AcceptWindowClosed
-        );
-        // Provider: Active and staked at the minimum.
+        let params = &self.network.params;
+        // Provider: Active, staked at the minimum, and its stake covers the job's value
+        // under the exposure limit. The job's own conditions are checked by `Job::accept`.
         require!(
             self.provider.status == ProviderStatus::Active
-                && self.provider.stake >= self.network.params.min_stake,
+                && self.provider.stake >= params.min_stake,
             SpiceError::ProviderNotActive
         );
-        // Job: reserved for this provider, if reserved at all.
-        if let Some(target) = self.job.target_provider {
-            require_keys_eq!(target, self.provider.key(), SpiceError::NotTargetProvider);
-        }
+        let exposure = self.job.value(self.job.max_units)?;
+        require!(
+            self.provider
+                .exposure_allows(exposure, params.max_exposure_bps)?,
+            SpiceError::ExposureLimit
+        );
         Ok(())
     }
 }
 
-/// A provider takes an open job; the completion deadline starts now.
+/// A provider takes an open job: the completion deadline starts, and `slash_bps` of its active
+/// stake now is locked behind the job until it ends (what a fraud verdict slashes).
 #[access_control(ctx.accounts.validate())]
 pub fn handler(ctx: Context<AcceptJob>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = ctx.accounts;
-    let job = &mut a.job;
-    job.provider = Some(a.provider.key());
-    job.state = JobState::Running;
-    job.completion_deadline = now
-        .checked_add(job.run_seconds)
-        .ok_or(SpiceError::MathOverflow)?;
-    let provider = &mut a.provider;
-    provider.active_jobs = provider
-        .active_jobs
-        .checked_add(1)
-        .ok_or(SpiceError::MathOverflow)?;
-    provider.stats.jobs_accepted = provider.stats.jobs_accepted.saturating_add(1);
+    let provider_key = a.provider.key();
+    let backing = a.job.accept(provider_key, a.provider.stake, now)?;
+    a.provider.begin_job(backing)?;
     emit!(JobAccepted {
-        job: job.key(),
-        provider: provider.key(),
-        completion_deadline: job.completion_deadline,
+        job: a.job.key(),
+        provider: provider_key,
+        completion_deadline: a.job.completion_deadline,
+        stake_at_accept: a.job.stake_at_accept,
+        slash_lock: backing.lock,
+        exposure: backing.exposure,
     });
     Ok(())
 }

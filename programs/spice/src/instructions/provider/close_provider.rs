@@ -5,7 +5,7 @@ use crate::errors::SpiceError;
 use crate::events::ProviderClosed;
 use crate::provider_signer;
 use crate::state::{seeds, Network, Provider};
-use crate::token::{close_vault, transfer};
+use crate::token::{close_vault, transfer, ScreenedMint};
 
 #[derive(Accounts)]
 pub struct CloseProvider<'info> {
@@ -27,6 +27,7 @@ pub struct CloseProvider<'info> {
         constraint = provider.stake == 0 && provider.unbonding == 0
             @ SpiceError::ProviderNotEmpty,
         constraint = provider.active_jobs == 0 @ SpiceError::ProviderHasActiveJobs,
+        constraint = provider.owed_payment == 0 @ SpiceError::PayoutsPending,
     )]
     pub provider: Box<Account<'info, Provider>>,
 
@@ -52,16 +53,18 @@ pub struct CloseProvider<'info> {
     pub token_program: Interface<'info, TokenInterface>,
 }
 
-/// Closes an idle provider with no stake left and its stake vault, returning both rents to the
-/// owner (and any tokens donated to the vault).
+/// Closes an idle provider with no stake left and nothing owed to it, and its stake vault,
+/// returning both rents to the owner (and any tokens donated to the vault). Its reward book
+/// pages outlive it: the owner's wallet can still claim what it earned.
 pub fn handler(ctx: Context<CloseProvider>) -> Result<()> {
     let a = ctx.accounts;
+    let mint = ScreenedMint::new(&a.stake_mint, a.network.freeze_authority_accepted)?;
     provider_signer!(a.provider, signer);
     transfer(
         &a.token_program,
-        &a.stake_vault,
-        &a.stake_mint,
-        &a.destination,
+        &a.stake_vault.to_account_info(),
+        &mint,
+        &a.destination.to_account_info(),
         &a.provider.to_account_info(),
         signer,
         a.stake_vault.amount,

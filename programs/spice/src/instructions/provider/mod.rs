@@ -6,6 +6,7 @@
 pub mod accept_job;
 pub mod begin_unbond;
 pub mod close_provider;
+pub mod collect_provider_payouts;
 pub mod register_provider;
 pub mod stake;
 pub mod submit_result;
@@ -15,6 +16,7 @@ pub mod withdraw_unbonded;
 pub use accept_job::*;
 pub use begin_unbond::*;
 pub use close_provider::*;
+pub use collect_provider_payouts::*;
 pub use register_provider::*;
 pub use stake::*;
 pub use submit_result::*;

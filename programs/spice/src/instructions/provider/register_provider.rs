@@ -4,10 +4,11 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::constants::PAUSE_REGISTER;
 use crate::errors::SpiceError;
 use crate::events::ProviderRegistered;
+use crate::pda_account;
 use crate::state::{
     seeds, HardwareSpec, Network, Provider, ProviderStats, ProviderStatus, ACCOUNT_VERSION,
 };
-use crate::token::transfer;
+use crate::token::{amount_of, transfer, ScreenedMint};
 
 /// Arguments of `register_provider`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -27,31 +28,27 @@ pub struct RegisterProvider<'info> {
     /// The network joined.
     pub network: Box<Account<'info, Network>>,
 
-    /// The new provider account.
+    /// CHECK: the new provider account (a Provider), by its seeds; created by hand (see
+    /// `pda_account`), so lamports sent to the address cannot block the registration.
     #[account(
-        init,
-        payer = owner,
-        space = 8 + Provider::INIT_SPACE,
+        mut,
         seeds = [seeds::PROVIDER, network.key().as_ref(), owner.key().as_ref()],
         bump,
     )]
-    pub provider: Box<Account<'info, Provider>>,
+    pub provider: UncheckedAccount<'info>,
 
     /// The network's stake mint.
     #[account(address = network.stake_mint @ SpiceError::WrongMint)]
     pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
 
-    /// The provider's own stake vault, owned by the Provider PDA.
+    /// CHECK: the provider's own stake vault, by its seeds; created here as a token account of
+    /// the stake mint owned by the Provider PDA.
     #[account(
-        init,
-        payer = owner,
+        mut,
         seeds = [seeds::STAKE_VAULT, provider.key().as_ref()],
         bump,
-        token::mint = stake_mint,
-        token::authority = provider,
-        token::token_program = token_program,
     )]
-    pub stake_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub stake_vault: UncheckedAccount<'info>,
 
     /// The owner's token account the stake comes from.
     #[account(
@@ -75,6 +72,11 @@ impl RegisterProvider<'_> {
             args.stake >= self.network.params.min_stake,
             SpiceError::BelowMinStake
         );
+        // Provider: not registered (a closed provider's address can register again).
+        require!(
+            !pda_account::exists(&self.provider),
+            SpiceError::AlreadyInUse
+        );
         args.hardware.validate()
     }
 }
@@ -83,22 +85,55 @@ impl RegisterProvider<'_> {
 #[access_control(ctx.accounts.validate(&args))]
 pub fn handler(ctx: Context<RegisterProvider>, args: RegisterProviderArgs) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let a = ctx.accounts;
+    let a = &ctx.accounts;
+    let owner = a.owner.to_account_info();
+    let system = a.system_program.to_account_info();
+    let network_key = a.network.key();
+    let provider_key = a.provider.key();
+    let owner_key = a.owner.key();
+
+    let provider_bump = [ctx.bumps.provider];
+    let provider_seeds: &[&[u8]] = &[
+        seeds::PROVIDER,
+        network_key.as_ref(),
+        owner_key.as_ref(),
+        &provider_bump,
+    ];
+    pda_account::create_pda(
+        &a.provider,
+        &owner,
+        &system,
+        8 + Provider::INIT_SPACE,
+        provider_seeds,
+    )?;
+    let vault_bump = [ctx.bumps.stake_vault];
+    let vault_seeds: &[&[u8]] = &[seeds::STAKE_VAULT, provider_key.as_ref(), &vault_bump];
+    pda_account::create_token_account(
+        &a.stake_vault,
+        &owner,
+        &system,
+        &a.token_program.to_account_info(),
+        &a.stake_mint.to_account_info(),
+        &provider_key,
+        vault_seeds,
+    )?;
+
+    let mint = ScreenedMint::new(&a.stake_mint, a.network.freeze_authority_accepted)?;
     transfer(
         &a.token_program,
-        &a.owner_stake_account,
-        &a.stake_mint,
+        &a.owner_stake_account.to_account_info(),
+        &mint,
         &a.stake_vault,
-        &a.owner.to_account_info(),
+        &owner,
         &[],
         args.stake,
     )?;
-    a.provider.set_inner(Provider {
+    let mut provider = Box::new(Provider {
         version: ACCOUNT_VERSION,
         bump: ctx.bumps.provider,
         stake_vault_bump: ctx.bumps.stake_vault,
-        network: a.network.key(),
-        owner: a.owner.key(),
+        network: network_key,
+        owner: owner_key,
         status: ProviderStatus::Active,
         stake: args.stake,
         unbonding: 0,
@@ -106,16 +141,18 @@ pub fn handler(ctx: Context<RegisterProvider>, args: RegisterProviderArgs) -> Re
         hardware: args.hardware,
         stats: ProviderStats::default(),
         active_jobs: 0,
+        locked: 0,
+        exposure: 0,
+        owed_payment: 0,
         registered_at: now,
         reserved: [0; 32],
     });
-    a.stake_vault.reload()?;
-    a.provider
-        .refresh_and_check(a.stake_vault.amount, a.network.params.min_stake)?;
+    provider.refresh_and_check(amount_of(&a.stake_vault)?, a.network.params.min_stake)?;
+    pda_account::store(&a.provider, provider.as_ref())?;
     emit!(ProviderRegistered {
-        network: a.network.key(),
-        provider: a.provider.key(),
-        owner: a.owner.key(),
+        network: network_key,
+        provider: provider_key,
+        owner: owner_key,
         stake: args.stake,
     });
     Ok(())

@@ -5,7 +5,7 @@ use crate::constants::PAUSE_REGISTER;
 use crate::errors::SpiceError;
 use crate::events::Staked;
 use crate::state::{seeds, Network, Provider, ProviderStatus};
-use crate::token::transfer;
+use crate::token::{transfer, ScreenedMint};
 
 #[derive(Accounts)]
 pub struct Stake<'info> {
@@ -56,11 +56,12 @@ pub fn handler(ctx: Context<Stake>, amount: u64) -> Result<()> {
     let a = ctx.accounts;
     a.network.require_not_paused(PAUSE_REGISTER)?;
     require!(amount > 0, SpiceError::ZeroAmount);
+    let mint = ScreenedMint::new(&a.stake_mint, a.network.freeze_authority_accepted)?;
     transfer(
         &a.token_program,
-        &a.owner_stake_account,
-        &a.stake_mint,
-        &a.stake_vault,
+        &a.owner_stake_account.to_account_info(),
+        &mint,
+        &a.stake_vault.to_account_info(),
         &a.owner.to_account_info(),
         &[],
         amount,

@@ -2,14 +2,25 @@ use anchor_lang::prelude::*;
 
 use crate::errors::SpiceError;
 use crate::events::ResultSubmitted;
-use crate::state::{seeds, AuditDraw, Job, JobState, Network, Provider};
+use crate::state::{seeds, Job, Network, Provider};
+
+/// Arguments of `submit_result`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct SubmitResultArgs {
+    /// Hash of the result (the file's contents).
+    pub result_hash: [u8; 32],
+    /// Units of work done (≤ the job's `max_units`), as the job's specification defines a unit.
+    pub units: u64,
+    /// Where the result can be fetched (at most 128 bytes; may be empty).
+    pub result_uri: String,
+}
 
 #[derive(Accounts)]
 pub struct SubmitResult<'info> {
     /// The provider's owner.
     pub owner: Signer<'info>,
 
-    /// The job's network (for the challenge window).
+    /// The job's network.
     pub network: Box<Account<'info, Network>>,
 
     /// The provider that accepted the job.
@@ -25,36 +36,29 @@ pub struct SubmitResult<'info> {
         mut,
         has_one = network @ SpiceError::WrongNetwork,
         constraint = job.provider == Some(provider.key()) @ SpiceError::NotJobProvider,
-        constraint = job.state == JobState::Running @ SpiceError::InvalidJobState,
     )]
     pub job: Box<Account<'info, Job>>,
 }
 
-/// The provider reports its result and the units of work done; the challenge window starts.
-/// Not an entry: works while paused, so running work can finish.
-pub fn handler(ctx: Context<SubmitResult>, result_hash: [u8; 32], units: u64) -> Result<()> {
+/// The provider reports its result and the units of work done; the challenge window (of the
+/// job's terms) starts, and the audit draw waits for a later slot. Not an entry: works while
+/// paused, so running work can finish.
+pub fn handler(ctx: Context<SubmitResult>, args: SubmitResultArgs) -> Result<()> {
     let clock = Clock::get()?;
-    let params = ctx.accounts.network.params;
     let job = &mut ctx.accounts.job;
-    require!(
-        clock.unix_timestamp <= job.completion_deadline,
-        SpiceError::CompletionDeadlinePassed
-    );
-    require!(units <= job.max_units, SpiceError::UnitsExceedMax);
-    job.result_hash = result_hash;
-    job.reported_units = units;
-    job.submit_slot = clock.slot;
-    job.challenge_deadline = clock
-        .unix_timestamp
-        .checked_add(params.challenge_seconds)
-        .ok_or(SpiceError::MathOverflow)?;
-    job.audit = AuditDraw::Pending;
-    job.state = JobState::Submitted;
+    job.submit(
+        args.result_hash,
+        args.result_uri,
+        args.units,
+        clock.unix_timestamp,
+        clock.slot,
+    )?;
     emit!(ResultSubmitted {
         job: job.key(),
         provider: ctx.accounts.provider.key(),
-        reported_units: units,
-        result_hash,
+        reported_units: args.units,
+        result_hash: args.result_hash,
+        result_uri: job.result_uri.clone(),
         submit_slot: clock.slot,
         challenge_deadline: job.challenge_deadline,
     });

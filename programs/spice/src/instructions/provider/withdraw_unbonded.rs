@@ -5,7 +5,7 @@ use crate::errors::SpiceError;
 use crate::events::UnbondWithdrawn;
 use crate::provider_signer;
 use crate::state::{seeds, Network, Provider};
-use crate::token::transfer;
+use crate::token::{transfer, ScreenedMint};
 
 #[derive(Accounts)]
 pub struct WithdrawUnbonded<'info> {
@@ -46,36 +46,46 @@ pub struct WithdrawUnbonded<'info> {
     pub token_program: Interface<'info, TokenInterface>,
 }
 
-/// Pays out all unbonding stake once its period has passed. An exit: works while paused.
+/// Pays out the unbonding stake once its period has passed: all of it, except what must stay
+/// in the vault as the lock of jobs not yet finished (a fraud verdict on them slashes it). An
+/// exit: works while paused.
 pub fn handler(ctx: Context<WithdrawUnbonded>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = ctx.accounts;
-    let amount = a.provider.unbonding;
-    require!(amount > 0, SpiceError::NothingUnbonding);
+    require!(a.provider.unbonding > 0, SpiceError::NothingUnbonding);
     require!(
         now >= a.provider.unbond_ready_at,
         SpiceError::UnbondNotReady
     );
+    let amount = a.provider.withdrawable()?;
+    require!(amount > 0, SpiceError::StakeLocked);
+    let mint = ScreenedMint::new(&a.stake_mint, a.network.freeze_authority_accepted)?;
     provider_signer!(a.provider, signer);
     transfer(
         &a.token_program,
-        &a.stake_vault,
-        &a.stake_mint,
-        &a.destination,
+        &a.stake_vault.to_account_info(),
+        &mint,
+        &a.destination.to_account_info(),
         &a.provider.to_account_info(),
         signer,
         amount,
     )?;
     let min_stake = a.network.params.min_stake;
-    a.provider.unbonding = 0;
-    a.provider.unbond_ready_at = 0;
+    let provider = &mut a.provider;
+    provider.unbonding = provider
+        .unbonding
+        .checked_sub(amount)
+        .ok_or(SpiceError::MathOverflow)?;
+    if provider.unbonding == 0 {
+        provider.unbond_ready_at = 0;
+    }
     a.stake_vault.reload()?;
-    a.provider
-        .refresh_and_check(a.stake_vault.amount, min_stake)?;
+    provider.refresh_and_check(a.stake_vault.amount, min_stake)?;
     emit!(UnbondWithdrawn {
-        provider: a.provider.key(),
+        provider: provider.key(),
         owner: a.owner.key(),
         amount,
+        still_unbonding: provider.unbonding,
     });
     Ok(())
 }

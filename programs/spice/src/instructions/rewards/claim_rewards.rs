@@ -2,30 +2,33 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::constants::PAUSE_CLAIM;
-use crate::curve::reward_share;
 use crate::errors::SpiceError;
 use crate::events::RewardClaimed;
 use crate::network_signer;
-use crate::state::{seeds, Epoch, Network, Provider, ProviderEpoch};
-use crate::token::transfer;
-use crate::window::{enforce, WindowError};
+use crate::state::{
+    first_epoch_of, read_entry, read_header, seeds, write_entry, EpochBook, EpochEntry, Network,
+    ProviderBook, ProviderEntry, PAGE_LEN,
+};
+use crate::token::{transfer, ScreenedMint};
+use crate::window::WindowError;
 
 #[derive(Accounts)]
 pub struct ClaimRewards<'info> {
-    /// The provider's owner.
+    /// The provider's owner: the wallet whose Provider earned the rewards, even if that
+    /// Provider account has closed since.
     pub owner: Signer<'info>,
 
     /// The network: claimed totals and the circuit breaker's window.
     #[account(mut)]
     pub network: Box<Account<'info, Network>>,
 
-    /// The claiming provider.
+    /// CHECK: the owner's Provider address on this network, by its seeds; only its address is
+    /// used (the book pages are keyed by it), so a closed or re-created Provider works too.
     #[account(
         seeds = [seeds::PROVIDER, network.key().as_ref(), owner.key().as_ref()],
-        bump = provider.bump,
-        has_one = owner @ SpiceError::NotProviderOwner,
+        bump,
     )]
-    pub provider: Box<Account<'info, Provider>>,
+    pub provider: UncheckedAccount<'info>,
 
     /// The reward vault paying the claim.
     #[account(
@@ -46,107 +49,163 @@ pub struct ClaimRewards<'info> {
     /// The stake mint's token program.
     #[account(address = network.stake_token_program @ SpiceError::WrongTokenProgram)]
     pub token_program: Interface<'info, TokenInterface>,
-    // remaining accounts: (Epoch, ProviderEpoch, ProviderEpoch's rent payer) per epoch claimed.
+    // remaining accounts: (EpochBook, ProviderBook) pairs of the same page, pages ascending.
 }
 
-/// The provider claims its rewards for any number of finalized epochs in one transaction:
-/// `min(E × score / total_score, reward_per_fee_cap × fees)` each, rounded down. Each
-/// ProviderEpoch closes (rent to whoever paid it), so an epoch cannot be claimed twice. The
-/// total passes the circuit breaker's rolling window.
+/// One epoch's reward the claim found owed.
+struct Owed {
+    pair: usize,
+    slot: usize,
+    epoch: u64,
+    amount: u64,
+}
+
+/// The provider claims its rewards for every finalized, open epoch of the book pages passed —
+/// a year of daily epochs is 12 page pairs, one transaction: `allocated × score / total_score`
+/// each, rounded down, less what it already received. The circuit breaker may let only part
+/// out now: the rest stays owed, still claimable before each epoch's deadline.
 pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut *ctx.accounts;
     a.network.require_not_paused(PAUSE_CLAIM)?;
+    let remaining = ctx.remaining_accounts;
     require!(
-        !ctx.remaining_accounts.is_empty()
-            && ctx
-                .remaining_accounts
-                .chunks_exact(3)
-                .remainder()
-                .is_empty(),
+        !remaining.is_empty() && remaining.chunks_exact(2).remainder().is_empty(),
         SpiceError::InvalidClaimAccounts
     );
     let network_key = a.network.key();
     let provider_key = a.provider.key();
-    let params = a.network.params;
-    let current = a.network.current_epoch(now)?;
+    let paused_total = a.network.claims_paused_total(now)?;
 
-    let mut total: u64 = 0;
-    for triple in ctx.remaining_accounts.chunks(3) {
-        let [epoch_info, pe_info, payer] = triple else {
+    let mut owed: Vec<Owed> = Vec::new();
+    let mut last_page: Option<u64> = None;
+    for (pair, accounts) in remaining.chunks(2).enumerate() {
+        let [epoch_info, book_info] = accounts else {
             return err!(SpiceError::InvalidClaimAccounts);
         };
-        let mut epoch: Account<'info, Epoch> = Account::try_from(epoch_info)?;
-        let pe: Account<'info, ProviderEpoch> = Account::try_from(pe_info)?;
-        require_keys_eq!(epoch.network, network_key, SpiceError::WrongNetwork);
+        let epochs = read_header::<EpochBook>(epoch_info)?;
+        let work = read_header::<ProviderBook>(book_info)?;
         require!(
-            pe.provider == provider_key && pe.epoch == epoch.index,
+            epochs.network == network_key
+                && work.network == network_key
+                && work.provider == provider_key
+                && work.page == epochs.page,
             SpiceError::NotYourProviderEpoch
         );
-        require_keys_eq!(payer.key(), pe.payer, SpiceError::WrongRentPayer);
+        // Each page once, in order: an entry can never be counted twice.
         require!(
-            a.network.in_claim_window(epoch.index, current)?,
-            SpiceError::ClaimWindowClosed
+            last_page.is_none_or(|p| epochs.page > p),
+            SpiceError::InvalidClaimAccounts
         );
+        last_page = Some(epochs.page);
+        let epoch_data = epoch_info.try_borrow_data()?;
+        let book_data = book_info.try_borrow_data()?;
+        for slot in 0..PAGE_LEN {
+            let entry: ProviderEntry = read_entry::<ProviderBook>(&book_data, slot)?;
+            if entry.score == 0 {
+                continue;
+            }
+            let epoch: EpochEntry = read_entry::<EpochBook>(&epoch_data, slot)?;
+            if !epoch.claimable(now, paused_total)? {
+                continue;
+            }
+            let amount = entry.owed(&epoch)?;
+            if amount > 0 {
+                let index = first_epoch_of(epochs.page)?
+                    .checked_add(slot as u64)
+                    .ok_or(SpiceError::MathOverflow)?;
+                owed.push(Owed {
+                    pair,
+                    slot,
+                    epoch: index,
+                    amount,
+                });
+            }
+        }
+    }
+    let total = owed
+        .iter()
+        .try_fold(0u64, |acc, o| acc.checked_add(o.amount))
+        .ok_or(SpiceError::MathOverflow)?;
+    require!(total > 0, SpiceError::NothingToClaim);
 
-        let reward = reward_share(
-            epoch.emission,
-            pe.score,
-            epoch.total_score,
-            pe.fees,
-            params.reward_per_fee_cap_bps,
-        )?;
-        epoch.claimed = epoch
-            .claimed
-            .checked_add(reward)
+    let params = a.network.params;
+    let available = a
+        .network
+        .outflow
+        .available(
+            now,
+            params.outflow_window_seconds,
+            params.max_reward_outflow_per_window,
+        )
+        .map_err(|_| SpiceError::MathOverflow)?;
+    let pay = total.min(available);
+    if pay == 0 {
+        msg!("reward outflow available now: 0 (owed {})", total);
+        return err!(SpiceError::RewardOutflowLimit);
+    }
+
+    let mut left = pay;
+    for o in &owed {
+        let part = o.amount.min(left);
+        if part == 0 {
+            break;
+        }
+        left = left.saturating_sub(part);
+        let (Some(epoch_info), Some(book_info)) =
+            (remaining.get(o.pair * 2), remaining.get(o.pair * 2 + 1))
+        else {
+            return err!(SpiceError::InvalidClaimAccounts);
+        };
+        let mut epoch_data = epoch_info.try_borrow_mut_data()?;
+        let mut book_data = book_info.try_borrow_mut_data()?;
+        let mut epoch: EpochEntry = read_entry::<EpochBook>(&epoch_data, o.slot)?;
+        let mut entry: ProviderEntry = read_entry::<ProviderBook>(&book_data, o.slot)?;
+        entry.paid = entry
+            .paid
+            .checked_add(part)
             .ok_or(SpiceError::MathOverflow)?;
-        require!(
-            epoch.claimed <= epoch.emission,
-            SpiceError::InvariantViolated
-        );
-        epoch.exit(&crate::ID)?;
+        epoch.add_claimed(part)?;
+        write_entry::<EpochBook>(&mut epoch_data, o.slot, &epoch)?;
+        write_entry::<ProviderBook>(&mut book_data, o.slot, &entry)?;
         emit!(RewardClaimed {
             provider: provider_key,
-            epoch: epoch.index,
-            score: pe.score,
-            fees: pe.fees,
-            amount: reward,
+            epoch: o.epoch,
+            score: entry.score,
+            amount: part,
+            still_owed: o.amount.saturating_sub(part),
         });
-        pe.close(payer.clone())?;
-        total = total.checked_add(reward).ok_or(SpiceError::MathOverflow)?;
     }
 
     let network = &mut a.network;
-    network.outflow_in_window = match enforce(
-        network.outflow_in_window,
-        network.outflow_window_start,
+    match network.outflow.record(
         now,
         params.outflow_window_seconds,
-        total,
+        pay,
         params.max_reward_outflow_per_window,
     ) {
-        Ok(in_window) => in_window,
+        Ok(()) => {}
         Err(WindowError::Exceeded { available }) => {
             msg!("reward outflow available now: {}", available);
             return err!(SpiceError::RewardOutflowLimit);
         }
         Err(WindowError::Invalid) => return err!(SpiceError::MathOverflow),
-    };
-    network.outflow_window_start = now;
+    }
     network.total_claimed = network
         .total_claimed
-        .checked_add(total)
+        .checked_add(pay)
         .ok_or(SpiceError::MathOverflow)?;
     network.invariant()?;
 
+    let mint = ScreenedMint::new(&a.stake_mint, network.freeze_authority_accepted)?;
     network_signer!(network, signer);
     transfer(
         &a.token_program,
-        &a.reward_vault,
-        &a.stake_mint,
-        &a.destination,
+        &a.reward_vault.to_account_info(),
+        &mint,
+        &a.destination.to_account_info(),
         &network.to_account_info(),
         signer,
-        total,
+        pay,
     )
 }

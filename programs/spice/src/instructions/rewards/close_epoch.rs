@@ -1,69 +1,80 @@
 use anchor_lang::prelude::*;
 
+use crate::constants::PAUSE_CLAIM;
 use crate::errors::SpiceError;
 use crate::events::EpochClosed;
-use crate::instructions::rewards::shards::load_shards;
-use crate::state::{seeds, Epoch, Network};
+use crate::pda_account;
+use crate::state::{
+    offset_in_page, page_of, read_entry, read_header, seeds, write_entry, EpochBook, EpochEntry,
+    EpochStatus, Network, PAGE_LEN,
+};
 
 #[derive(Accounts)]
+#[instruction(index: u64)]
 pub struct CloseEpoch<'info> {
     /// The network; what the epoch did not pay returns to its pool.
     #[account(mut)]
     pub network: Box<Account<'info, Network>>,
 
-    /// The epoch past its claim window; closed, rent to its finalizer.
+    /// CHECK: the book page holding the epoch (an EpochBook), by its seeds.
     #[account(
         mut,
-        close = payer,
-        seeds = [seeds::EPOCH, network.key().as_ref(), &epoch.index.to_le_bytes()],
-        bump = epoch.bump,
-        has_one = payer @ SpiceError::WrongRentPayer,
+        seeds = [seeds::EPOCH_BOOK, network.key().as_ref(), &page_of(index).to_le_bytes()],
+        bump,
     )]
-    pub epoch: Box<Account<'info, Epoch>>,
+    pub epoch_book: UncheckedAccount<'info>,
 
-    /// CHECK: the epoch's rent payer (`has_one` on the epoch); only receives lamports.
+    /// CHECK: the page's rent payer (checked against the page); receives the page's rent if
+    /// this closes the page's last epoch.
     #[account(mut)]
     pub payer: UncheckedAccount<'info>,
-    // remaining accounts: (shard, rent payer) for every shard 0..shard_count, in order; the
-    // shards close with their rent to their payers.
 }
 
-/// Anyone closes an epoch once `claim_window_epochs` have passed after it: unclaimed rewards
-/// return to the pool, the Epoch and its shards close with their rents to whoever paid them.
-pub fn handler<'info>(ctx: Context<'info, CloseEpoch<'info>>) -> Result<()> {
+/// Anyone closes a finalized epoch once its claim deadline (extended by every claim pause since
+/// it was finalized) has passed: what was not claimed returns to the pool. Never while claims
+/// are paused. When every epoch of the page is closed, the page closes too, rent to its payer.
+pub fn handler(ctx: Context<CloseEpoch>, index: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
-    let network_key = ctx.accounts.network.key();
-    let epoch = &ctx.accounts.epoch;
-    let network = &mut ctx.accounts.network;
-    require!(
-        !network.in_claim_window(epoch.index, network.current_epoch(now)?)?,
-        SpiceError::ClaimWindowOpen
-    );
-    let shards = load_shards(
-        ctx.remaining_accounts,
-        &network_key,
-        epoch.index,
-        network.params.shard_count,
-    )?;
-    for slot in shards {
-        if let Some(shard) = slot.shard {
-            shard.close(slot.payer.clone())?;
-        }
+    let a = ctx.accounts;
+    let network = &mut a.network;
+    require!(network.paused & PAUSE_CLAIM == 0, SpiceError::Paused);
+    let book = a.epoch_book.to_account_info();
+    let header = read_header::<EpochBook>(&book)?;
+    require_keys_eq!(header.payer, a.payer.key(), SpiceError::WrongRentPayer);
+
+    let slot = offset_in_page(index);
+    let mut entry: EpochEntry = read_entry::<EpochBook>(&book.try_borrow_data()?, slot)?;
+    match entry.status {
+        EpochStatus::Pending => return err!(SpiceError::EpochNotFinalized),
+        EpochStatus::Closed => return err!(SpiceError::EpochClosed),
+        EpochStatus::Open => {}
     }
-    let unclaimed = epoch
-        .emission
-        .checked_sub(epoch.claimed)
-        .ok_or(SpiceError::InvariantViolated)?;
+    let deadline = entry.effective_deadline(network.claims_paused_total(now)?)?;
+    require!(now >= deadline, SpiceError::ClaimWindowOpen);
+    let unclaimed = entry.unclaimed()?;
     network.total_allocated = network
         .total_allocated
         .checked_sub(unclaimed)
         .ok_or(SpiceError::InvariantViolated)?;
     network.invariant()?;
+    entry.status = EpochStatus::Closed;
+    let all_closed = {
+        let mut data = book.try_borrow_mut_data()?;
+        write_entry::<EpochBook>(&mut data, slot, &entry)?;
+        (0..PAGE_LEN).try_fold(true, |all, i| {
+            Ok::<bool, Error>(
+                all && read_entry::<EpochBook>(&data, i)?.status == EpochStatus::Closed,
+            )
+        })?
+    };
+    if all_closed {
+        pda_account::close(&book, &a.payer.to_account_info())?;
+    }
     emit!(EpochClosed {
-        network: network_key,
-        epoch: epoch.index,
-        emission: epoch.emission,
-        claimed: epoch.claimed,
+        network: network.key(),
+        epoch: index,
+        allocated: entry.allocated,
+        claimed: entry.claimed,
         returned_to_pool: unclaimed,
     });
     Ok(())

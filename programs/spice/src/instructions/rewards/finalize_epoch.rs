@@ -1,33 +1,36 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
-use crate::curve::{capped_emission, curve_emission};
+use crate::curve::{capped_emission, curve_emission, epoch_allocation};
 use crate::errors::SpiceError;
 use crate::events::EpochFinalized;
 use crate::instructions::rewards::shards::load_shards;
 use crate::pda_account;
-use crate::state::{seeds, Epoch, Network, ACCOUNT_VERSION};
+use crate::state::{
+    init_page, offset_in_page, page_of, read_entry, seeds, write_entry, EpochBook,
+    EpochBookHeader, EpochEntry, EpochStatus, Network, ACCOUNT_VERSION,
+};
 
 #[derive(Accounts)]
 #[instruction(index: u64)]
 pub struct FinalizeEpoch<'info> {
-    /// Anyone; pays the Epoch account's rent and gets it back at `close_epoch`.
+    /// Anyone; pays the rent of the epoch's book page if this is the page's first epoch, and
+    /// gets it back when the page closes.
     #[account(mut)]
     pub payer: Signer<'info>,
 
-    /// The network; its allocated total grows by the emission.
+    /// The network; its allocated total grows by what the epoch allocates.
     #[account(mut)]
     pub network: Box<Account<'info, Network>>,
 
-    /// CHECK: the epoch record (an Epoch), by its seeds; created here, so an epoch finalizes
-    /// once. Created by hand (see `pda_account`), so lamports sent to the address cannot stop
-    /// the finalization.
+    /// CHECK: the network's book page holding the epoch (an EpochBook), by its seeds; created
+    /// by hand (see `pda_account`) if it does not exist yet.
     #[account(
         mut,
-        seeds = [seeds::EPOCH, network.key().as_ref(), &index.to_le_bytes()],
+        seeds = [seeds::EPOCH_BOOK, network.key().as_ref(), &page_of(index).to_le_bytes()],
         bump,
     )]
-    pub epoch: UncheckedAccount<'info>,
+    pub epoch_book: UncheckedAccount<'info>,
 
     /// The reward vault: the emission never exceeds its unallocated balance.
     #[account(
@@ -40,39 +43,73 @@ pub struct FinalizeEpoch<'info> {
     // remaining accounts: (shard, rent payer) for every shard 0..shard_count, in order.
 }
 
-/// Anyone finalizes an ended epoch: sums its shards and fixes its emission from the curve,
-/// capped by `max_total_emission` less what is already allocated and by the reward vault's
-/// unallocated balance. An epoch nobody worked in allocates nothing.
+/// Anyone finalizes an ended epoch: sums its shards (and closes them, rent to their payers),
+/// fixes its emission from the curve — capped by `max_total_emission` less what is allocated
+/// and by the reward vault's unallocated balance — and what its providers can claim,
+/// `min(emission, total_score × reward_rate_cap)`, and until when. The rest of the emission is
+/// never allocated. An epoch nobody worked in, or finalized after its claim window, allocates
+/// nothing.
 pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let network_key = ctx.accounts.network.key();
     let network = &mut ctx.accounts.network;
     let params = network.params;
-    let current = network.current_epoch(now)?;
-    require!(current > index, SpiceError::EpochNotEnded);
     require!(
-        !pda_account::exists(&ctx.accounts.epoch),
+        network.current_epoch(now)? > index,
+        SpiceError::EpochNotEnded
+    );
+
+    let book = ctx.accounts.epoch_book.to_account_info();
+    let page = page_of(index);
+    if !pda_account::exists(&book) {
+        let page_bytes = page.to_le_bytes();
+        let book_seeds: &[&[u8]] = &[
+            seeds::EPOCH_BOOK,
+            network_key.as_ref(),
+            &page_bytes,
+            &[ctx.bumps.epoch_book],
+        ];
+        pda_account::create_pda(
+            &book,
+            &ctx.accounts.payer.to_account_info(),
+            &ctx.accounts.system_program.to_account_info(),
+            8 + EpochBook::INIT_SPACE,
+            book_seeds,
+        )?;
+        init_page::<EpochBook>(
+            &book,
+            &EpochBookHeader {
+                version: ACCOUNT_VERSION,
+                bump: ctx.bumps.epoch_book,
+                network: network_key,
+                page,
+                payer: ctx.accounts.payer.key(),
+            },
+        )?;
+    }
+    let slot = offset_in_page(index);
+    let existing: EpochEntry = read_entry::<EpochBook>(&book.try_borrow_data()?, slot)?;
+    require!(
+        existing.status == EpochStatus::Pending,
         SpiceError::EpochAlreadyFinalized
     );
-    // Past its claim window nothing of it could be claimed: it allocates nothing, but can still
-    // be finalized so that `close_epoch` returns its shards' rent.
-    let claimable = network.in_claim_window(index, current)?;
 
-    let (mut score, mut fees, mut jobs) = (0u128, 0u64, 0u64);
-    for slot in load_shards(
+    let mut entry = EpochEntry {
+        status: EpochStatus::Open,
+        claim_deadline: network.claim_deadline(index)?,
+        paused_base: network.claims_paused_total(now)?,
+        finalized_at: now,
+        ..EpochEntry::default()
+    };
+    for s in load_shards(
         ctx.remaining_accounts,
         &network_key,
         index,
         params.shard_count,
     )? {
-        if let Some(shard) = slot.shard {
-            score = score
-                .checked_add(shard.score)
-                .ok_or(SpiceError::MathOverflow)?;
-            fees = fees
-                .checked_add(shard.fees)
-                .ok_or(SpiceError::MathOverflow)?;
-            jobs = jobs.saturating_add(shard.jobs);
+        if let Some(shard) = s.shard {
+            entry.add_shard(&shard)?;
+            shard.close(s.payer.clone())?;
         }
     }
 
@@ -93,56 +130,33 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
         network.total_allocated,
         unallocated,
     )?;
-    // Nobody can claim an epoch without work or past its window: allocate nothing rather than
-    // lock tokens.
-    let (emission, shortfall) = if score == 0 || !claimable {
-        (0, 0)
-    } else {
-        (capped.emission, capped.shortfall)
-    };
+    // Nobody could claim an epoch without work or past its window: allocate nothing rather
+    // than lock tokens.
+    let claimable = entry.total_score > 0 && now < entry.claim_deadline;
+    if claimable {
+        entry.emission = capped.emission;
+        entry.shortfall = capped.shortfall;
+        entry.allocated =
+            epoch_allocation(capped.emission, entry.total_score, params.reward_rate_cap_bps)?;
+    }
     network.total_allocated = network
         .total_allocated
-        .checked_add(emission)
+        .checked_add(entry.allocated)
         .ok_or(SpiceError::MathOverflow)?;
     network.invariant()?;
-
-    let epoch_info = ctx.accounts.epoch.to_account_info();
-    let bump = [ctx.bumps.epoch];
-    let index_bytes = index.to_le_bytes();
-    let seeds: &[&[u8]] = &[seeds::EPOCH, network_key.as_ref(), &index_bytes, &bump];
-    pda_account::create_pda(
-        &epoch_info,
-        &ctx.accounts.payer.to_account_info(),
-        &ctx.accounts.system_program.to_account_info(),
-        8 + Epoch::INIT_SPACE,
-        seeds,
-    )?;
-    let epoch = Epoch {
-        version: ACCOUNT_VERSION,
-        bump: ctx.bumps.epoch,
-        network: network_key,
-        index,
-        finalized: true,
-        emission,
-        shortfall,
-        total_score: score,
-        total_fees: fees,
-        total_jobs: jobs,
-        claimed: 0,
-        payer: ctx.accounts.payer.key(),
-        finalized_at: now,
-        reserved: [0; 32],
-    };
-    pda_account::store(&epoch_info, &epoch)?;
+    write_entry::<EpochBook>(&mut book.try_borrow_mut_data()?, slot, &entry)?;
     emit!(EpochFinalized {
         network: network_key,
         epoch: index,
         curve_emission: curve,
-        emission,
-        shortfall,
-        total_score: score,
-        total_fees: fees,
-        total_jobs: jobs,
+        emission: entry.emission,
+        shortfall: entry.shortfall,
+        allocated: entry.allocated,
+        total_score: entry.total_score,
+        total_value: entry.total_value,
+        total_fees: entry.total_fees,
+        total_jobs: entry.jobs,
+        claim_deadline: entry.claim_deadline,
     });
     Ok(())
 }

@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::errors::SpiceError;
 use crate::events::RewardsFunded;
 use crate::state::{seeds, Network};
-use crate::token::transfer;
+use crate::token::{transfer, ScreenedMint};
 
 #[derive(Accounts)]
 pub struct FundRewards<'info> {
@@ -44,11 +44,12 @@ pub struct FundRewards<'info> {
 pub fn handler(ctx: Context<FundRewards>, amount: u64) -> Result<()> {
     require!(amount > 0, SpiceError::ZeroAmount);
     let a = ctx.accounts;
+    let mint = ScreenedMint::new(&a.stake_mint, a.network.freeze_authority_accepted)?;
     transfer(
         &a.token_program,
-        &a.funder_token,
-        &a.stake_mint,
-        &a.reward_vault,
+        &a.funder_token.to_account_info(),
+        &mint,
+        &a.reward_vault.to_account_info(),
         &a.funder.to_account_info(),
         &[],
         amount,

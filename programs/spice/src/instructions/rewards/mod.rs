@@ -3,13 +3,13 @@
 
 pub mod claim_rewards;
 pub mod close_epoch;
-pub mod close_provider_epoch;
+pub mod close_provider_book;
 pub mod finalize_epoch;
 pub mod fund_rewards;
 pub mod shards;
 
 pub use claim_rewards::*;
 pub use close_epoch::*;
-pub use close_provider_epoch::*;
+pub use close_provider_book::*;
 pub use finalize_epoch::*;
 pub use fund_rewards::*;
