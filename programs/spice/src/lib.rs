@@ -95,8 +95,8 @@ pub mod spice {
     }
 
     /// Removes an attestor after `unbond_seconds`; its record stays.
-    pub fn remove_attestor(ctx: Context<RemoveAttestor>) -> Result<()> {
-        instructions::remove_attestor::handler(ctx)
+    pub fn remove_attestor(ctx: Context<RemoveAttestor>, key: Pubkey) -> Result<()> {
+        instructions::remove_attestor::handler(ctx, key)
     }
 
     // ------------------------------------------------------------ provider
@@ -211,6 +211,11 @@ pub mod spice {
     /// Closes an epoch after its claim deadline; unclaimed rewards return to the pool (anyone).
     pub fn close_epoch(ctx: Context<CloseEpoch>, index: u64) -> Result<()> {
         instructions::close_epoch::handler(ctx, index)
+    }
+
+    /// Closes a shard of a finalized epoch; rent to its payer (anyone).
+    pub fn close_epoch_shard(ctx: Context<CloseEpochShard>) -> Result<()> {
+        instructions::close_epoch_shard::handler(ctx)
     }
 
     /// Closes a provider's book page with nothing left to claim; rent to its payer (anyone).

@@ -135,6 +135,18 @@ pub fn rent_destination<'a, 'info>(
     }
 }
 
+/// Checks that `info` is the PDA of `seeds` (without the bump) and returns its bump: for the
+/// accounts whose seeds depend on the clock or on page arithmetic, which Anchor's `seeds`
+/// constraint (and the IDL) cannot express.
+pub fn check_pda(info: &AccountInfo, seeds: &[&[u8]]) -> Result<u8> {
+    let (expected, bump) = Pubkey::find_program_address(seeds, &crate::ID);
+    if *info.key != expected {
+        return Err(error!(anchor_lang::error::ErrorCode::ConstraintSeeds)
+            .with_pubkeys((*info.key, expected)));
+    }
+    Ok(bump)
+}
+
 /// Whether `info` already is an account of this program.
 pub fn exists(info: &AccountInfo) -> bool {
     info.owner == &crate::ID && !info.data_is_empty()

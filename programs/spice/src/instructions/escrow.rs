@@ -283,31 +283,17 @@ pub struct SettleAccounts<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
 
-    /// CHECK: the provider's reward book page of the current epoch (a ProviderBook), by its
-    /// seeds; the first settlement in the page's epochs creates it (see `pda_account`).
-    #[account(
-        mut,
-        seeds = [
-            seeds::PROVIDER_BOOK,
-            provider.key().as_ref(),
-            &page_of(refund.network.current_epoch(Clock::get()?.unix_timestamp)?).to_le_bytes(),
-        ],
-        bump,
-    )]
+    /// CHECK: the provider's reward book page of the current epoch (a ProviderBook):
+    /// `["provider_book", provider, page of the current epoch]`, checked by
+    /// `SettleAccounts::reward_bumps` (the seeds depend on the clock). The first settlement in
+    /// the page's epochs creates it (see `pda_account`).
+    #[account(mut)]
     pub provider_book: UncheckedAccount<'info>,
 
-    /// CHECK: the epoch shard this job hashes to, for the current epoch (an EpochShard), by its
-    /// seeds; created on demand like the book page.
-    #[account(
-        mut,
-        seeds = [
-            seeds::EPOCH_SHARD,
-            refund.network.key().as_ref(),
-            &refund.network.current_epoch(Clock::get()?.unix_timestamp)?.to_le_bytes(),
-            &[refund.network.shard_of(&refund.job.key())],
-        ],
-        bump,
-    )]
+    /// CHECK: the epoch shard this job hashes to, for the current epoch (an EpochShard):
+    /// `["epoch_shard", network, current epoch, shard of the job]`, checked like the book page;
+    /// created on demand.
+    #[account(mut)]
     pub epoch_shard: UncheckedAccount<'info>,
 
     pub system_program: Program<'info, System>,
@@ -350,8 +336,9 @@ impl<'info> SettleAccounts<'info> {
         &mut self,
         final_units: u64,
         reason: SettleReason,
-        bumps: &SettleAccountsBumps,
+        _bumps: &SettleAccountsBumps,
     ) -> Result<Payout> {
+        let reward = self.reward_accounts()?;
         let job_key = self.refund.job.key();
         let units = final_units.min(self.refund.job.reported_units);
         let payout = self.refund.job.payout(units)?;
@@ -395,8 +382,43 @@ impl<'info> SettleAccounts<'info> {
             provider_payment_owed: provider_owed,
             client_refund_owed: refund.owed,
         });
-        self.record_work(job_key, work, backing_stake, bumps)?;
+        self.record_work(job_key, work, backing_stake, &reward)?;
         Ok(payout)
+    }
+
+    /// Checks the reward accounts of the current epoch passed in (their seeds depend on the
+    /// clock) and returns where they are.
+    fn reward_accounts(&self) -> Result<RewardAccounts> {
+        let network = &self.refund.network;
+        let epoch = network.current_epoch(Clock::get()?.unix_timestamp)?;
+        let page = page_of(epoch);
+        let provider_key = self.provider.key();
+        let book_bump = pda_account::check_pda(
+            &self.provider_book,
+            &[
+                seeds::PROVIDER_BOOK,
+                provider_key.as_ref(),
+                &page.to_le_bytes(),
+            ],
+        )?;
+        let shard = network.shard_of(&self.refund.job.key());
+        let network_key = network.key();
+        let shard_bump = pda_account::check_pda(
+            &self.epoch_shard,
+            &[
+                seeds::EPOCH_SHARD,
+                network_key.as_ref(),
+                &epoch.to_le_bytes(),
+                &[shard],
+            ],
+        )?;
+        Ok(RewardAccounts {
+            epoch,
+            page,
+            shard,
+            book_bump,
+            shard_bump,
+        })
     }
 
     /// Adds the job's work to the provider's book page and the job's epoch shard for the
@@ -406,11 +428,10 @@ impl<'info> SettleAccounts<'info> {
         job_key: Pubkey,
         work: Work,
         backing_stake: u64,
-        bumps: &SettleAccountsBumps,
+        at: &RewardAccounts,
     ) -> Result<()> {
         let network = &self.refund.network;
-        let epoch = network.current_epoch(Clock::get()?.unix_timestamp)?;
-        let page = page_of(epoch);
+        let (epoch, page) = (at.epoch, at.page);
         let payer = self.payer.to_account_info();
         let system = self.system_program.to_account_info();
         let network_key = network.key();
@@ -422,7 +443,7 @@ impl<'info> SettleAccounts<'info> {
             seeds::PROVIDER_BOOK,
             provider_key.as_ref(),
             &page_bytes,
-            &[bumps.provider_book],
+            &[at.book_bump],
         ];
         if !pda_account::exists(&book) {
             pda_account::create_pda(
@@ -436,7 +457,7 @@ impl<'info> SettleAccounts<'info> {
                 &book,
                 &ProviderBookHeader {
                     version: ACCOUNT_VERSION,
-                    bump: bumps.provider_book,
+                    bump: at.book_bump,
                     network: network_key,
                     provider: provider_key,
                     page,
@@ -452,7 +473,7 @@ impl<'info> SettleAccounts<'info> {
             write_entry::<ProviderBook>(&mut data, slot, &entry)?;
         }
 
-        let shard_index = network.shard_of(&job_key);
+        let shard_index = at.shard;
         let shard_info = self.epoch_shard.to_account_info();
         let epoch_bytes = epoch.to_le_bytes();
         let shard_seeds: &[&[u8]] = &[
@@ -460,7 +481,7 @@ impl<'info> SettleAccounts<'info> {
             network_key.as_ref(),
             &epoch_bytes,
             &[shard_index],
-            &[bumps.epoch_shard],
+            &[at.shard_bump],
         ];
         let mut shard = pda_account::load_or_create(
             &shard_info,
@@ -470,7 +491,7 @@ impl<'info> SettleAccounts<'info> {
             shard_seeds,
             || EpochShard {
                 version: ACCOUNT_VERSION,
-                bump: bumps.epoch_shard,
+                bump: at.shard_bump,
                 network: network_key,
                 epoch,
                 shard: shard_index,
@@ -496,6 +517,16 @@ impl<'info> SettleAccounts<'info> {
         });
         Ok(())
     }
+}
+
+/// Where a settlement records its work: the current epoch, its page, the job's shard and the
+/// bumps of the two accounts.
+struct RewardAccounts {
+    epoch: u64,
+    page: u64,
+    shard: u8,
+    book_bump: u8,
+    shard_bump: u8,
 }
 
 /// Records `job`'s audit draw from the SlotHashes sysvar if it is pending and can be made now,

@@ -76,6 +76,9 @@ pub struct EpochEntry {
     pub paused_base: i64,
     /// When it was finalized.
     pub finalized_at: i64,
+    /// Shards of the epoch not closed yet (`close_epoch_shard`); the page closes only once
+    /// every entry is Closed and no shard is left.
+    pub open_shards: u8,
 }
 
 impl EpochEntry {
@@ -145,8 +148,16 @@ impl EpochEntry {
     }
 }
 
+/// Whether a page can close: every epoch in it closed and every shard of them returned.
+pub fn page_done(entries: &[EpochEntry]) -> bool {
+    entries
+        .iter()
+        .all(|e| e.status == EpochStatus::Closed && e.open_shards == 0)
+}
+
 /// A page of a network's epoch results. Created by the first `finalize_epoch` of the page (who
-/// pays its rent) and closed, rent back to that payer, when every epoch in it has closed.
+/// pays its rent) and closed, rent back to that payer, once every epoch in it has closed and
+/// every one of their shards is closed too.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct EpochBook {
@@ -357,11 +368,12 @@ mod tests {
         book.serialize(&mut data).unwrap();
         assert_eq!(data.len(), 8 + ProviderBook::INIT_SPACE);
         assert_eq!(read_entry::<ProviderBook>(&data, 5).unwrap().score, 77);
-        let mut e = read_entry::<ProviderBook>(&data, 31).unwrap();
+        let last = PAGE_LEN - 1;
+        let mut e = read_entry::<ProviderBook>(&data, last).unwrap();
         e.paid = 9;
-        write_entry::<ProviderBook>(&mut data, 31, &e).unwrap();
+        write_entry::<ProviderBook>(&mut data, last, &e).unwrap();
         let decoded = ProviderBook::try_deserialize(&mut &data[..]).unwrap();
-        assert_eq!(decoded.entries[31].paid, 9);
+        assert_eq!(decoded.entries[last].paid, 9);
         assert_eq!(decoded.page, 3);
         assert!(read_entry::<ProviderBook>(&data, PAGE_LEN).is_err());
     }
@@ -396,9 +408,10 @@ mod tests {
     #[test]
     fn pages() {
         assert_eq!((page_of(0), offset_in_page(0)), (0, 0));
-        assert_eq!((page_of(31), offset_in_page(31)), (0, 31));
-        assert_eq!((page_of(32), offset_in_page(32)), (1, 0));
-        assert_eq!(first_epoch_of(2).unwrap(), 64);
+        let n = EPOCHS_PER_PAGE;
+        assert_eq!((page_of(n - 1), offset_in_page(n - 1)), (0, PAGE_LEN - 1));
+        assert_eq!((page_of(n), offset_in_page(n)), (1, 0));
+        assert_eq!(first_epoch_of(2).unwrap(), 2 * n);
     }
 
     #[test]

@@ -11,19 +11,18 @@ pub struct CloseAttestation<'info> {
     #[account(mut)]
     pub attestor_key: Signer<'info>,
 
+    /// CHECK: the address of the job voted on. The vote must no longer count: the job closed
+    /// (a job address never holds another job); checked in `validate`.
+    pub job: UncheckedAccount<'info>,
+
     /// The attestation of a job that has closed.
     #[account(
         mut,
         close = attestor_key,
-        seeds = [seeds::ATTESTATION, attestation.job.as_ref(), attestor_key.key().as_ref()],
+        seeds = [seeds::ATTESTATION, job.key().as_ref(), attestor_key.key().as_ref()],
         bump = attestation.bump,
     )]
     pub attestation: Box<Account<'info, Attestation>>,
-
-    /// CHECK: the attestation's job address, by address. The vote must no longer count: the
-    /// job closed (a job address never holds another job); checked in `validate`.
-    #[account(address = attestation.job)]
-    pub job: UncheckedAccount<'info>,
 }
 
 impl CloseAttestation<'_> {

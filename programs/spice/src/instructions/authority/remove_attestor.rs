@@ -5,6 +5,7 @@ use crate::events::AttestorRemoved;
 use crate::state::{seeds, Attestor, Network};
 
 #[derive(Accounts)]
+#[instruction(key: Pubkey)]
 pub struct RemoveAttestor<'info> {
     /// The network's authority.
     pub authority: Signer<'info>,
@@ -16,7 +17,7 @@ pub struct RemoveAttestor<'info> {
     /// The attestor to remove; its record and statistics stay.
     #[account(
         mut,
-        seeds = [seeds::ATTESTOR, network.key().as_ref(), attestor.key.as_ref()],
+        seeds = [seeds::ATTESTOR, network.key().as_ref(), key.as_ref()],
         bump = attestor.bump,
     )]
     pub attestor: Box<Account<'info, Attestor>>,
@@ -25,7 +26,7 @@ pub struct RemoveAttestor<'info> {
 /// Removes an attestor after the governance delay (`unbond_seconds`): until then it may still
 /// vote, and votes it cast always count. Removing voters could keep a job from its quorum, so a
 /// provider sees the change coming like any other.
-pub fn handler(ctx: Context<RemoveAttestor>) -> Result<()> {
+pub fn handler(ctx: Context<RemoveAttestor>, _key: Pubkey) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let delay = ctx.accounts.network.governance_delay();
     let attestor = &mut ctx.accounts.attestor;

@@ -12,10 +12,13 @@ pub struct CollectClientPayouts<'info> {
     /// The client's network.
     pub network: Box<Account<'info, Network>>,
 
+    /// CHECK: the client's wallet address; nothing is read from it (its record is found by it).
+    pub client: UncheckedAccount<'info>,
+
     /// The client's record: refunds and slash shares its token accounts refused.
     #[account(
         mut,
-        seeds = [seeds::CLIENT, network.key().as_ref(), client_record.client.as_ref()],
+        seeds = [seeds::CLIENT, network.key().as_ref(), client.key().as_ref()],
         bump = client_record.bump,
     )]
     pub client_record: Box<Account<'info, Client>>,
@@ -43,7 +46,7 @@ pub struct CollectClientPayouts<'info> {
         mut,
         token::mint = payment_mint,
         token::token_program = payment_token_program,
-        constraint = payment_destination.owner == client_record.client @ SpiceError::WrongPayee,
+        constraint = payment_destination.owner == client.key() @ SpiceError::WrongPayee,
     )]
     pub payment_destination: Box<InterfaceAccount<'info, TokenAccount>>,
 
@@ -54,7 +57,7 @@ pub struct CollectClientPayouts<'info> {
         dup,
         token::mint = stake_mint,
         token::token_program = stake_token_program,
-        constraint = stake_destination.owner == client_record.client @ SpiceError::WrongPayee,
+        constraint = stake_destination.owner == client.key() @ SpiceError::WrongPayee,
     )]
     pub stake_destination: Box<InterfaceAccount<'info, TokenAccount>>,
 

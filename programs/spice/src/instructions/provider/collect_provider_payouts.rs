@@ -12,10 +12,13 @@ pub struct CollectProviderPayouts<'info> {
     /// The provider's network.
     pub network: Box<Account<'info, Network>>,
 
+    /// CHECK: the provider's owner wallet; nothing is read from it (the provider is found by it).
+    pub owner: UncheckedAccount<'info>,
+
     /// The provider owed payments its owner's token account refused.
     #[account(
         mut,
-        seeds = [seeds::PROVIDER, network.key().as_ref(), provider.owner.as_ref()],
+        seeds = [seeds::PROVIDER, network.key().as_ref(), owner.key().as_ref()],
         bump = provider.bump,
     )]
     pub provider: Box<Account<'info, Provider>>,
@@ -34,7 +37,7 @@ pub struct CollectProviderPayouts<'info> {
         mut,
         token::mint = payment_mint,
         token::token_program = token_program,
-        constraint = destination.owner == provider.owner @ SpiceError::WrongPayee,
+        constraint = destination.owner == owner.key() @ SpiceError::WrongPayee,
     )]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
 

@@ -5,23 +5,19 @@ use crate::errors::SpiceError;
 use crate::events::EpochClosed;
 use crate::pda_account;
 use crate::state::{
-    offset_in_page, page_of, read_entry, read_header, seeds, write_entry, EpochBook, EpochEntry,
-    EpochStatus, Network, PAGE_LEN,
+    offset_in_page, page_done, page_of, read_entry, read_header, seeds, write_entry, EpochBook,
+    EpochEntry, EpochStatus, Network, PAGE_LEN,
 };
 
 #[derive(Accounts)]
-#[instruction(index: u64)]
 pub struct CloseEpoch<'info> {
     /// The network; what the epoch did not pay returns to its pool.
     #[account(mut)]
     pub network: Box<Account<'info, Network>>,
 
-    /// CHECK: the book page holding the epoch (an EpochBook), by its seeds.
-    #[account(
-        mut,
-        seeds = [seeds::EPOCH_BOOK, network.key().as_ref(), &page_of(index).to_le_bytes()],
-        bump,
-    )]
+    /// CHECK: the book page holding the epoch (an EpochBook),
+    /// `["epoch_book", network, page of index]`, checked in the handler.
+    #[account(mut)]
     pub epoch_book: UncheckedAccount<'info>,
 
     /// CHECK: the page's rent payer (checked against the page); receives the page's rent if
@@ -32,13 +28,23 @@ pub struct CloseEpoch<'info> {
 
 /// Anyone closes a finalized epoch once its claim deadline (extended by every claim pause since
 /// it was finalized) has passed: what was not claimed returns to the pool. Never while claims
-/// are paused. When every epoch of the page is closed, the page closes too, rent to its payer.
+/// are paused. When every epoch of the page is closed (and their shards too), the page closes,
+/// rent to its payer.
 pub fn handler(ctx: Context<CloseEpoch>, index: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = ctx.accounts;
     let network = &mut a.network;
     require!(network.paused & PAUSE_CLAIM == 0, SpiceError::Paused);
     let book = a.epoch_book.to_account_info();
+    let network_key = network.key();
+    pda_account::check_pda(
+        &book,
+        &[
+            seeds::EPOCH_BOOK,
+            network_key.as_ref(),
+            &page_of(index).to_le_bytes(),
+        ],
+    )?;
     let header = read_header::<EpochBook>(&book)?;
     require_keys_eq!(header.payer, a.payer.key(), SpiceError::WrongRentPayer);
 
@@ -58,16 +64,15 @@ pub fn handler(ctx: Context<CloseEpoch>, index: u64) -> Result<()> {
         .ok_or(SpiceError::InvariantViolated)?;
     network.invariant()?;
     entry.status = EpochStatus::Closed;
-    let all_closed = {
+    let done = {
         let mut data = book.try_borrow_mut_data()?;
         write_entry::<EpochBook>(&mut data, slot, &entry)?;
-        (0..PAGE_LEN).try_fold(true, |all, i| {
-            Ok::<bool, Error>(
-                all && read_entry::<EpochBook>(&data, i)?.status == EpochStatus::Closed,
-            )
-        })?
+        let entries = (0..PAGE_LEN)
+            .map(|i| read_entry::<EpochBook>(&data, i))
+            .collect::<Result<Vec<EpochEntry>>>()?;
+        page_done(&entries)
     };
-    if all_closed {
+    if done {
         pda_account::close(&book, &a.payer.to_account_info())?;
     }
     emit!(EpochClosed {

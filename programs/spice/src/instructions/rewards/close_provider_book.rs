@@ -2,12 +2,8 @@ use anchor_lang::prelude::*;
 
 use crate::errors::SpiceError;
 use crate::events::ProviderBookClosed;
-use crate::pda_account;
-use crate::state::{
-    first_epoch_of, read_entry, read_header, seeds, EpochBook, EpochEntry, EpochStatus, Network,
-    ProviderBook, ProviderEntry, PAGE_LEN,
-};
 use crate::constants::EPOCHS_PER_PAGE;
+use crate::state::{first_epoch_of, seeds, EpochBook, EpochStatus, Network, ProviderBook};
 
 #[derive(Accounts)]
 #[instruction(provider: Pubkey, page: u64)]
@@ -15,22 +11,26 @@ pub struct CloseProviderBook<'info> {
     /// The provider's network.
     pub network: Box<Account<'info, Network>>,
 
-    /// CHECK: the provider's book page (a ProviderBook), by its seeds.
+    /// The provider's book page; closed, rent to its payer.
     #[account(
         mut,
+        close = payer,
         seeds = [seeds::PROVIDER_BOOK, provider.as_ref(), &page.to_le_bytes()],
-        bump,
+        bump = provider_book.bump,
+        has_one = network @ SpiceError::WrongNetwork,
+        has_one = payer @ SpiceError::WrongRentPayer,
     )]
-    pub provider_book: UncheckedAccount<'info>,
+    pub provider_book: Box<Account<'info, ProviderBook>>,
 
-    /// CHECK: the network's book page of the same epochs (an EpochBook), by its seeds.
+    /// The network's book page of the same epochs; absent while none of them is finalized
+    /// (then the provider page can close only if it recorded no work).
     #[account(
         seeds = [seeds::EPOCH_BOOK, network.key().as_ref(), &page.to_le_bytes()],
-        bump,
+        bump = epoch_book.bump,
     )]
-    pub epoch_book: UncheckedAccount<'info>,
+    pub epoch_book: Option<Box<Account<'info, EpochBook>>>,
 
-    /// CHECK: the page's rent payer (checked against the page); receives the rent.
+    /// CHECK: the page's rent payer (`has_one` above); only receives lamports.
     #[account(mut)]
     pub payer: UncheckedAccount<'info>,
 }
@@ -41,13 +41,6 @@ pub struct CloseProviderBook<'info> {
 pub fn handler(ctx: Context<CloseProviderBook>, provider: Pubkey, page: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = ctx.accounts;
-    let book = a.provider_book.to_account_info();
-    let header = read_header::<ProviderBook>(&book)?;
-    require!(
-        header.network == a.network.key() && header.provider == provider,
-        SpiceError::NotYourProviderEpoch
-    );
-    require_keys_eq!(header.payer, a.payer.key(), SpiceError::WrongRentPayer);
     let last = first_epoch_of(page)?
         .checked_add(EPOCHS_PER_PAGE - 1)
         .ok_or(SpiceError::MathOverflow)?;
@@ -55,36 +48,28 @@ pub fn handler(ctx: Context<CloseProviderBook>, provider: Pubkey, page: u64) -> 
         a.network.current_epoch(now)? > last,
         SpiceError::BookStillOpen
     );
-    let epochs = a.epoch_book.to_account_info();
-    let has_epochs = pda_account::exists(&epochs);
-    if has_epochs {
-        read_header::<EpochBook>(&epochs)?;
-    }
-    {
-        let data = book.try_borrow_data()?;
-        let epoch_data = epochs.try_borrow_data()?;
-        for slot in 0..PAGE_LEN {
-            let entry: ProviderEntry = read_entry::<ProviderBook>(&data, slot)?;
-            if entry.score == 0 {
-                continue;
-            }
-            // Work was recorded in this epoch, so it can be finalized: until then, and until
-            // the entry is paid or its epoch closed, the page stays.
-            require!(has_epochs, SpiceError::BookStillOpen);
-            let epoch: EpochEntry = read_entry::<EpochBook>(&epoch_data, slot)?;
-            let settled = match epoch.status {
-                EpochStatus::Pending => false,
-                EpochStatus::Closed => true,
-                EpochStatus::Open => entry.owed(&epoch)? == 0,
-            };
-            require!(settled, SpiceError::BookStillOpen);
+    for (slot, entry) in a.provider_book.entries.iter().enumerate() {
+        if entry.score == 0 {
+            continue;
         }
+        // Work was recorded in this epoch, so it can be finalized: until then, and until the
+        // entry is paid or its epoch closed, the page stays.
+        let epoch = a
+            .epoch_book
+            .as_ref()
+            .and_then(|b| b.entries.get(slot))
+            .ok_or(SpiceError::BookStillOpen)?;
+        let settled = match epoch.status {
+            EpochStatus::Pending => false,
+            EpochStatus::Closed => true,
+            EpochStatus::Open => entry.owed(epoch)? == 0,
+        };
+        require!(settled, SpiceError::BookStillOpen);
     }
-    pda_account::close(&book, &a.payer.to_account_info())?;
     emit!(ProviderBookClosed {
         provider,
         page,
-        payer: header.payer,
+        payer: a.provider_book.payer,
     });
     Ok(())
 }

@@ -12,7 +12,6 @@ use crate::state::{
 };
 
 #[derive(Accounts)]
-#[instruction(index: u64)]
 pub struct FinalizeEpoch<'info> {
     /// Anyone; pays the rent of the epoch's book page if this is the page's first epoch, and
     /// gets it back when the page closes.
@@ -23,13 +22,10 @@ pub struct FinalizeEpoch<'info> {
     #[account(mut)]
     pub network: Box<Account<'info, Network>>,
 
-    /// CHECK: the network's book page holding the epoch (an EpochBook), by its seeds; created
-    /// by hand (see `pda_account`) if it does not exist yet.
-    #[account(
-        mut,
-        seeds = [seeds::EPOCH_BOOK, network.key().as_ref(), &page_of(index).to_le_bytes()],
-        bump,
-    )]
+    /// CHECK: the network's book page holding the epoch (an EpochBook),
+    /// `["epoch_book", network, page of index]` (checked in the handler: page arithmetic is
+    /// beyond Anchor's seeds); created by hand (see `pda_account`) if it does not exist yet.
+    #[account(mut)]
     pub epoch_book: UncheckedAccount<'info>,
 
     /// The reward vault: the emission never exceeds its unallocated balance.
@@ -40,10 +36,10 @@ pub struct FinalizeEpoch<'info> {
     pub reward_vault: Box<InterfaceAccount<'info, TokenAccount>>,
 
     pub system_program: Program<'info, System>,
-    // remaining accounts: (shard, rent payer) for every shard 0..shard_count, in order.
+    // remaining accounts: the shard of every shard number 0..shard_count, in order.
 }
 
-/// Anyone finalizes an ended epoch: sums its shards (and closes them, rent to their payers),
+/// Anyone finalizes an ended epoch: sums its shards (`close_epoch_shard` then returns their rent),
 /// fixes its emission from the curve — capped by `max_total_emission` less what is allocated
 /// and by the reward vault's unallocated balance — and what its providers can claim,
 /// `min(emission, total_score × reward_rate_cap)`, and until when. The rest of the emission is
@@ -61,13 +57,17 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
 
     let book = ctx.accounts.epoch_book.to_account_info();
     let page = page_of(index);
+    let book_bump = pda_account::check_pda(
+        &book,
+        &[seeds::EPOCH_BOOK, network_key.as_ref(), &page.to_le_bytes()],
+    )?;
     if !pda_account::exists(&book) {
         let page_bytes = page.to_le_bytes();
         let book_seeds: &[&[u8]] = &[
             seeds::EPOCH_BOOK,
             network_key.as_ref(),
             &page_bytes,
-            &[ctx.bumps.epoch_book],
+            &[book_bump],
         ];
         pda_account::create_pda(
             &book,
@@ -80,7 +80,7 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
             &book,
             &EpochBookHeader {
                 version: ACCOUNT_VERSION,
-                bump: ctx.bumps.epoch_book,
+                bump: book_bump,
                 network: network_key,
                 page,
                 payer: ctx.accounts.payer.key(),
@@ -101,16 +101,17 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
         finalized_at: now,
         ..EpochEntry::default()
     };
-    for s in load_shards(
+    for shard in load_shards(
         ctx.remaining_accounts,
         &network_key,
         index,
         params.shard_count,
     )? {
-        if let Some(shard) = s.shard {
-            entry.add_shard(&shard)?;
-            shard.close(s.payer.clone())?;
-        }
+        entry.add_shard(&shard)?;
+        entry.open_shards = entry
+            .open_shards
+            .checked_add(1)
+            .ok_or(SpiceError::CounterOutOfRange)?;
     }
 
     let curve = curve_emission(

@@ -3,6 +3,7 @@
 
 pub mod claim_rewards;
 pub mod close_epoch;
+pub mod close_epoch_shard;
 pub mod close_provider_book;
 pub mod finalize_epoch;
 pub mod fund_rewards;
@@ -10,6 +11,7 @@ pub mod shards;
 
 pub use claim_rewards::*;
 pub use close_epoch::*;
+pub use close_epoch_shard::*;
 pub use close_provider_book::*;
 pub use finalize_epoch::*;
 pub use fund_rewards::*;

@@ -1,36 +1,27 @@
-//! Walking an epoch's shards, handed over as remaining accounts: `(shard, rent payer)` for
-//! every shard number `0..shard_count`, in order. A shard no settlement created is passed
-//! at its (empty) address and counts as zero; anything else at that position is refused, so a
-//! shard cannot be left out or substituted.
+//! Walking an epoch's shards, handed over as remaining accounts: the shard account of every
+//! shard number `0..shard_count`, in order. A shard no settlement created is passed at its
+//! (empty) address and counts as zero; anything else at that position is refused, so a shard
+//! cannot be left out or substituted.
 
 use anchor_lang::prelude::*;
 
 use crate::errors::SpiceError;
 use crate::state::{seeds, EpochShard};
 
-/// A shard found at its position: its account (if it exists) and the payer account after it.
-pub struct ShardSlot<'info> {
-    pub shard: Option<Account<'info, EpochShard>>,
-    pub payer: &'info AccountInfo<'info>,
-}
-
-/// Checks the `(shard, payer)` pairs of epoch `index` and returns them in shard order.
+/// Checks the shard accounts of epoch `index` and returns the existing ones in shard order.
 pub fn load_shards<'info>(
     remaining: &'info [AccountInfo<'info>],
     network: &Pubkey,
     index: u64,
     shard_count: u8,
-) -> Result<Vec<ShardSlot<'info>>> {
+) -> Result<Vec<Account<'info, EpochShard>>> {
     require!(
-        remaining.len() == usize::from(shard_count) * 2,
+        remaining.len() == usize::from(shard_count),
         SpiceError::InvalidShardAccounts
     );
     let index_bytes = index.to_le_bytes();
     let mut out = Vec::with_capacity(usize::from(shard_count));
-    for (i, pair) in remaining.chunks(2).enumerate() {
-        let [shard_info, payer] = pair else {
-            return err!(SpiceError::InvalidShardAccounts);
-        };
+    for (i, shard_info) in remaining.iter().enumerate() {
         let shard_no = u8::try_from(i).map_err(|_| SpiceError::InvalidShardAccounts)?;
         let (expected, _) = Pubkey::find_program_address(
             &[
@@ -42,14 +33,9 @@ pub fn load_shards<'info>(
             &crate::ID,
         );
         require_keys_eq!(shard_info.key(), expected, SpiceError::InvalidShardAccounts);
-        let shard = if shard_info.owner == &crate::ID {
-            let shard: Account<'info, EpochShard> = Account::try_from(shard_info)?;
-            require_keys_eq!(payer.key(), shard.payer, SpiceError::WrongRentPayer);
-            Some(shard)
-        } else {
-            None
-        };
-        out.push(ShardSlot { shard, payer });
+        if shard_info.owner == &crate::ID {
+            out.push(Account::<'info, EpochShard>::try_from(shard_info)?);
+        }
     }
     Ok(out)
 }
