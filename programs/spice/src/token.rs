@@ -160,6 +160,12 @@ pub fn payee_accepts(
     }
 }
 
+/// The Associated Token Account program. Payouts to a participant go to its associated token
+/// account (`[owner, token program, mint]` under this program) if it will take them: a
+/// deterministic address, so whoever sends a settlement has no say in where the counterparty is
+/// paid.
+pub const ASSOCIATED_TOKEN_PROGRAM: Pubkey = anchor_spl::associated_token::ID;
+
 /// Whether `account` is a token account of `mint` owned by `owner` (a destination someone else
 /// chose for the owner's tokens).
 pub fn is_token_account_of(account: &AccountInfo, mint: &Pubkey, owner: &Pubkey) -> bool {

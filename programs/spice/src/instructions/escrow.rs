@@ -25,7 +25,7 @@ use crate::state::{
     Network, Payout, Provider, ProviderBook, ProviderBookHeader, ProviderEntry, SettleReason,
     Work, ACCOUNT_VERSION,
 };
-use crate::token::{close_vault, payee_accepts, transfer, ScreenedMint};
+use crate::token::{close_vault, payee_accepts, transfer, ScreenedMint, ASSOCIATED_TOKEN_PROGRAM};
 
 /// A PDA-owned vault paying out, with what it needs to sign and to hold refused payouts.
 pub struct VaultOut<'a, 'info> {
@@ -55,27 +55,17 @@ impl<'info> VaultOut<'_, 'info> {
     /// Sends `amount` to `payee`'s token account `to` if it will take it; otherwise into the
     /// payouts vault. Returns whether the payout is now owed (the caller credits the payee's
     /// record). Nothing is owed for a zero amount.
-    pub fn pay_or_hold(
-        &self,
-        to: Option<&AccountInfo<'info>>,
-        payee: &Pubkey,
-        amount: u64,
-    ) -> Result<bool> {
+    pub fn pay_or_hold(&self, to: &AccountInfo<'info>, payee: &Pubkey, amount: u64) -> Result<bool> {
         if amount == 0 {
             return Ok(false);
         }
-        let mint = self.mint.account();
-        match to {
-            Some(dest)
-                if payee_accepts(dest, &mint.key(), self.token_program.key, payee, amount) =>
-            {
-                self.pay(dest, amount)?;
-                Ok(false)
-            }
-            _ => {
-                self.pay(&self.payouts, amount)?;
-                Ok(true)
-            }
+        let mint = self.mint.account().key();
+        if payee_accepts(to, &mint, self.token_program.key, payee, amount) {
+            self.pay(to, amount)?;
+            Ok(false)
+        } else {
+            self.pay(&self.payouts, amount)?;
+            Ok(true)
         }
     }
 }
@@ -116,12 +106,20 @@ pub struct RefundAccounts<'info> {
     )]
     pub client_record: Box<Account<'info, Client>>,
 
-    /// CHECK: where the client's refund goes if this token account (of the client, of the
-    /// payment mint) will take it; any other account, or none, and the refund waits in the
-    /// payouts vault for the client (`token::payee_accepts`). The sender picks it, usually the
-    /// client's associated token account.
-    #[account(mut)]
-    pub client_token: Option<UncheckedAccount<'info>>,
+    /// CHECK: the client's associated token account of the payment mint, by address: the
+    /// refund goes there if it will take it (`token::payee_accepts`), otherwise it waits in the
+    /// payouts vault for the client. It need not exist.
+    #[account(
+        mut,
+        seeds = [
+            job.client.as_ref(),
+            network.payment_token_program.as_ref(),
+            network.payment_mint.as_ref(),
+        ],
+        bump,
+        seeds::program = ASSOCIATED_TOKEN_PROGRAM,
+    )]
+    pub client_token: UncheckedAccount<'info>,
 
     /// The network's payment-mint payouts vault: holds refused payouts.
     #[account(
@@ -172,7 +170,7 @@ impl<'info> RefundAccounts<'info> {
     /// owed.
     fn settle_and_close(
         &mut self,
-        provider_pay: Option<(Option<&AccountInfo<'info>>, Pubkey, u64)>,
+        provider_pay: Option<(&AccountInfo<'info>, Pubkey, u64)>,
         fee: Option<(&AccountInfo<'info>, u64)>,
     ) -> Result<(Refund, bool)> {
         let held = self.escrow_vault.amount;
@@ -185,7 +183,7 @@ impl<'info> RefundAccounts<'info> {
             .and_then(|v| v.checked_sub(fee_amount))
             .ok_or(SpiceError::EscrowMismatch)?;
         let client_key = self.job.client;
-        let client_token = self.client_token.as_ref().map(|a| a.to_account_info());
+        let client_token = self.client_token.to_account_info();
         let (provider_owed, refund_owed) = self.with_escrow(|out| {
             let provider_owed = match provider_pay {
                 Some((to, payee, amount)) => out.pay_or_hold(to, &payee, amount)?,
@@ -194,7 +192,7 @@ impl<'info> RefundAccounts<'info> {
             if let Some((treasury, amount)) = fee {
                 out.pay(treasury, amount)?;
             }
-            let refund_owed = out.pay_or_hold(client_token.as_ref(), &client_key, refund)?;
+            let refund_owed = out.pay_or_hold(&client_token, &client_key, refund)?;
             Ok((provider_owed, refund_owed))
         })?;
         if refund_owed {
@@ -255,12 +253,20 @@ pub struct SettleAccounts<'info> {
     )]
     pub provider: Box<Account<'info, Provider>>,
 
-    /// CHECK: where the provider's payment goes if this token account (of the provider's
-    /// owner, of the payment mint) will take it; any other account, or none, and the payment
-    /// waits in the payouts vault for the owner (`token::payee_accepts`). Only a Valid outcome
-    /// pays the provider: a vote that does not decide, or decides fraud, needs none.
-    #[account(mut)]
-    pub provider_token: Option<UncheckedAccount<'info>>,
+    /// CHECK: the provider owner's associated token account of the payment mint, by address:
+    /// the payment goes there if it will take it (`token::payee_accepts`), otherwise it waits in
+    /// the payouts vault for the owner. It need not exist, and only a Valid outcome uses it.
+    #[account(
+        mut,
+        seeds = [
+            provider.owner.as_ref(),
+            refund.network.payment_token_program.as_ref(),
+            refund.network.payment_mint.as_ref(),
+        ],
+        bump,
+        seeds::program = ASSOCIATED_TOKEN_PROGRAM,
+    )]
+    pub provider_token: UncheckedAccount<'info>,
 
     /// The payment-mint treasury vault: receives the protocol fee.
     #[account(
@@ -345,7 +351,7 @@ impl<'info> SettleAccounts<'info> {
         let backing = self.refund.job.backing();
         let backing_stake = self.refund.job.backing_stake(self.provider.stake);
         let owner = self.provider.owner;
-        let provider_token = self.provider_token.as_ref().map(|a| a.to_account_info());
+        let provider_token = self.provider_token.to_account_info();
         let treasury = self.treasury.to_account_info();
         // The job's work, computed before the job closes.
         let params = self.refund.network.params;
@@ -354,7 +360,7 @@ impl<'info> SettleAccounts<'info> {
         let client = self.refund.job.client;
 
         let (refund, provider_owed) = self.refund.settle_and_close(
-            Some((provider_token.as_ref(), owner, payout.provider)),
+            Some((&provider_token, owner, payout.provider)),
             Some((&treasury, payout.fee)),
         )?;
         let provider = &mut self.provider;

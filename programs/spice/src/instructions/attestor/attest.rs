@@ -11,7 +11,7 @@ use crate::state::{
     check_uri, seeds, Attestation, Attestor, ProviderStatus, SettleReason, Verdict, VoteOutcome,
     ACCOUNT_VERSION,
 };
-use crate::token::ScreenedMint;
+use crate::token::{ScreenedMint, ASSOCIATED_TOKEN_PROGRAM};
 
 /// Arguments of `attest`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -102,11 +102,20 @@ pub struct Attest<'info> {
     )]
     pub stake_payouts: Box<InterfaceAccount<'info, TokenAccount>>,
 
-    /// CHECK: where the client's part of a slash goes if this token account (of the client,
-    /// of the stake mint) will take it; otherwise, or if absent, it waits in the stake payouts
-    /// vault (`token::payee_accepts`). Only a fraud verdict uses it.
-    #[account(mut)]
-    pub client_stake_token: Option<UncheckedAccount<'info>>,
+    /// CHECK: the client's associated token account of the stake mint, by address: its share of
+    /// a slash goes there if it will take it (`token::payee_accepts`), otherwise it waits in the
+    /// stake payouts vault. It need not exist, and only a fraud verdict uses it.
+    #[account(
+        mut,
+        seeds = [
+            settle.refund.job.client.as_ref(),
+            settle.refund.network.stake_token_program.as_ref(),
+            settle.refund.network.stake_mint.as_ref(),
+        ],
+        bump,
+        seeds::program = ASSOCIATED_TOKEN_PROGRAM,
+    )]
+    pub client_stake_token: UncheckedAccount<'info>,
 
     /// The network's stake mint.
     #[account(address = settle.refund.network.stake_mint @ SpiceError::WrongMint)]
@@ -170,8 +179,8 @@ impl<'info> Attest<'info> {
             signer,
             payouts: self.stake_payouts.to_account_info(),
         };
-        let client_stake_token = self.client_stake_token.as_ref().map(|a| a.to_account_info());
-        let to_client_owed = out.pay_or_hold(client_stake_token.as_ref(), &client, to_client)?;
+        let client_stake_token = self.client_stake_token.to_account_info();
+        let to_client_owed = out.pay_or_hold(&client_stake_token, &client, to_client)?;
         out.pay(&self.stake_treasury.to_account_info(), to_treasury)?;
         if to_client_owed {
             let network_key = network.key();
