@@ -10,7 +10,7 @@ use anchor_spl::token_2022::spl_token_2022::state::{
 };
 use solana_sdk::account::Account;
 use spice::state::{
-    Attestation, Attestor, Epoch, EpochShard, Job, Network, Provider, ProviderEpoch,
+    Attestation, Attestor, Client, EpochBook, EpochShard, Job, Network, Provider, ProviderBook,
 };
 
 use crate::ix::NetworkKeys;
@@ -169,9 +169,14 @@ pub struct Snapshot {
     pub attestors: Vec<(Pubkey, Attestor)>,
     /// Votes on this network's jobs (by attestors of this network).
     pub attestations: Vec<(Pubkey, Attestation)>,
-    pub epochs: Vec<(Pubkey, Epoch)>,
+    /// Client records (job counters, owed refunds).
+    pub clients: Vec<(Pubkey, Client)>,
+    /// Pages of epoch results.
+    pub epoch_books: Vec<(Pubkey, EpochBook)>,
+    /// Shards of epochs not finalized yet.
     pub shards: Vec<(Pubkey, EpochShard)>,
-    pub provider_epochs: Vec<(Pubkey, ProviderEpoch)>,
+    /// Pages of the providers' work per epoch.
+    pub provider_books: Vec<(Pubkey, ProviderBook)>,
     /// The payment mint, and the stake mint when it differs.
     pub mints: Vec<MintInfo>,
     /// Every token account of the network's mints the ledger holds (users' and vaults').
@@ -197,9 +202,10 @@ impl Snapshot {
             jobs: vec![],
             attestors: vec![],
             attestations: vec![],
-            epochs: vec![],
+            clients: vec![],
+            epoch_books: vec![],
             shards: vec![],
-            provider_epochs: vec![],
+            provider_books: vec![],
             mints: vec![],
             token_accounts: vec![],
         };
@@ -226,20 +232,25 @@ impl Snapshot {
                 }
             } else if disc == Attestation::DISCRIMINATOR {
                 attestations.push((address, decode::<Attestation>(&address, &account)?));
-            } else if disc == Epoch::DISCRIMINATOR {
-                let e: Epoch = decode(&address, &account)?;
+            } else if disc == Client::DISCRIMINATOR {
+                let c: Client = decode(&address, &account)?;
+                if mine(&c.network) {
+                    snap.clients.push((address, c));
+                }
+            } else if disc == EpochBook::DISCRIMINATOR {
+                let e: EpochBook = decode(&address, &account)?;
                 if mine(&e.network) {
-                    snap.epochs.push((address, e));
+                    snap.epoch_books.push((address, e));
                 }
             } else if disc == EpochShard::DISCRIMINATOR {
                 let s: EpochShard = decode(&address, &account)?;
                 if mine(&s.network) {
                     snap.shards.push((address, s));
                 }
-            } else if disc == ProviderEpoch::DISCRIMINATOR {
-                let pe: ProviderEpoch = decode(&address, &account)?;
-                if mine(&pe.network) {
-                    snap.provider_epochs.push((address, pe));
+            } else if disc == ProviderBook::DISCRIMINATOR {
+                let b: ProviderBook = decode(&address, &account)?;
+                if mine(&b.network) {
+                    snap.provider_books.push((address, b));
                 }
             }
         }
@@ -267,9 +278,10 @@ impl Snapshot {
             &mut snap.jobs,
             &mut snap.attestors,
             &mut snap.attestations,
-            &mut snap.epochs,
+            &mut snap.clients,
+            &mut snap.epoch_books,
             &mut snap.shards,
-            &mut snap.provider_epochs,
+            &mut snap.provider_books,
         ] {
             list.sort_by_key_address();
         }

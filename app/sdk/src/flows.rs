@@ -1,16 +1,17 @@
 //! Instructions whose accounts depend on chain state: finalizing and closing an epoch (its
-//! shards' recorded rent payers), and claiming rewards (the provider's finalized epochs still
-//! in their claim window, batched into as few transactions as fit); and the transaction size
-//! arithmetic behind any such packing ([`transaction_size`], [`pack`]).
+//! shards' and page's recorded rent payers), a client's next job id, and claiming rewards (the
+//! provider's book pages with something owed, batched into as few transactions as fit); and the
+//! transaction size arithmetic behind any such packing ([`transaction_size`], [`pack`]).
 
 use std::ops::Range;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use solana_sdk::transaction::Transaction;
-use spice::state::{Epoch, EpochShard, ProviderEpoch};
+use spice::constants::EPOCHS_PER_PAGE;
+use spice::state::{page_of, Client, EpochBook, EpochShard, ProviderBook};
 
-use crate::accounts::{fetch, program_accounts};
+use crate::accounts::fetch;
 use crate::ix::{self, NetworkKeys};
 use crate::ledger::embedded::compute_limit_ix;
 use crate::ledger::{Ledger, Result};
@@ -65,55 +66,92 @@ pub fn shard_payers(
     Ok(payers)
 }
 
-/// `finalize_epoch` of `index`, paid by `payer`, with every shard.
-pub fn finalize_epoch(
+/// `close_epoch_shard` of every shard of the finalized epoch `index` that still exists.
+pub fn close_epoch_shards(
     ledger: &mut dyn Ledger,
     net: &NetworkKeys,
-    payer: Pubkey,
     index: u64,
-) -> Result<Instruction> {
-    let payers = shard_payers(ledger, net, index)?;
-    Ok(ix::finalize_epoch(net, payer, index, &payers))
+) -> Result<Vec<Instruction>> {
+    Ok(shard_payers(ledger, net, index)?
+        .into_iter()
+        .enumerate()
+        .filter_map(|(shard, payer)| {
+            payer.map(|p| ix::close_epoch_shard(net, index, shard as u8, p))
+        })
+        .collect())
 }
 
-/// `close_epoch` of `index` (rent back to the epoch's and the shards' payers).
-pub fn close_epoch(ledger: &mut dyn Ledger, net: &NetworkKeys, index: u64) -> Result<Instruction> {
-    let epoch: Epoch = crate::accounts::fetch_required(ledger, &pda::epoch(&net.network, index))?;
-    let payers = shard_payers(ledger, net, index)?;
-    Ok(ix::close_epoch(net, index, epoch.payer, &payers))
+/// The next job id of `client` on the network: its record's counter, 0 before its first job.
+pub fn next_job_id(ledger: &mut dyn Ledger, net: &NetworkKeys, client: &Pubkey) -> Result<u64> {
+    let record: Option<Client> = fetch(ledger, &pda::client(&net.network, client))?;
+    Ok(record.map_or(0, |r| r.jobs_created))
 }
 
-/// One epoch a provider can claim now.
+/// One epoch's reward a provider can claim now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claimable {
     pub epoch: u64,
-    /// Rent payer of the ProviderEpoch (gets its rent back at the claim).
-    pub payer: Pubkey,
-    /// What the claim pays (the program computes the same with the same function).
+    /// What the claim pays for it (the program computes the same with the same functions),
+    /// before the circuit breaker.
     pub reward: u64,
 }
 
-/// The provider's epochs and their state: (ProviderEpoch, its Epoch if finalized).
-pub fn provider_epochs(
+/// A page of a provider's reward book and the network's page of the same epochs.
+#[derive(Clone, Debug)]
+pub struct BookPage {
+    pub page: u64,
+    pub provider: ProviderBook,
+    /// `None` while no epoch of the page is finalized.
+    pub epochs: Option<EpochBook>,
+}
+
+/// Every existing book page of `owner`'s provider up to the page of unix time `now`, in order.
+pub fn provider_pages(
     ledger: &mut dyn Ledger,
     net: &NetworkKeys,
     owner: &Pubkey,
-) -> Result<Vec<(ProviderEpoch, Option<Epoch>)>> {
+    now: i64,
+) -> Result<Vec<BookPage>> {
     let provider = pda::provider(&net.network, owner);
     let mut out = Vec::new();
-    for (_, pe) in program_accounts::<ProviderEpoch>(ledger)? {
-        if pe.provider != provider {
-            continue;
+    for page in 0..=page_of(net.epoch_at(now)) {
+        let book: Option<ProviderBook> = fetch(ledger, &pda::provider_book(&provider, page))?;
+        if let Some(book) = book {
+            let epochs = fetch(ledger, &pda::epoch_book(&net.network, page))?;
+            out.push(BookPage {
+                page,
+                provider: book,
+                epochs,
+            });
         }
-        let epoch: Option<Epoch> = fetch(ledger, &pda::epoch(&net.network, pe.epoch))?;
-        out.push((pe, epoch));
     }
-    out.sort_by_key(|(pe, _)| pe.epoch);
     Ok(out)
 }
 
-/// The epochs `owner`'s provider can claim at unix time `now`: finalized, inside the claim
-/// window, with their reward.
+/// What the pages owe at unix time `now`, epoch by epoch (the program's own rule:
+/// `EpochEntry::claimable` and `ProviderEntry::owed`).
+pub fn owed_in(pages: &[BookPage], paused_total: i64, now: i64) -> Vec<Claimable> {
+    let mut out = Vec::new();
+    for p in pages {
+        let Some(epochs) = &p.epochs else { continue };
+        for (slot, entry) in p.provider.entries.iter().enumerate() {
+            let epoch = &epochs.entries[slot];
+            if entry.score == 0 || !epoch.claimable(now, paused_total).unwrap_or(false) {
+                continue;
+            }
+            let reward = entry.owed(epoch).unwrap_or(0);
+            if reward > 0 {
+                out.push(Claimable {
+                    epoch: p.page * EPOCHS_PER_PAGE + slot as u64,
+                    reward,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The epochs `owner`'s provider can claim at unix time `now`, with their reward.
 pub fn claimable(
     ledger: &mut dyn Ledger,
     net: &NetworkKeys,
@@ -121,71 +159,48 @@ pub fn claimable(
     now: i64,
 ) -> Result<Vec<Claimable>> {
     let network: spice::state::Network = crate::accounts::fetch_required(ledger, &net.network)?;
-    let current = net.epoch_at(now);
-    let window = u64::from(network.params.claim_window_epochs);
-    let mut out = Vec::new();
-    for (pe, epoch) in provider_epochs(ledger, net, owner)? {
-        let Some(epoch) = epoch else { continue };
-        if current > pe.epoch.saturating_add(window) {
-            continue;
-        }
-        let reward = spice::curve::reward_share(
-            epoch.emission,
-            pe.score,
-            epoch.total_score,
-            pe.fees,
-            network.params.reward_per_fee_cap_bps,
-        )
-        .unwrap_or(0);
-        out.push(Claimable {
-            epoch: pe.epoch,
-            payer: pe.payer,
-            reward,
-        });
-    }
-    Ok(out)
+    let paused = network.claims_paused_total(now).unwrap_or(0);
+    let pages = provider_pages(ledger, net, owner, now)?;
+    Ok(owed_in(&pages, paused, now))
 }
 
-/// Splits `epochs` into `claim_rewards` instructions, each as large as fits one transaction
-/// (together with `prefix`, e.g. creating the destination account) paid by `payer`.
+/// The pages that hold `epochs`, ascending, once each.
+pub fn pages_of(epochs: &[Claimable]) -> Vec<u64> {
+    let mut pages: Vec<u64> = epochs.iter().map(|c| page_of(c.epoch)).collect();
+    pages.sort_unstable();
+    pages.dedup();
+    pages
+}
+
+/// Splits the book pages of a claim into `claim_rewards` instructions, each as large as fits
+/// one transaction (together with `prefix`, e.g. creating the destination account) paid by
+/// `payer`. A year of daily epochs is 23 pages: two transactions.
 pub fn claim_batches(
     net: &NetworkKeys,
     owner: &Pubkey,
     payer: &Pubkey,
     destination: &Pubkey,
-    epochs: &[Claimable],
+    pages: &[u64],
     prefix: &[Instruction],
-) -> Vec<Vec<Claimable>> {
-    let mut batches: Vec<Vec<Claimable>> = Vec::new();
-    let mut current: Vec<Claimable> = Vec::new();
-    for c in epochs {
+) -> Vec<Vec<u64>> {
+    let mut batches: Vec<Vec<u64>> = Vec::new();
+    let mut current: Vec<u64> = Vec::new();
+    for page in pages {
         let mut trial = current.clone();
-        trial.push(c.clone());
-        let keys: Vec<(u64, Pubkey)> = trial.iter().map(|c| (c.epoch, c.payer)).collect();
+        trial.push(*page);
         let mut ixs = prefix.to_vec();
-        ixs.push(ix::claim_rewards(net, *owner, *destination, &keys));
+        ixs.push(ix::claim_rewards(net, *owner, *destination, &trial));
         if current.is_empty() || transaction_size(&ixs, payer) <= MAX_TX_SIZE {
             current = trial;
         } else {
             batches.push(std::mem::take(&mut current));
-            current.push(c.clone());
+            current.push(*page);
         }
     }
     if !current.is_empty() {
         batches.push(current);
     }
     batches
-}
-
-/// The `claim_rewards` instruction of one batch.
-pub fn claim_ix(
-    net: &NetworkKeys,
-    owner: &Pubkey,
-    destination: &Pubkey,
-    batch: &[Claimable],
-) -> Instruction {
-    let keys: Vec<(u64, Pubkey)> = batch.iter().map(|c| (c.epoch, c.payer)).collect();
-    ix::claim_rewards(net, *owner, *destination, &keys)
 }
 
 #[cfg(test)]
@@ -205,65 +220,38 @@ mod tests {
         }
     }
 
-    fn epochs(n: u64, shared_payer: Option<Pubkey>) -> Vec<Claimable> {
-        (0..n)
-            .map(|epoch| Claimable {
-                epoch,
-                payer: shared_payer.unwrap_or_else(Pubkey::new_unique),
-                reward: 1,
-            })
-            .collect()
-    }
-
     #[test]
     fn claims_are_packed_into_as_few_transactions_as_fit() {
         let net = net();
         let owner = Pubkey::new_unique();
         let destination = Pubkey::new_unique();
-        for (payer, list) in [
-            (owner, epochs(40, None)),
-            (owner, epochs(40, Some(owner))),
-            (owner, epochs(1, None)),
-        ] {
-            let batches = claim_batches(&net, &owner, &payer, &destination, &list, &[]);
-            let flat: Vec<u64> = batches.iter().flatten().map(|c| c.epoch).collect();
-            assert_eq!(
-                flat,
-                (0..list.len() as u64).collect::<Vec<_>>(),
-                "every epoch once, in order"
+        let pages: Vec<u64> = (0..40).collect();
+        let batches = claim_batches(&net, &owner, &owner, &destination, &pages, &[]);
+        let flat: Vec<u64> = batches.iter().flatten().copied().collect();
+        assert_eq!(flat, pages, "every page once, in order");
+        for (i, batch) in batches.iter().enumerate() {
+            let size = transaction_size(
+                &[ix::claim_rewards(&net, owner, destination, batch)],
+                &owner,
             );
-            for (i, batch) in batches.iter().enumerate() {
-                let size = transaction_size(&[claim_ix(&net, &owner, &destination, batch)], &payer);
-                assert!(size <= MAX_TX_SIZE, "batch {i} is {size} bytes");
-                if let Some(next) = batches.get(i + 1) {
-                    // Full: one more epoch would not have fit.
-                    let mut more = batch.clone();
-                    more.push(next[0].clone());
-                    let bigger =
-                        transaction_size(&[claim_ix(&net, &owner, &destination, &more)], &payer);
-                    assert!(bigger > MAX_TX_SIZE, "batch {i} could take one more");
-                }
+            assert!(size <= MAX_TX_SIZE, "batch {i} is {size} bytes");
+            if let Some(next) = batches.get(i + 1) {
+                let mut more = batch.clone();
+                more.push(next[0]);
+                let bigger = transaction_size(
+                    &[ix::claim_rewards(&net, owner, destination, &more)],
+                    &owner,
+                );
+                assert!(bigger > MAX_TX_SIZE, "batch {i} could take one more page");
             }
         }
-        // Distinct rent payers cost a key each: fewer epochs per transaction than a shared one.
-        let distinct = claim_batches(&net, &owner, &owner, &destination, &epochs(40, None), &[]);
-        let shared = claim_batches(
-            &net,
-            &owner,
-            &owner,
-            &destination,
-            &epochs(40, Some(owner)),
-            &[],
+        // A year of daily epochs is 23 pages: at most two transactions.
+        let year = pages_of(
+            &(0..365)
+                .map(|epoch| Claimable { epoch, reward: 1 })
+                .collect::<Vec<_>>(),
         );
-        assert!(
-            distinct.len() > shared.len(),
-            "{} vs {}",
-            distinct.len(),
-            shared.len()
-        );
-        assert!(
-            distinct[0].len() >= 7,
-            "at least 7 epochs per claim (REFERENCE)"
-        );
+        assert_eq!(year.len(), 23);
+        assert!(claim_batches(&net, &owner, &owner, &destination, &year, &[]).len() <= 2);
     }
 }

@@ -6,7 +6,7 @@ use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::solana_program::system_program;
 use anchor_lang::{InstructionData, ToAccountMetas};
 use spice::audit::SLOT_HASHES_ID;
-use spice::state::{HardwareSpec, Network, NetworkParams};
+use spice::state::{page_of, HardwareSpec, Network, NetworkParams};
 use spice::{accounts, instruction};
 
 use crate::pda;
@@ -66,6 +66,35 @@ impl NetworkKeys {
     pub fn stake_treasury(&self) -> Pubkey {
         pda::treasury(&self.network, &self.stake_mint)
     }
+
+    /// The payment-mint payouts vault.
+    pub fn payment_payouts(&self) -> Pubkey {
+        pda::payouts(&self.network, &self.payment_mint)
+    }
+
+    /// The stake-mint payouts vault (the payment one when the mints are equal).
+    pub fn stake_payouts(&self) -> Pubkey {
+        pda::payouts(&self.network, &self.stake_mint)
+    }
+
+    /// `owner`'s associated token account of the payment mint: where payouts to it go.
+    pub fn payment_ata(&self, owner: &Pubkey) -> Pubkey {
+        crate::tokens::associated(owner, &self.payment_mint, &self.payment_token_program)
+    }
+
+    /// `owner`'s associated token account of the stake mint.
+    pub fn stake_ata(&self, owner: &Pubkey) -> Pubkey {
+        crate::tokens::associated(owner, &self.stake_mint, &self.stake_token_program)
+    }
+
+    /// The token program of one of the network's mints.
+    pub fn token_program_of(&self, mint: &Pubkey) -> Pubkey {
+        if *mint == self.payment_mint {
+            self.payment_token_program
+        } else {
+            self.stake_token_program
+        }
+    }
 }
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
@@ -78,8 +107,8 @@ fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instructi
 
 // ---------------------------------------------------------------- authority
 
-/// `create_network`. Pass the mints' token programs; the stake treasury is created only when
-/// the mints differ.
+/// `create_network`. Pass the mints' token programs; the stake treasury and stake payouts vault
+/// are created only when the mints differ.
 #[allow(clippy::too_many_arguments)]
 pub fn create_network(
     creator: Pubkey,
@@ -90,9 +119,10 @@ pub fn create_network(
     stake_mint: Pubkey,
     payment_token_program: Pubkey,
     stake_token_program: Pubkey,
+    allow_freeze_authority: bool,
 ) -> Instruction {
     let network = pda::network(&creator, id);
-    let stake_treasury = (payment_mint != stake_mint).then(|| pda::treasury(&network, &stake_mint));
+    let differ = payment_mint != stake_mint;
     build(
         accounts::CreateNetwork {
             creator,
@@ -100,7 +130,9 @@ pub fn create_network(
             payment_mint,
             stake_mint,
             payment_treasury: pda::treasury(&network, &payment_mint),
-            stake_treasury,
+            stake_treasury: differ.then(|| pda::treasury(&network, &stake_mint)),
+            payment_payouts: pda::payouts(&network, &payment_mint),
+            stake_payouts: differ.then(|| pda::payouts(&network, &stake_mint)),
             reward_vault: pda::reward_vault(&network),
             payment_token_program,
             stake_token_program,
@@ -111,16 +143,29 @@ pub fn create_network(
                 id,
                 authority,
                 params,
+                allow_freeze_authority,
             },
         },
     )
 }
 
-/// `update_params`.
-pub fn update_params(authority: Pubkey, network: Pubkey, params: NetworkParams) -> Instruction {
+/// `propose_params` (`None` withdraws a proposal).
+pub fn propose_params(
+    authority: Pubkey,
+    network: Pubkey,
+    params: Option<NetworkParams>,
+) -> Instruction {
     build(
-        accounts::UpdateParams { authority, network },
-        instruction::UpdateParams { params },
+        accounts::ProposeParams { authority, network },
+        instruction::ProposeParams { params },
+    )
+}
+
+/// `apply_params` (anyone, once the proposal's delay has passed).
+pub fn apply_params(network: Pubkey) -> Instruction {
+    build(
+        accounts::ApplyParams { network },
+        instruction::ApplyParams {},
     )
 }
 
@@ -163,11 +208,6 @@ pub fn withdraw_treasury(
     destination: Pubkey,
     amount: u64,
 ) -> Instruction {
-    let token_program = if mint == net.payment_mint {
-        net.payment_token_program
-    } else {
-        net.stake_token_program
-    };
     build(
         accounts::WithdrawTreasury {
             authority,
@@ -175,7 +215,7 @@ pub fn withdraw_treasury(
             mint,
             treasury: pda::treasury(&net.network, &mint),
             destination,
-            token_program,
+            token_program: net.token_program_of(&mint),
         },
         instruction::WithdrawTreasury { amount },
     )
@@ -202,7 +242,7 @@ pub fn remove_attestor(authority: Pubkey, network: Pubkey, key: Pubkey) -> Instr
             network,
             attestor: pda::attestor(&network, &key),
         },
-        instruction::RemoveAttestor {},
+        instruction::RemoveAttestor { key },
     )
 }
 
@@ -315,6 +355,27 @@ pub fn close_provider(net: &NetworkKeys, owner: Pubkey, destination: Pubkey) -> 
     )
 }
 
+/// `collect_provider_payouts` (anyone): what the provider of `owner` is owed goes to
+/// `destination`, a payment-mint account of `owner`.
+pub fn collect_provider_payouts(
+    net: &NetworkKeys,
+    owner: Pubkey,
+    destination: Pubkey,
+) -> Instruction {
+    build(
+        accounts::CollectProviderPayouts {
+            network: net.network,
+            owner,
+            provider: pda::provider(&net.network, &owner),
+            payouts: net.payment_payouts(),
+            destination,
+            payment_mint: net.payment_mint,
+            token_program: net.payment_token_program,
+        },
+        instruction::CollectProviderPayouts {},
+    )
+}
+
 /// `accept_job` by the provider of `owner`.
 pub fn accept_job(net: &NetworkKeys, owner: Pubkey, job: Pubkey) -> Instruction {
     build(
@@ -333,8 +394,7 @@ pub fn submit_result(
     net: &NetworkKeys,
     owner: Pubkey,
     job: Pubkey,
-    result_hash: [u8; 32],
-    units: u64,
+    args: spice::instructions::SubmitResultArgs,
 ) -> Instruction {
     build(
         accounts::SubmitResult {
@@ -343,13 +403,14 @@ pub fn submit_result(
             provider: pda::provider(&net.network, &owner),
             job,
         },
-        instruction::SubmitResult { result_hash, units },
+        instruction::SubmitResult { args },
     )
 }
 
 // ---------------------------------------------------------------- client
 
-/// `create_job` with escrow from `client_token`.
+/// `create_job` with escrow from `client_token`. `args.job_id` must be the client's next id
+/// (`Client.jobs_created`, 0 before its first job: [`crate::flows::next_job_id`]).
 pub fn create_job(
     net: &NetworkKeys,
     client: Pubkey,
@@ -361,6 +422,7 @@ pub fn create_job(
         accounts::CreateJob {
             client,
             network: net.network,
+            client_record: pda::client(&net.network, &client),
             job,
             payment_mint: net.payment_mint,
             escrow_vault: pda::escrow_vault(&job),
@@ -372,38 +434,43 @@ pub fn create_job(
     )
 }
 
-/// `cancel_job`, refunding to `client_token`.
-pub fn cancel_job(
-    net: &NetworkKeys,
-    client: Pubkey,
-    job: Pubkey,
-    client_token: Pubkey,
-) -> Instruction {
+fn refund_accounts(net: &NetworkKeys, job: Pubkey, client: Pubkey) -> accounts::RefundAccounts {
+    accounts::RefundAccounts {
+        network: net.network,
+        job,
+        escrow_vault: pda::escrow_vault(&job),
+        client,
+        client_record: pda::client(&net.network, &client),
+        client_token: net.payment_ata(&client),
+        payouts: net.payment_payouts(),
+        payment_mint: net.payment_mint,
+        token_program: net.payment_token_program,
+    }
+}
+
+/// `cancel_job`, refunding to the client's associated token account (if it takes the refund;
+/// otherwise it waits for the client in the payouts vault).
+pub fn cancel_job(net: &NetworkKeys, client: Pubkey, job: Pubkey) -> Instruction {
     build(
         accounts::CancelJob {
-            client,
-            network: net.network,
-            job,
-            escrow_vault: pda::escrow_vault(&job),
-            client_token,
-            payment_mint: net.payment_mint,
-            token_program: net.payment_token_program,
+            client_signer: client,
+            refund: refund_accounts(net, job, client),
         },
         instruction::CancelJob {},
     )
 }
 
-/// Who and where a settlement pays.
+/// Who a settlement pays. The provider's payment and the client's refund go to their owners'
+/// associated token accounts if those will take them, otherwise into the payouts vault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SettleKeys {
     pub job: Pubkey,
     pub client: Pubkey,
-    pub client_token: Pubkey,
     /// The Provider account (PDA) that ran the job.
     pub provider: Pubkey,
-    /// The provider owner's payment-mint account.
-    pub provider_token: Pubkey,
-    /// Signs and pays the rent of the epoch accounts settlement may create (gets it back when
+    /// The provider's owner wallet.
+    pub provider_owner: Pubkey,
+    /// Signs and pays the rent of the reward accounts settlement may create (gets it back when
     /// they close): the client for `approve_job`, the cranker for `settle_job`, the attestor
     /// for `attest`.
     pub payer: Pubkey,
@@ -413,19 +480,13 @@ pub struct SettleKeys {
 
 fn settle_accounts(net: &NetworkKeys, k: &SettleKeys) -> accounts::SettleAccounts {
     accounts::SettleAccounts {
-        network: net.network,
-        job: k.job,
-        escrow_vault: pda::escrow_vault(&k.job),
+        refund: refund_accounts(net, k.job, k.client),
         provider: k.provider,
-        provider_token: k.provider_token,
-        client: k.client,
-        client_token: k.client_token,
+        provider_token: net.payment_ata(&k.provider_owner),
         treasury: net.payment_treasury(),
-        payment_mint: net.payment_mint,
-        token_program: net.payment_token_program,
         slot_hashes: SLOT_HASHES_ID,
         payer: k.payer,
-        provider_epoch: pda::provider_epoch(&k.provider, k.epoch),
+        provider_book: pda::provider_book(&k.provider, page_of(k.epoch)),
         epoch_shard: pda::epoch_shard(
             &net.network,
             k.epoch,
@@ -439,7 +500,7 @@ fn settle_accounts(net: &NetworkKeys, k: &SettleKeys) -> accounts::SettleAccount
 pub fn approve_job(net: &NetworkKeys, k: &SettleKeys) -> Instruction {
     build(
         accounts::ApproveJob {
-            client: k.client,
+            client_signer: k.client,
             settle: settle_accounts(net, k),
         },
         instruction::ApproveJob {},
@@ -456,6 +517,33 @@ pub fn dispute_job(net: &NetworkKeys, client: Pubkey, job: Pubkey) -> Instructio
             slot_hashes: SLOT_HASHES_ID,
         },
         instruction::DisputeJob {},
+    )
+}
+
+/// `collect_client_payouts` (anyone): what `client` is owed goes to its payment-mint account
+/// `payment_destination` and stake-mint account `stake_destination` (the same account on a
+/// one-mint network).
+pub fn collect_client_payouts(
+    net: &NetworkKeys,
+    client: Pubkey,
+    payment_destination: Pubkey,
+    stake_destination: Pubkey,
+) -> Instruction {
+    build(
+        accounts::CollectClientPayouts {
+            network: net.network,
+            client,
+            client_record: pda::client(&net.network, &client),
+            payment_payouts: net.payment_payouts(),
+            stake_payouts: net.stake_payouts(),
+            payment_destination,
+            stake_destination,
+            payment_mint: net.payment_mint,
+            stake_mint: net.stake_mint,
+            payment_token_program: net.payment_token_program,
+            stake_token_program: net.stake_token_program,
+        },
+        instruction::CollectClientPayouts {},
     )
 }
 
@@ -476,19 +564,12 @@ pub fn expire_job(
     net: &NetworkKeys,
     job: Pubkey,
     client: Pubkey,
-    client_token: Pubkey,
     provider: Option<Pubkey>,
 ) -> Instruction {
     build(
         accounts::ExpireJob {
-            network: net.network,
-            job,
-            escrow_vault: pda::escrow_vault(&job),
+            refund: refund_accounts(net, job, client),
             provider,
-            client,
-            client_token,
-            payment_mint: net.payment_mint,
-            token_program: net.payment_token_program,
         },
         instruction::ExpireJob {},
     )
@@ -508,14 +589,12 @@ pub fn draw_audit(net: &NetworkKeys, job: Pubkey) -> Instruction {
 
 // ---------------------------------------------------------------- attestor
 
-/// `attest` by `attestor`. `client_stake_token` is the client's stake-mint account (paid its
-/// share of a slash); `earlier_voters` are the keys of the attestors that already voted on the
-/// job, whose attestations the deciding vote closes.
+/// `attest` by `attestor`. `earlier_voters` are the keys of the attestors that already voted on
+/// the job, whose attestations the deciding vote closes.
 pub fn attest(
     net: &NetworkKeys,
     k: &SettleKeys,
     attestor: Pubkey,
-    client_stake_token: Pubkey,
     args: spice::instructions::AttestArgs,
     earlier_voters: &[Pubkey],
 ) -> Instruction {
@@ -527,10 +606,10 @@ pub fn attest(
             attestation: pda::attestation(&k.job, &attestor),
             stake_vault: pda::stake_vault(&k.provider),
             stake_treasury: net.stake_treasury(),
-            client_stake_token,
+            stake_payouts: net.stake_payouts(),
+            client_stake_token: net.stake_ata(&k.client),
             stake_mint: net.stake_mint,
             stake_token_program: net.stake_token_program,
-            system_program: system_program::ID,
         },
         instruction::Attest { args },
     );
@@ -549,8 +628,8 @@ pub fn close_attestation(job: Pubkey, attestor: Pubkey) -> Instruction {
     build(
         accounts::CloseAttestation {
             attestor_key: attestor,
-            attestation: pda::attestation(&job, &attestor),
             job,
+            attestation: pda::attestation(&job, &attestor),
         },
         instruction::CloseAttestation {},
     )
@@ -578,46 +657,46 @@ pub fn fund_rewards(
     )
 }
 
-/// The `(shard, rent payer)` remaining accounts of epoch `index`: `shard_payers[i]` is the
-/// payer recorded in shard `i`, or `None` when the shard does not exist.
-fn shard_metas(net: &NetworkKeys, index: u64, shard_payers: &[Option<Pubkey>]) -> Vec<AccountMeta> {
-    let mut metas = Vec::with_capacity(shard_payers.len() * 2);
-    for (i, payer) in shard_payers.iter().enumerate() {
-        let shard = pda::epoch_shard(&net.network, index, i as u8);
-        metas.push(AccountMeta::new(shard, false));
-        metas.push(AccountMeta::new(payer.unwrap_or(shard), false));
-    }
-    metas
-}
-
-/// `finalize_epoch` (anyone); `shard_payers` has one entry per shard (see [`shard_metas`]).
-pub fn finalize_epoch(
-    net: &NetworkKeys,
-    payer: Pubkey,
-    index: u64,
-    shard_payers: &[Option<Pubkey>],
-) -> Instruction {
+/// `finalize_epoch` (anyone), with every shard of the epoch (existing or not) in order.
+pub fn finalize_epoch(net: &NetworkKeys, payer: Pubkey, index: u64) -> Instruction {
     let mut ix = build(
         accounts::FinalizeEpoch {
             payer,
             network: net.network,
-            epoch: pda::epoch(&net.network, index),
+            epoch_book: pda::epoch_book(&net.network, page_of(index)),
             reward_vault: pda::reward_vault(&net.network),
             system_program: system_program::ID,
         },
         instruction::FinalizeEpoch { index },
     );
-    ix.accounts.extend(shard_metas(net, index, shard_payers));
+    ix.accounts.extend(
+        (0..net.shard_count)
+            .map(|i| AccountMeta::new_readonly(pda::epoch_shard(&net.network, index, i), false)),
+    );
     ix
 }
 
-/// `claim_rewards` by the provider of `owner` for `epochs`: (epoch index, the rent payer
-/// recorded in its ProviderEpoch).
+/// `close_epoch_shard` (anyone): shard `shard` of the finalized epoch `index`, whose recorded
+/// rent payer is `payer`.
+pub fn close_epoch_shard(net: &NetworkKeys, index: u64, shard: u8, payer: Pubkey) -> Instruction {
+    build(
+        accounts::CloseEpochShard {
+            network: net.network,
+            epoch_shard: pda::epoch_shard(&net.network, index, shard),
+            epoch_book: pda::epoch_book(&net.network, page_of(index)),
+            payer,
+        },
+        instruction::CloseEpochShard {},
+    )
+}
+
+/// `claim_rewards` by the provider of `owner` for every open epoch of the book pages `pages`
+/// (ascending; the provider's book page must exist for each).
 pub fn claim_rewards(
     net: &NetworkKeys,
     owner: Pubkey,
     destination: Pubkey,
-    epochs: &[(u64, Pubkey)],
+    pages: &[u64],
 ) -> Instruction {
     let provider = pda::provider(&net.network, &owner);
     let mut ix = build(
@@ -632,49 +711,42 @@ pub fn claim_rewards(
         },
         instruction::ClaimRewards {},
     );
-    for (index, payer) in epochs {
+    for page in pages {
         ix.accounts.extend([
-            AccountMeta::new(pda::epoch(&net.network, *index), false),
-            AccountMeta::new(pda::provider_epoch(&provider, *index), false),
-            AccountMeta::new(*payer, false),
+            AccountMeta::new(pda::epoch_book(&net.network, *page), false),
+            AccountMeta::new(pda::provider_book(&provider, *page), false),
         ]);
     }
     ix
 }
 
-/// `close_epoch` (anyone): `payer` is the epoch's recorded rent payer.
-pub fn close_epoch(
-    net: &NetworkKeys,
-    index: u64,
-    payer: Pubkey,
-    shard_payers: &[Option<Pubkey>],
-) -> Instruction {
-    let mut ix = build(
+/// `close_epoch` (anyone).
+pub fn close_epoch(net: &NetworkKeys, index: u64) -> Instruction {
+    build(
         accounts::CloseEpoch {
             network: net.network,
-            epoch: pda::epoch(&net.network, index),
-            payer,
+            epoch_book: pda::epoch_book(&net.network, page_of(index)),
         },
-        instruction::CloseEpoch {},
-    );
-    ix.accounts.extend(shard_metas(net, index, shard_payers));
-    ix
+        instruction::CloseEpoch { index },
+    )
 }
 
-/// `close_provider_epoch` (anyone): the unclaimed ProviderEpoch of `provider` (PDA) for
-/// `index`, whose recorded rent payer is `payer`.
-pub fn close_provider_epoch(
+/// `close_provider_book` (anyone): page `page` of `provider` (PDA), whose recorded rent payer
+/// is `payer`; `epoch_book_exists` says whether the network's page of the same epochs exists.
+pub fn close_provider_book(
     net: &NetworkKeys,
     provider: Pubkey,
-    index: u64,
+    page: u64,
     payer: Pubkey,
+    epoch_book_exists: bool,
 ) -> Instruction {
     build(
-        accounts::CloseProviderEpoch {
+        accounts::CloseProviderBook {
             network: net.network,
-            provider_epoch: pda::provider_epoch(&provider, index),
+            provider_book: pda::provider_book(&provider, page),
+            epoch_book: epoch_book_exists.then(|| pda::epoch_book(&net.network, page)),
             payer,
         },
-        instruction::CloseProviderEpoch {},
+        instruction::CloseProviderBook { provider, page },
     )
 }

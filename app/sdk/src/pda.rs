@@ -22,6 +22,11 @@ pub fn stake_vault(provider: &Pubkey) -> Pubkey {
     find(&[seeds::STAKE_VAULT, provider.as_ref()])
 }
 
+/// `["client", network, client]`: the client's job counter and owed refunds.
+pub fn client(network: &Pubkey, client: &Pubkey) -> Pubkey {
+    find(&[seeds::CLIENT, network.as_ref(), client.as_ref()])
+}
+
 /// `["job", network, client, job_id]`.
 pub fn job(network: &Pubkey, client: &Pubkey, job_id: u64) -> Pubkey {
     find(&[
@@ -47,9 +52,9 @@ pub fn attestation(job: &Pubkey, attestor_key: &Pubkey) -> Pubkey {
     find(&[seeds::ATTESTATION, job.as_ref(), attestor_key.as_ref()])
 }
 
-/// `["epoch", network, index]`.
-pub fn epoch(network: &Pubkey, index: u64) -> Pubkey {
-    find(&[seeds::EPOCH, network.as_ref(), &index.to_le_bytes()])
+/// `["epoch_book", network, page]`: the epoch results of page `page`.
+pub fn epoch_book(network: &Pubkey, page: u64) -> Pubkey {
+    find(&[seeds::EPOCH_BOOK, network.as_ref(), &page.to_le_bytes()])
 }
 
 /// `["epoch_shard", network, index, shard]`.
@@ -62,13 +67,9 @@ pub fn epoch_shard(network: &Pubkey, index: u64, shard: u8) -> Pubkey {
     ])
 }
 
-/// `["provider_epoch", provider, index]`.
-pub fn provider_epoch(provider: &Pubkey, index: u64) -> Pubkey {
-    find(&[
-        seeds::PROVIDER_EPOCH,
-        provider.as_ref(),
-        &index.to_le_bytes(),
-    ])
+/// `["provider_book", provider, page]`: the provider's work of page `page`.
+pub fn provider_book(provider: &Pubkey, page: u64) -> Pubkey {
+    find(&[seeds::PROVIDER_BOOK, provider.as_ref(), &page.to_le_bytes()])
 }
 
 /// `["rewards", network]`.
@@ -79,4 +80,9 @@ pub fn reward_vault(network: &Pubkey) -> Pubkey {
 /// `["treasury", network, mint]`.
 pub fn treasury(network: &Pubkey, mint: &Pubkey) -> Pubkey {
     find(&[seeds::TREASURY, network.as_ref(), mint.as_ref()])
+}
+
+/// `["payouts", network, mint]`: payouts waiting for their payee.
+pub fn payouts(network: &Pubkey, mint: &Pubkey) -> Pubkey {
+    find(&[seeds::PAYOUTS, network.as_ref(), mint.as_ref()])
 }

@@ -123,7 +123,9 @@ pub enum SpiceError {
     #[msg("The rent payer passed does not match the one recorded")]
     WrongRentPayer,
     // ---- appended after the codes were frozen (2026-12-02) ----
-    #[msg("The mint has a close authority: it could be closed and re-created with other extensions")]
+    #[msg(
+        "The mint has a close authority: it could be closed and re-created with other extensions"
+    )]
     MintCloseAuthority,
     #[msg("The mint has a freeze authority; the network must be created with allow_freeze_authority to accept it")]
     FreezeAuthorityNotAccepted,

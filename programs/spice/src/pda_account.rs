@@ -117,8 +117,11 @@ fn token_account_len(mint: &AccountInfo) -> Result<usize> {
     }
     let data = mint.try_borrow_data()?;
     let state = StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&data)?;
-    let required = ExtensionType::get_required_init_account_extensions(&state.get_extension_types()?);
-    Ok(ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&required)?)
+    let required =
+        ExtensionType::get_required_init_account_extensions(&state.get_extension_types()?);
+    Ok(ExtensionType::try_calculate_account_len::<
+        spl_token_2022::state::Account,
+    >(&required)?)
 }
 
 /// Where the rent of a job (and its vault) goes: the client's wallet, unless the client made

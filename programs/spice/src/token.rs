@@ -181,9 +181,11 @@ pub fn is_token_account_of(account: &AccountInfo, mint: &Pubkey, owner: &Pubkey)
 /// The balance of the token account `account` (one the program created and knows).
 pub fn amount_of(account: &AccountInfo) -> Result<u64> {
     let data = account.try_borrow_data()?;
-    Ok(StateWithExtensions::<spl_token_2022::state::Account>::unpack(&data)?
-        .base
-        .amount)
+    Ok(
+        StateWithExtensions::<spl_token_2022::state::Account>::unpack(&data)?
+            .base
+            .amount,
+    )
 }
 
 /// Closes an emptied PDA-owned vault, sending its rent to `destination` (who paid it).

@@ -34,7 +34,9 @@ pub enum WindowError {
 }
 
 /// What the reward vault paid out recently, bucket by bucket.
-#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
 pub struct OutflowWindow {
     /// Bucket length the amounts were recorded with (0 before the first payout).
     pub bucket_seconds: i64,
@@ -95,7 +97,12 @@ impl OutflowWindow {
     }
 
     /// What may still leave at `now` under `cap`.
-    pub fn available(&self, now: i64, window_seconds: i64, cap: u64) -> std::result::Result<u64, WindowError> {
+    pub fn available(
+        &self,
+        now: i64,
+        window_seconds: i64,
+        cap: u64,
+    ) -> std::result::Result<u64, WindowError> {
         let mut copy = *self;
         copy.advance(now, window_seconds)?;
         Ok(cap.saturating_sub(copy.total()?))

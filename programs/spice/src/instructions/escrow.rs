@@ -22,8 +22,8 @@ use crate::job_signer;
 use crate::pda_account;
 use crate::state::{
     init_page, offset_in_page, page_of, read_entry, seeds, write_entry, Client, EpochShard, Job,
-    Network, Payout, Provider, ProviderBook, ProviderBookHeader, ProviderEntry, SettleReason,
-    Work, ACCOUNT_VERSION,
+    Network, Payout, Provider, ProviderBook, ProviderBookHeader, ProviderEntry, SettleReason, Work,
+    ACCOUNT_VERSION,
 };
 use crate::token::{close_vault, payee_accepts, transfer, ScreenedMint, ASSOCIATED_TOKEN_PROGRAM};
 
@@ -55,7 +55,12 @@ impl<'info> VaultOut<'_, 'info> {
     /// Sends `amount` to `payee`'s token account `to` if it will take it; otherwise into the
     /// payouts vault. Returns whether the payout is now owed (the caller credits the payee's
     /// record). Nothing is owed for a zero amount.
-    pub fn pay_or_hold(&self, to: &AccountInfo<'info>, payee: &Pubkey, amount: u64) -> Result<bool> {
+    pub fn pay_or_hold(
+        &self,
+        to: &AccountInfo<'info>,
+        payee: &Pubkey,
+        amount: u64,
+    ) -> Result<bool> {
         if amount == 0 {
             return Ok(false);
         }

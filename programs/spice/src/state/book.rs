@@ -76,8 +76,7 @@ pub struct EpochEntry {
     pub paused_base: i64,
     /// When it was finalized.
     pub finalized_at: i64,
-    /// Shards of the epoch not closed yet (`close_epoch_shard`); the page closes only once
-    /// every entry is Closed and no shard is left.
+    /// Shards of the epoch not closed yet (`close_epoch_shard`).
     pub open_shards: u8,
 }
 
@@ -143,21 +142,17 @@ impl EpochEntry {
             .claimed
             .checked_add(amount)
             .ok_or(SpiceError::MathOverflow)?;
-        require!(self.claimed <= self.allocated, SpiceError::InvariantViolated);
+        require!(
+            self.claimed <= self.allocated,
+            SpiceError::InvariantViolated
+        );
         Ok(())
     }
 }
 
-/// Whether a page can close: every epoch in it closed and every shard of them returned.
-pub fn page_done(entries: &[EpochEntry]) -> bool {
-    entries
-        .iter()
-        .all(|e| e.status == EpochStatus::Closed && e.open_shards == 0)
-}
-
-/// A page of a network's epoch results. Created by the first `finalize_epoch` of the page (who
-/// pays its rent) and closed, rent back to that payer, once every epoch in it has closed and
-/// every one of their shards is closed too.
+/// A page of a network's epoch results: its permanent record, which claims and the providers'
+/// book pages are checked against, so it never closes. Created by the first `finalize_epoch` of
+/// the page, who pays its rent (1.6 KB for 16 epochs).
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct EpochBook {
@@ -261,10 +256,7 @@ pub struct ProviderBookHeader {
 
 /// Writes the discriminator and `header` of a page just created (zeroed: every entry starts as
 /// its default).
-pub fn init_page<P: Page>(
-    info: &AccountInfo,
-    header: &impl AnchorSerialize,
-) -> Result<()> {
+pub fn init_page<P: Page>(info: &AccountInfo, header: &impl AnchorSerialize) -> Result<()> {
     let mut data = info.try_borrow_mut_data()?;
     let mut out: &mut [u8] = &mut data;
     std::io::Write::write_all(&mut out, P::DISCRIMINATOR)?;
@@ -311,7 +303,9 @@ pub fn read_header<P: Page>(info: &AccountInfo) -> Result<P::Header> {
         data.len() >= P::HEADER && data.get(..8) == Some(P::DISCRIMINATOR),
         anchor_lang::error::ErrorCode::AccountDiscriminatorMismatch
     );
-    let mut bytes = data.get(8..P::HEADER).ok_or(SpiceError::InvariantViolated)?;
+    let mut bytes = data
+        .get(8..P::HEADER)
+        .ok_or(SpiceError::InvariantViolated)?;
     Ok(P::Header::deserialize(&mut bytes)?)
 }
 

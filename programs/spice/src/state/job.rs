@@ -282,7 +282,10 @@ impl Job {
     /// `now + dispute_seconds`, or stays where an audit selection already put it if later:
     /// a deadline never moves earlier.
     pub fn dispute(&mut self, now: i64) -> Result<()> {
-        require!(self.state == JobState::Submitted, SpiceError::InvalidJobState);
+        require!(
+            self.state == JobState::Submitted,
+            SpiceError::InvalidJobState
+        );
         require!(
             now <= self.challenge_deadline,
             SpiceError::ChallengeWindowClosed
@@ -373,13 +376,19 @@ impl Job {
 
     /// Whether the client's approval may settle the job now (before the audit draw decides).
     pub fn check_approve(&self) -> Result<()> {
-        require!(self.state == JobState::Submitted, SpiceError::InvalidJobState);
+        require!(
+            self.state == JobState::Submitted,
+            SpiceError::InvalidJobState
+        );
         Ok(())
     }
 
     /// Whether anyone may settle the job at `now`: submitted, undisputed, window over.
     pub fn check_crank_settle(&self, now: i64) -> Result<()> {
-        require!(self.state == JobState::Submitted, SpiceError::InvalidJobState);
+        require!(
+            self.state == JobState::Submitted,
+            SpiceError::InvalidJobState
+        );
         require!(
             now > self.challenge_deadline,
             SpiceError::ChallengeWindowOpen
@@ -391,11 +400,11 @@ impl Job {
     pub fn expire_reason(&self, now: i64) -> Option<ExpireReason> {
         match self.state {
             JobState::Open if now > self.accept_deadline => Some(ExpireReason::NotAccepted),
-            JobState::Running if now > self.completion_deadline => {
-                Some(ExpireReason::NotSubmitted)
-            }
+            JobState::Running if now > self.completion_deadline => Some(ExpireReason::NotSubmitted),
             JobState::Disputed if now > self.vote_deadline => Some(ExpireReason::NoQuorum),
-            JobState::Submitted if self.audit == AuditDraw::Selected && now > self.vote_deadline => {
+            JobState::Submitted
+                if self.audit == AuditDraw::Selected && now > self.vote_deadline =>
+            {
                 Some(ExpireReason::NoQuorum)
             }
             _ => None,

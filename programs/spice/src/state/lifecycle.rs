@@ -53,7 +53,9 @@ pub enum Note {
         paused: bool,
     },
     /// `approve`/`settle`: pays the provider for these units.
-    Pays { units: u64 },
+    Pays {
+        units: u64,
+    },
     /// The audit draw needs the hash of a slot after the submission: try in a later slot.
     NeedsLaterSlot,
     /// `draw-audit` would record "not selected".
@@ -61,7 +63,9 @@ pub enum Note {
     /// The draw selects the job: it then settles only on a Valid quorum.
     DrawSelects,
     /// A vote now records the selection and opens voting for this long.
-    SelectionOpensVoting { seconds: i64 },
+    SelectionOpensVoting {
+        seconds: i64,
+    },
     /// Votes so far.
     Votes {
         valid: u8,
@@ -161,7 +165,11 @@ pub fn possible_actions(job: &Job, draw: Draw, accept_paused: bool, now: i64) ->
             if now <= job.completion_deadline {
                 out.push(Possible::new(Provider, Submit, true).until(job.completion_deadline));
             }
-            expiry(&mut out, job.completion_deadline, ExpireReason::NotSubmitted);
+            expiry(
+                &mut out,
+                job.completion_deadline,
+                ExpireReason::NotSubmitted,
+            );
         }
         JobState::Submitted => {
             let open = now <= job.challenge_deadline;
@@ -215,7 +223,9 @@ pub fn possible_actions(job: &Job, draw: Draw, accept_paused: bool, now: i64) ->
                 }
                 Draw::Selected => {
                     if open {
-                        out.push(Possible::new(Client, Dispute, true).until(job.challenge_deadline));
+                        out.push(
+                            Possible::new(Client, Dispute, true).until(job.challenge_deadline),
+                        );
                     }
                     out.push(
                         Possible::new(Attestors, Attest, now <= job.vote_deadline)

@@ -145,7 +145,10 @@ impl NetworkParams {
             "reward_rate_cap_bps",
         )?;
         check(self.stake_per_payment_bps > 0, "stake_per_payment_bps")?;
-        check(self.max_exposure_bps <= MAX_EXPOSURE_BPS, "max_exposure_bps")?;
+        check(
+            self.max_exposure_bps <= MAX_EXPOSURE_BPS,
+            "max_exposure_bps",
+        )?;
         check(
             (1..=MAX_SHARD_COUNT).contains(&self.shard_count),
             "shard_count",
@@ -366,7 +369,10 @@ impl Network {
     pub fn apply_params(&mut self, now: i64) -> Result<NetworkParams> {
         let params = self.pending_params.ok_or(SpiceError::NoPendingParams)?;
         if now < self.pending_params_at {
-            msg!("the proposed parameters apply from {}", self.pending_params_at);
+            msg!(
+                "the proposed parameters apply from {}",
+                self.pending_params_at
+            );
             return err!(SpiceError::ParamsNotYetEffective);
         }
         // The lifetime budget may have been consumed further since the proposal.

@@ -367,7 +367,11 @@ mod tests {
         assert!(p.exposure_allows(u64::MAX, 0).unwrap());
         assert!(p.exposure_allows(500, 5_000).unwrap());
         assert!(!p.exposure_allows(501, 5_000).unwrap());
-        p.begin_job(Backing { lock: 0, exposure: 400 }).unwrap();
+        p.begin_job(Backing {
+            lock: 0,
+            exposure: 400,
+        })
+        .unwrap();
         assert!(p.exposure_allows(100, 5_000).unwrap());
         assert!(!p.exposure_allows(101, 5_000).unwrap());
     }

@@ -5,8 +5,8 @@ use crate::errors::SpiceError;
 use crate::events::EpochClosed;
 use crate::pda_account;
 use crate::state::{
-    offset_in_page, page_done, page_of, read_entry, read_header, seeds, write_entry, EpochBook,
-    EpochEntry, EpochStatus, Network, PAGE_LEN,
+    offset_in_page, page_of, read_entry, read_header, seeds, write_entry, EpochBook, EpochEntry,
+    EpochStatus, Network,
 };
 
 #[derive(Accounts)]
@@ -19,17 +19,12 @@ pub struct CloseEpoch<'info> {
     /// `["epoch_book", network, page of index]`, checked in the handler.
     #[account(mut)]
     pub epoch_book: UncheckedAccount<'info>,
-
-    /// CHECK: the page's rent payer (checked against the page); receives the page's rent if
-    /// this closes the page's last epoch.
-    #[account(mut)]
-    pub payer: UncheckedAccount<'info>,
 }
 
 /// Anyone closes a finalized epoch once its claim deadline (extended by every claim pause since
 /// it was finalized) has passed: what was not claimed returns to the pool. Never while claims
-/// are paused. When every epoch of the page is closed (and their shards too), the page closes,
-/// rent to its payer.
+/// are paused. The page stays: it is the network's record of its epochs, which the providers'
+/// book pages are checked against.
 pub fn handler(ctx: Context<CloseEpoch>, index: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = ctx.accounts;
@@ -45,8 +40,7 @@ pub fn handler(ctx: Context<CloseEpoch>, index: u64) -> Result<()> {
             &page_of(index).to_le_bytes(),
         ],
     )?;
-    let header = read_header::<EpochBook>(&book)?;
-    require_keys_eq!(header.payer, a.payer.key(), SpiceError::WrongRentPayer);
+    read_header::<EpochBook>(&book)?;
 
     let slot = offset_in_page(index);
     let mut entry: EpochEntry = read_entry::<EpochBook>(&book.try_borrow_data()?, slot)?;
@@ -64,17 +58,7 @@ pub fn handler(ctx: Context<CloseEpoch>, index: u64) -> Result<()> {
         .ok_or(SpiceError::InvariantViolated)?;
     network.invariant()?;
     entry.status = EpochStatus::Closed;
-    let done = {
-        let mut data = book.try_borrow_mut_data()?;
-        write_entry::<EpochBook>(&mut data, slot, &entry)?;
-        let entries = (0..PAGE_LEN)
-            .map(|i| read_entry::<EpochBook>(&data, i))
-            .collect::<Result<Vec<EpochEntry>>>()?;
-        page_done(&entries)
-    };
-    if done {
-        pda_account::close(&book, &a.payer.to_account_info())?;
-    }
+    write_entry::<EpochBook>(&mut book.try_borrow_mut_data()?, slot, &entry)?;
     emit!(EpochClosed {
         network: network.key(),
         epoch: index,

@@ -1,9 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::errors::SpiceError;
-use crate::state::{
-    offset_in_page, page_done, page_of, seeds, EpochBook, EpochShard, EpochStatus, Network,
-};
+use crate::state::{offset_in_page, page_of, seeds, EpochBook, EpochShard, EpochStatus, Network};
 
 #[derive(Accounts)]
 pub struct CloseEpochShard<'info> {
@@ -27,8 +25,7 @@ pub struct CloseEpochShard<'info> {
     )]
     pub epoch_shard: Box<Account<'info, EpochShard>>,
 
-    /// The network's book page holding the shard's epoch; it closes with its last shard if all
-    /// its epochs are closed.
+    /// The network's book page holding the shard's epoch.
     #[account(
         mut,
         has_one = network @ SpiceError::WrongNetwork,
@@ -39,11 +36,6 @@ pub struct CloseEpochShard<'info> {
     /// CHECK: the shard's rent payer (`has_one` above); only receives lamports.
     #[account(mut)]
     pub payer: UncheckedAccount<'info>,
-
-    /// CHECK: the page's rent payer (checked against the page); receives the page's rent if
-    /// this shard was the page's last open account.
-    #[account(mut, address = epoch_book.payer @ SpiceError::WrongRentPayer)]
-    pub page_payer: UncheckedAccount<'info>,
 }
 
 /// Anyone closes a shard of a finalized epoch, returning its rent to whoever paid it.
@@ -63,8 +55,5 @@ pub fn handler(ctx: Context<CloseEpochShard>) -> Result<()> {
         .open_shards
         .checked_sub(1)
         .ok_or(SpiceError::CounterOutOfRange)?;
-    if page_done(&a.epoch_book.entries) {
-        a.epoch_book.close(a.page_payer.to_account_info())?;
-    }
     Ok(())
 }

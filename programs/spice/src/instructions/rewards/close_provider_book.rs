@@ -1,8 +1,8 @@
 use anchor_lang::prelude::*;
 
+use crate::constants::EPOCHS_PER_PAGE;
 use crate::errors::SpiceError;
 use crate::events::ProviderBookClosed;
-use crate::constants::EPOCHS_PER_PAGE;
 use crate::state::{first_epoch_of, seeds, EpochBook, EpochStatus, Network, ProviderBook};
 
 #[derive(Accounts)]

@@ -7,8 +7,8 @@ use crate::events::EpochFinalized;
 use crate::instructions::rewards::shards::load_shards;
 use crate::pda_account;
 use crate::state::{
-    init_page, offset_in_page, page_of, read_entry, seeds, write_entry, EpochBook,
-    EpochBookHeader, EpochEntry, EpochStatus, Network, ACCOUNT_VERSION,
+    init_page, offset_in_page, page_of, read_entry, seeds, write_entry, EpochBook, EpochBookHeader,
+    EpochEntry, EpochStatus, Network, ACCOUNT_VERSION,
 };
 
 #[derive(Accounts)]
@@ -137,8 +137,11 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
     if claimable {
         entry.emission = capped.emission;
         entry.shortfall = capped.shortfall;
-        entry.allocated =
-            epoch_allocation(capped.emission, entry.total_score, params.reward_rate_cap_bps)?;
+        entry.allocated = epoch_allocation(
+            capped.emission,
+            entry.total_score,
+            params.reward_rate_cap_bps,
+        )?;
     }
     network.total_allocated = network
         .total_allocated
