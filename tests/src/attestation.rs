@@ -18,8 +18,17 @@ pub async fn slot_hashes(env: &mut Env) -> Vec<u8> {
 }
 
 impl Market {
-    /// `n` funded attestors, added by the authority.
+    /// `n` funded attestors, added by the authority, and the clock moved past the governance
+    /// delay so they may vote on jobs accepted from now on.
     pub async fn attestors(&mut self, n: usize) -> Vec<Keypair> {
+        let out = self.attestors_pending(n).await;
+        let delay = self.network().await.params.unbond_seconds;
+        self.env.warp_seconds(delay).await;
+        out
+    }
+
+    /// `n` funded attestors added by the authority, their addition not yet effective.
+    pub async fn attestors_pending(&mut self, n: usize) -> Vec<Keypair> {
         let mut out = Vec::new();
         for _ in 0..n {
             let kp = self.env.funded(1_000_000_000).await;
@@ -48,11 +57,11 @@ impl Market {
             &self.net,
             &keys,
             attestor.pubkey(),
-            client.stake,
             AttestArgs {
                 verdict,
                 measured_units,
                 evidence_hash: [5; 32],
+                evidence_uri: "https://example.org/evidence".into(),
             },
             earlier,
         );

@@ -39,6 +39,10 @@ pub enum MintExt {
     TransferHook,
     DefaultFrozen,
     MintCloseAuthority,
+    /// The extension with no close authority set (cannot be closed: accepted).
+    MintCloseAuthorityNone,
+    /// No extension: a freeze authority on the mint (SPL Token or Token-2022).
+    FreezeAuthority,
 }
 
 impl MintExt {
@@ -49,7 +53,10 @@ impl MintExt {
             MintExt::NonTransferable => ExtensionType::NonTransferable,
             MintExt::TransferHook => ExtensionType::TransferHook,
             MintExt::DefaultFrozen => ExtensionType::DefaultAccountState,
-            MintExt::MintCloseAuthority => ExtensionType::MintCloseAuthority,
+            MintExt::MintCloseAuthority | MintExt::MintCloseAuthorityNone => {
+                ExtensionType::MintCloseAuthority
+            }
+            MintExt::FreezeAuthority => ExtensionType::Uninitialized,
         }
     }
 }
@@ -281,7 +288,11 @@ impl Env {
         exts: &[MintExt],
     ) -> Pubkey {
         let mint = Keypair::new();
-        let types: Vec<ExtensionType> = exts.iter().map(|e| e.ty()).collect();
+        let types: Vec<ExtensionType> = exts
+            .iter()
+            .map(|e| e.ty())
+            .filter(|t| *t != ExtensionType::Uninitialized)
+            .collect();
         let len = if types.is_empty() {
             spl_token_2022::state::Mint::LEN
         } else {
@@ -298,7 +309,7 @@ impl Env {
             &token_program,
         )];
         use spl_token_2022::extension as ext;
-        for e in exts {
+        for e in exts.iter().filter(|e| **e != MintExt::FreezeAuthority) {
             let m = &mint.pubkey();
             ixs.push(
                 match e {
@@ -345,11 +356,21 @@ impl Env {
                             Some(&auth),
                         )
                     }
+                    MintExt::MintCloseAuthorityNone => {
+                        spl_token_2022::instruction::initialize_mint_close_authority(
+                            &token_program,
+                            m,
+                            None,
+                        )
+                    }
+                    MintExt::FreezeAuthority => unreachable!("filtered above"),
                 }
                 .expect("extension ix"),
             );
         }
-        let freeze = exts.contains(&MintExt::DefaultFrozen).then_some(&auth);
+        let freeze = (exts.contains(&MintExt::DefaultFrozen)
+            || exts.contains(&MintExt::FreezeAuthority))
+        .then_some(&auth);
         ixs.push(
             spl_token_2022::instruction::initialize_mint2(
                 &token_program,

@@ -4,8 +4,8 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use solana_sdk::signature::{Keypair, Signer};
-use spice::instructions::CreateJobArgs;
-use spice::state::{HardwareSpec, Job, Network, NetworkParams, Provider};
+use spice::instructions::{CreateJobArgs, SubmitResultArgs};
+use spice::state::{Client, HardwareSpec, Job, Network, NetworkParams, Provider};
 use spice_sdk::ix::{self, NetworkKeys, SettleKeys};
 use spice_sdk::pda;
 
@@ -69,7 +69,12 @@ pub fn default_params() -> NetworkParams {
         max_total_emission: 100_000_000_000,
         m_max_bps: 30_000,
         stake_cap: 100 * MIN_STAKE,
-        reward_per_fee_cap_bps: 5_000,
+        // 0.8 % of a job's value at most: below the fee even at the highest multiplier
+        // (80 × 3 ≤ 250), so paying yourself always loses, without a reference price or audits.
+        reward_rate_cap_bps: 80,
+        reference_price: 0,
+        stake_per_payment_bps: 10_000,
+        max_exposure_bps: 0,
         shard_count: 4,
         claim_window_epochs: 8,
         max_reward_outflow_per_window: 10_000_000_000,
@@ -101,7 +106,8 @@ pub struct Market {
     /// Jobs and providers whose vaults invariants 1 and 2 check.
     pub jobs: Vec<Pubkey>,
     pub providers: Vec<Pubkey>,
-    next_job_id: u64,
+    /// Whether the network was created accepting mints with a freeze authority.
+    pub allow_freeze: bool,
 }
 
 pub fn hardware() -> HardwareSpec {
@@ -118,17 +124,30 @@ pub fn hardware() -> HardwareSpec {
 impl Market {
     /// Mints on the given token programs, and a network with `params`.
     pub async fn with_params(mints: Mints, params: NetworkParams) -> Self {
-        let mut m = Self::unlaunched(mints).await;
-        let ix = m.create_network_ix(m.id, params);
-        let creator = m.creator.insecure_clone();
-        Env::ok(m.env.send(&[ix], &[&creator]).await);
-        let network = m.network().await;
-        m.net = NetworkKeys::from_account(m.net.network, &network);
-        let net = m.net;
-        m.env.track(net.payment_mint, net.payment_treasury());
-        m.env.track(net.stake_mint, net.stake_treasury());
-        m.env.track(net.stake_mint, pda::reward_vault(&net.network));
-        m
+        let m = Self::unlaunched(mints).await;
+        m.launch(params).await
+    }
+
+    /// Creates the network of an [`Market::unlaunched`] market with `params`.
+    pub async fn launch(mut self, params: NetworkParams) -> Self {
+        let ix = self.create_network_ix(self.id, params);
+        let creator = self.creator.insecure_clone();
+        Env::ok(self.env.send(&[ix], &[&creator]).await);
+        let network = self.network().await;
+        self.net = NetworkKeys::from_account(self.net.network, &network);
+        let net = self.net;
+        self.track_network_vaults(&net);
+        self
+    }
+
+    /// Tracks a network's treasury, payouts and reward vaults for invariant 5.
+    fn track_network_vaults(&mut self, net: &NetworkKeys) {
+        self.env.track(net.payment_mint, net.payment_treasury());
+        self.env.track(net.stake_mint, net.stake_treasury());
+        self.env.track(net.payment_mint, net.payment_payouts());
+        self.env.track(net.stake_mint, net.stake_payouts());
+        self.env
+            .track(net.stake_mint, pda::reward_vault(&net.network));
     }
 
     /// `create_network` of id `id` by the market's creator, with its authority and mints.
@@ -142,6 +161,7 @@ impl Market {
             self.net.stake_mint,
             self.net.payment_token_program,
             self.net.stake_token_program,
+            self.allow_freeze,
         )
     }
 
@@ -180,7 +200,7 @@ impl Market {
             mints,
             jobs: Vec::new(),
             providers: Vec::new(),
-            next_job_id: 1,
+            allow_freeze: false,
         }
     }
 
@@ -189,19 +209,18 @@ impl Market {
         self.env.fetch(&n).await
     }
 
-    /// A funded wallet with `payment` and `stake` tokens.
+    /// A funded wallet with `payment` and `stake` tokens in its associated token accounts (where
+    /// the program pays participants).
     pub async fn actor(&mut self, payment: u64, stake: u64) -> Actor {
         let kp = self.env.funded(1_000_000_000).await;
         let net = self.net;
         let pay = self
-            .env
-            .create_token_account(&net.payment_mint, &kp.pubkey(), &net.payment_token_program)
+            .ata(&net.payment_mint, &kp.pubkey(), &net.payment_token_program)
             .await;
         let stk = if net.payment_mint == net.stake_mint {
             pay
         } else {
-            self.env
-                .create_token_account(&net.stake_mint, &kp.pubkey(), &net.stake_token_program)
+            self.ata(&net.stake_mint, &kp.pubkey(), &net.stake_token_program)
                 .await
         };
         if payment > 0 {
@@ -215,6 +234,17 @@ impl Market {
             payment: pay,
             stake: stk,
         }
+    }
+
+    /// `owner`'s associated token account of `mint`, created (by the test payer) and tracked for
+    /// invariant 5.
+    pub async fn ata(&mut self, mint: &Pubkey, owner: &Pubkey, token_program: &Pubkey) -> Pubkey {
+        let payer = self.env.payer();
+        let ix = spice_sdk::tokens::create_associated(&payer, owner, mint, token_program);
+        Env::ok(self.env.send(&[ix], &[]).await);
+        let address = spice_sdk::tokens::associated(owner, mint, token_program);
+        self.env.track(*mint, address);
+        address
     }
 
     /// A registered provider with `stake` staked (and the same again in its wallet).
@@ -247,15 +277,26 @@ impl Market {
         self.env.fetch(job).await
     }
 
-    /// Job arguments with a fresh id.
-    pub fn job_args(&mut self, price: u64, max_units: u64) -> CreateJobArgs {
-        let job_id = self.next_job_id;
-        self.next_job_id += 1;
+    /// The next job id of `client` (its record's counter, 0 before its first job).
+    pub async fn next_job_id(&mut self, client: &Pubkey) -> u64 {
+        let record = pda::client(&self.net.network, client);
+        if self.env.owner(&record).await == Some(spice::ID) {
+            let c: Client = self.env.fetch(&record).await;
+            c.jobs_created
+        } else {
+            0
+        }
+    }
+
+    /// Job arguments with `client`'s next id.
+    pub async fn job_args(&mut self, client: &Actor, price: u64, max_units: u64) -> CreateJobArgs {
+        let job_id = self.next_job_id(&client.key()).await;
         CreateJobArgs {
             job_id,
             price_per_unit: price,
             max_units,
             spec_hash: [1; 32],
+            spec_uri: "https://example.org/job.toml".into(),
             target_provider: None,
             accept_seconds: JOB_WINDOW,
             run_seconds: JOB_WINDOW,
@@ -286,7 +327,7 @@ impl Market {
     }
 
     pub async fn create_job(&mut self, client: &Actor, price: u64, max_units: u64) -> Pubkey {
-        let args = self.job_args(price, max_units);
+        let args = self.job_args(client, price, max_units).await;
         let (job, res) = self.try_create_job(client, args).await;
         Env::ok(res);
         job
@@ -304,8 +345,7 @@ impl Market {
         let job = self.create_job(client, price, max_units).await;
         let accept = ix::accept_job(&self.net, provider.key(), job);
         Env::ok(self.env.send(&[accept], &[&provider.kp]).await);
-        let submit = ix::submit_result(&self.net, provider.key(), job, [9; 32], units);
-        Env::ok(self.env.send(&[submit], &[&provider.kp]).await);
+        Env::ok(self.submit(provider, job, units).await);
         job
     }
 
@@ -326,7 +366,7 @@ impl Market {
         job: Pubkey,
         units: u64,
     ) -> Result<(), solana_program_test::BanksClientError> {
-        let ix = ix::submit_result(&self.net, provider.key(), job, [9; 32], units);
+        let ix = ix::submit_result(&self.net, provider.key(), job, result_args(units));
         self.env.send(&[ix], &[&provider.kp]).await
     }
 
@@ -346,7 +386,7 @@ impl Market {
     /// The `expire_job` instruction for `job` of `client`, naming `provider`'s account if given.
     pub fn expire_ix(&self, job: Pubkey, client: &Actor, provider: Option<&Actor>) -> Instruction {
         let provider = provider.map(|p| self.provider_pda(&p.key()));
-        ix::expire_job(&self.net, job, client.key(), client.payment, provider)
+        ix::expire_job(&self.net, job, client.key(), provider)
     }
 
     /// Sends `expire_job` (signed by nobody but the test payer: anyone may crank it).
@@ -367,11 +407,29 @@ impl Market {
         Env::ok(self.env.send(&[ix], &[&authority]).await);
     }
 
-    /// Sends `update_params` signed by the authority.
-    pub async fn update_params(&mut self, params: NetworkParams) {
-        let ix = ix::update_params(self.authority.pubkey(), self.net.network, params);
+    /// Sends `propose_params` signed by the authority.
+    pub async fn try_propose_params(
+        &mut self,
+        params: Option<NetworkParams>,
+    ) -> Result<(), solana_program_test::BanksClientError> {
+        let ix = ix::propose_params(self.authority.pubkey(), self.net.network, params);
         let authority = self.authority.insecure_clone();
-        Env::ok(self.env.send(&[ix], &[&authority]).await);
+        self.env.send(&[ix], &[&authority]).await
+    }
+
+    /// Sends `apply_params` (anyone).
+    pub async fn try_apply_params(&mut self) -> Result<(), solana_program_test::BanksClientError> {
+        let ix = ix::apply_params(self.net.network);
+        self.env.send(&[ix], &[]).await
+    }
+
+    /// Proposes `params`, waits out the governance delay (the current `unbond_seconds`) and
+    /// applies them: the clock moves.
+    pub async fn update_params(&mut self, params: NetworkParams) {
+        let delay = self.network().await.params.unbond_seconds;
+        Env::ok(self.try_propose_params(Some(params)).await);
+        self.env.warp_seconds(delay).await;
+        Env::ok(self.try_apply_params().await);
     }
 
     /// Lamports a job's close returns to its client: the job account's and its escrow vault's.
@@ -389,10 +447,7 @@ impl Market {
             network: pda::network(&self.creator.pubkey(), id),
             ..self.net
         };
-        self.env.track(net.payment_mint, net.payment_treasury());
-        self.env.track(net.stake_mint, net.stake_treasury());
-        self.env
-            .track(net.stake_mint, pda::reward_vault(&net.network));
+        self.track_network_vaults(&net);
         net
     }
 
@@ -408,9 +463,8 @@ impl Market {
         SettleKeys {
             job,
             client: client.key(),
-            client_token: client.payment,
             provider: self.provider_pda(&provider.key()),
-            provider_token: provider.payment,
+            provider_owner: provider.key(),
             payer: self.env.payer(),
             epoch: self.net.epoch_at(now),
         }
@@ -423,7 +477,7 @@ impl Market {
             if self.env.exists(&job).await {
                 let j: Job = self.env.fetch(&job).await;
                 let held = self.env.balance(&vault).await;
-                assert_eq!(held, j.escrowed, "invariant 1: escrow of {job}");
+                assert!(held >= j.escrowed, "invariant 1: escrow of {job}");
             } else {
                 assert!(
                     !self.env.exists(&vault).await,
@@ -436,7 +490,14 @@ impl Market {
             if self.env.exists(&p).await {
                 let acc: Provider = self.env.fetch(&p).await;
                 let held = self.env.balance(&vault).await;
-                assert_eq!(held, acc.stake + acc.unbonding, "invariant 2: stake of {p}");
+                assert!(
+                    held >= acc.stake + acc.unbonding,
+                    "invariant 2: stake of {p}"
+                );
+                assert!(
+                    acc.active_jobs > 0 || (acc.locked == 0 && acc.exposure == 0),
+                    "invariant 2: idle provider {p} locks stake"
+                );
             } else {
                 assert!(
                     !self.env.exists(&vault).await,
@@ -449,6 +510,15 @@ impl Market {
         if net.stake_mint != net.payment_mint {
             self.env.assert_conserved(&net.stake_mint).await;
         }
+    }
+}
+
+/// `submit_result` arguments for `units` of work.
+pub fn result_args(units: u64) -> SubmitResultArgs {
+    SubmitResultArgs {
+        result_hash: [9; 32],
+        units,
+        result_uri: "https://example.org/result.tar".into(),
     }
 }
 
