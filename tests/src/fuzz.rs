@@ -22,8 +22,8 @@ use solana_program_test::BanksClientError;
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError};
-use spice::instructions::{AttestArgs, CreateJobArgs};
-use spice::state::{Job, JobState, NetworkParams, Provider, Verdict};
+use spice::instructions::{AttestArgs, CreateJobArgs, SubmitResultArgs};
+use spice::state::{page_of, Job, JobState, NetworkParams, Provider, Verdict};
 use spice_sdk::ix::{self, SettleKeys};
 use spice_sdk::pda;
 
@@ -372,6 +372,8 @@ pub fn fuzz_params() -> NetworkParams {
         unbond_seconds: DAY,
         claim_window_epochs: 24,
         max_reward_outflow_per_window: 2_000_000_000,
+        // The breaker's window may not be longer than an epoch.
+        outflow_window_seconds: spice::constants::MIN_EPOCH_SECONDS,
         ..default_params()
     }
 }
@@ -419,9 +421,8 @@ pub struct World {
     pub funder: Actor,
     /// Jobs created and not yet seen closed.
     pub live_jobs: Vec<JobRef>,
-    /// Every job id used per client (for re-use attempts).
+    /// Every job created (for attempts on closed jobs and re-used ids).
     pub used_ids: Vec<JobRef>,
-    pub next_id: u64,
     /// Epochs with a settlement not yet finalized.
     pub pending_epochs: BTreeSet<u64>,
     /// Finalized epochs not yet closed (invariant 4 checks these).
@@ -458,6 +459,10 @@ impl World {
             Env::ok(m.env.send(&[add], &[&auth]).await);
             attestors.push(kp);
         }
+        // Additions take effect after the governance delay; attestors vote only on jobs
+        // accepted from then on.
+        let delay = m.network().await.params.unbond_seconds;
+        m.env.warp_seconds(delay).await;
         let funder = actor_from(&mut m, derived_keypair(seed, 4, 0), 0, 10 * REWARD_POOL).await;
         let fund = ix::fund_rewards(&m.net, funder.key(), funder.stake, REWARD_POOL);
         Env::ok(m.env.send(&[fund], &[&funder.kp]).await);
@@ -470,7 +475,6 @@ impl World {
             funder,
             live_jobs: Vec::new(),
             used_ids: Vec::new(),
-            next_id: 1,
             pending_epochs: BTreeSet::new(),
             live_epochs: BTreeSet::new(),
             stats: Stats::default(),
@@ -509,9 +513,8 @@ impl World {
         SettleKeys {
             job: self.job_key(j),
             client: self.clients[j.client].key(),
-            client_token: self.clients[j.client].payment,
             provider: self.m.provider_pda(&self.providers[p].key()),
-            provider_token: self.providers[p].payment,
+            provider_owner: self.providers[p].key(),
             payer: self.m.env.payer(),
             epoch: self.m.net.epoch_at(now),
         }
@@ -549,6 +552,7 @@ impl World {
                     price_per_unit: *price,
                     max_units: *max_units,
                     spec_hash: [1; 32],
+                    spec_uri: "https://example.org/job.toml".into(),
                     target_provider: target.map(|p| self.m.provider_pda(&self.providers[p].key())),
                     accept_seconds: *accept_seconds,
                     run_seconds: *run_seconds,
@@ -560,7 +564,7 @@ impl World {
             }
             Action::CancelJob { job, by } => {
                 let c = &self.clients[*by];
-                let ix = ix::cancel_job(&net, c.key(), self.job_key(*job), c.payment);
+                let ix = ix::cancel_job(&net, c.key(), self.job_key(*job));
                 (ix, vec![c.kp.insecure_clone()])
             }
             Action::AcceptJob { job, provider } => {
@@ -574,14 +578,18 @@ impl World {
                 units,
             } => {
                 let p = &self.providers[*provider];
-                let ix = ix::submit_result(&net, p.key(), self.job_key(*job), [9; 32], *units);
+                let args = SubmitResultArgs {
+                    result_hash: [9; 32],
+                    units: *units,
+                    result_uri: "https://example.org/result.tar".into(),
+                };
+                let ix = ix::submit_result(&net, p.key(), self.job_key(*job), args);
                 (ix, vec![p.kp.insecure_clone()])
             }
             Action::ApproveJob { job, by, provider } => {
                 let mut keys = self.settle_keys(*job, *provider).await;
                 let c = &self.clients[*by];
                 keys.client = c.key();
-                keys.client_token = c.payment;
                 // approve: the client signs and pays the epoch accounts' rent.
                 keys.payer = c.key();
                 (ix::approve_job(&net, &keys), vec![c.kp.insecure_clone()])
@@ -614,9 +622,9 @@ impl World {
                     },
                     measured_units: *units,
                     evidence_hash: [5; 32],
+                    evidence_uri: "https://example.org/evidence".into(),
                 };
-                let client_stake = self.clients[job.client].stake;
-                let ix = ix::attest(&net, &keys, att.pubkey(), client_stake, args, &earlier);
+                let ix = ix::attest(&net, &keys, att.pubkey(), args, &earlier);
                 (ix, vec![att])
             }
             Action::SettleJob { job, provider } => {
@@ -634,7 +642,7 @@ impl World {
                 };
                 let p = p.map(|i| self.m.provider_pda(&self.providers[i].key()));
                 let c = &self.clients[job.client];
-                let ix = ix::expire_job(&net, self.job_key(*job), c.key(), c.payment, p);
+                let ix = ix::expire_job(&net, self.job_key(*job), c.key(), p);
                 (ix, vec![])
             }
             Action::DrawAudit { job } => (ix::draw_audit(&net, self.job_key(*job)), vec![]),
@@ -669,9 +677,8 @@ impl World {
                 (ix, vec![p.kp.insecure_clone()])
             }
             Action::FinalizeEpoch { epoch } => {
-                let payers = self.m.shard_payers(*epoch).await;
                 let payer = self.m.env.payer();
-                (ix::finalize_epoch(&net, payer, *epoch, &payers), vec![])
+                (ix::finalize_epoch(&net, payer, *epoch), vec![])
             }
             Action::ClaimRewards { provider, epochs } => {
                 let p = self.providers[*provider].kp.insecure_clone();
@@ -680,18 +687,9 @@ impl World {
                     payment: self.providers[*provider].payment,
                     stake: self.providers[*provider].stake,
                 };
-                (self.m.claim_ix(&a, epochs).await, vec![p])
+                (self.m.claim_ix(&a, epochs), vec![p])
             }
-            Action::CloseEpoch { epoch } => {
-                let payers = self.m.shard_payers(*epoch).await;
-                let e = pda::epoch(&net.network, *epoch);
-                let payer = if self.m.env.owner(&e).await == Some(spice::ID) {
-                    self.m.epoch(*epoch).await.payer
-                } else {
-                    self.m.env.payer()
-                };
-                (ix::close_epoch(&net, *epoch, payer, &payers), vec![])
-            }
+            Action::CloseEpoch { epoch } => (ix::close_epoch(&net, *epoch), vec![]),
             Action::FundRewards { amount } => {
                 let f = &self.funder;
                 let ix = ix::fund_rewards(&net, f.key(), f.stake, *amount);
@@ -917,7 +915,7 @@ impl World {
         use anchor_lang::AccountDeserialize;
         use anchor_spl::token_2022::spl_token_2022::extension::StateWithExtensions;
         use anchor_spl::token_2022::spl_token_2022::state::{Account as TokenAccount, Mint};
-        use spice::state::{Epoch, EpochShard};
+        use spice::state::{EpochBook, EpochShard};
         let token_programs = [crate::TOKEN_PROGRAM, crate::TOKEN_2022_PROGRAM];
         for mint in [self.m.net.payment_mint, self.m.net.stake_mint] {
             let sum = |snap: &Snapshot| -> (u128, Option<u64>) {
@@ -968,8 +966,9 @@ impl World {
                         continue;
                     }
                     let mut d = data.as_slice();
-                    if let Ok(e) = Epoch::try_deserialize(&mut d) {
-                        epochs.push(e.index);
+                    if let Ok(b) = EpochBook::try_deserialize(&mut d) {
+                        let first = b.page * spice::constants::EPOCHS_PER_PAGE;
+                        epochs.extend(first..first + spice::constants::EPOCHS_PER_PAGE);
                         continue;
                     }
                     let mut d = data.as_slice();
@@ -1127,7 +1126,7 @@ impl World {
             return self.job_action(r, j).await;
         }
         if roll < 52 {
-            return self.create_action(r);
+            return self.create_action(r).await;
         }
         match roll {
             52..=60 => {
@@ -1176,13 +1175,15 @@ impl World {
         }
     }
 
-    fn create_action(&mut self, r: &mut Rng) -> Action {
+    async fn create_action(&mut self, r: &mut Rng) -> Action {
         let client = r.index(CLIENTS);
-        let id = if !self.used_ids.is_empty() && r.chance(5) {
-            self.used_ids[r.index(self.used_ids.len())].id
-        } else {
-            self.next_id += 1;
-            self.next_id
+        // The client's next id (its record's counter), now and then a wrong one: an id it used
+        // already, or one ahead of its counter.
+        let next = self.m.next_job_id(&self.clients[client].key()).await;
+        let id = match r.below(40) {
+            0 if next > 0 => r.below(next),
+            1 => next + r.range(1, 3),
+            _ => next,
         };
         let price = match r.below(20) {
             0 => 0,
@@ -1418,7 +1419,7 @@ impl World {
                 let p = self.m.provider_pda(&self.providers[provider].key());
                 let mut epochs = Vec::new();
                 for e in self.live_epochs.clone() {
-                    let has = self.m.env.exists(&pda::provider_epoch(&p, e)).await;
+                    let has = self.m.env.exists(&pda::provider_book(&p, page_of(e))).await;
                     if epochs.len() < 8 && ((has && r.chance(85)) || r.chance(3)) {
                         epochs.push(e);
                     }
@@ -1456,17 +1457,16 @@ async fn fund_lamports(m: &mut Market, to: &Pubkey) {
     Env::ok(m.env.send(&[ix], &[]).await);
 }
 
-/// An actor with a given keypair: SOL, a payment and a stake token account, tokens.
+/// An actor with a given keypair: SOL, its payment-mint and stake-mint associated token
+/// accounts (where the program pays it), tokens.
 async fn actor_from(m: &mut Market, kp: Keypair, payment: u64, stake: u64) -> Actor {
     fund_lamports(m, &kp.pubkey()).await;
     let net = m.net;
     let pay = m
-        .env
-        .create_token_account(&net.payment_mint, &kp.pubkey(), &net.payment_token_program)
+        .ata(&net.payment_mint, &kp.pubkey(), &net.payment_token_program)
         .await;
     let stk = m
-        .env
-        .create_token_account(&net.stake_mint, &kp.pubkey(), &net.stake_token_program)
+        .ata(&net.stake_mint, &kp.pubkey(), &net.stake_token_program)
         .await;
     if payment > 0 {
         m.env.mint_to(&net.payment_mint, &pay, payment).await;
