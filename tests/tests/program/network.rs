@@ -1,20 +1,19 @@
-//! Authority instructions: create_network, update_params, the two-step authority hand-over,
-//! set_pause and withdraw_treasury.
+//! Authority instructions: create_network, propose_params / apply_params, the two-step
+//! authority hand-over, set_pause and withdraw_treasury.
 
 use anchor_lang::error::ErrorCode;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
-use solana_sdk::instruction::InstructionError;
 use solana_sdk::signature::{Keypair, Signer};
 use spice::constants::*;
 use spice::errors::SpiceError;
 use spice::state::{seeds, NetworkParams, ACCOUNT_VERSION};
+use spice::window::OutflowWindow;
 use spice_sdk::ix;
 use spice_sdk::pda;
 use spice_tests::market::{default_params, ext_mint, Actor, Market, Mints, DAY, MIN_STAKE};
 use spice_tests::{
-    anchor_err, assert_code, assert_ix_err, spice_err, substitute, Env, MintExt, INIT_EXISTING,
-    TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
+    anchor_err, assert_code, spice_err, substitute, Env, MintExt, TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -86,8 +85,16 @@ fn out_of_bounds() -> Vec<(&'static str, NetworkParams)> {
         ("m_max_bps", with(|p| p.m_max_bps = MAX_M_MAX_BPS + 1)),
         ("stake_cap", with(|p| p.stake_cap = 0)),
         (
-            "reward_per_fee_cap_bps",
-            with(|p| p.reward_per_fee_cap_bps = MAX_REWARD_PER_FEE_CAP_BPS + 1),
+            "reward_rate_cap_bps",
+            with(|p| p.reward_rate_cap_bps = MAX_REWARD_RATE_CAP_BPS + 1),
+        ),
+        (
+            "stake_per_payment_bps",
+            with(|p| p.stake_per_payment_bps = 0),
+        ),
+        (
+            "max_exposure_bps",
+            with(|p| p.max_exposure_bps = MAX_EXPOSURE_BPS + 1),
         ),
         ("shard_count", with(|p| p.shard_count = 0)),
         ("shard_count", with(|p| p.shard_count = MAX_SHARD_COUNT + 1)),
@@ -112,7 +119,38 @@ fn out_of_bounds() -> Vec<(&'static str, NetworkParams)> {
             "outflow_window_seconds",
             with(|p| p.outflow_window_seconds = long),
         ),
+        (
+            "outflow_window_seconds longer than an epoch",
+            with(|p| p.outflow_window_seconds = p.epoch_seconds + 1),
+        ),
+        // The economic bounds, where rewards can exceed the fee (docs/ECONOMICS.md).
+        ("reference_price", bootstrap(|p| p.reference_price = 0)),
+        (
+            "reward_rate_cap_bps above fee + unit cost",
+            bootstrap(|p| p.reward_rate_cap_bps = 751),
+        ),
+        ("audit_rate_bps", bootstrap(|p| p.audit_rate_bps = 0)),
+        ("max_exposure_bps", bootstrap(|p| p.max_exposure_bps = 0)),
+        (
+            "max_exposure_bps above the deterrence bound",
+            bootstrap(|p| p.max_exposure_bps = 11_112),
+        ),
     ]
+}
+
+/// Parameters where rewards can exceed the fee (100 × 3 > 250, the bootstrap region), at the
+/// edge of the economic bounds: the reference price set, rate × m_max ≤ (fee + unit cost) = 2 250
+/// bps² / 10⁴, a 10 % audit rate and the largest exposure with
+/// `(1 − a)(r·m_max − f)·λ ≤ a·slash·(1 − client share)`:
+/// 9 000 × 500 000 × λ ≤ 1 000 × 1 000 × 5 000 × 10 000, so λ ≤ 11 111.
+fn bootstrap(f: impl FnOnce(&mut NetworkParams)) -> NetworkParams {
+    with(|p| {
+        p.reward_rate_cap_bps = 100;
+        p.reference_price = 1_000;
+        p.audit_rate_bps = 1_000;
+        p.max_exposure_bps = 11_111;
+        f(p);
+    })
 }
 
 /// Every parameter at the low end of its bounds.
@@ -136,7 +174,10 @@ fn min_params() -> NetworkParams {
         max_total_emission: 0,
         m_max_bps: MIN_M_MAX_BPS,
         stake_cap: 1,
-        reward_per_fee_cap_bps: 0,
+        reward_rate_cap_bps: 0,
+        reference_price: 0,
+        stake_per_payment_bps: 1,
+        max_exposure_bps: 0,
         shard_count: 1,
         claim_window_epochs: 1,
         max_reward_outflow_per_window: 1,
@@ -165,7 +206,11 @@ fn max_params() -> NetworkParams {
         max_total_emission: u64::MAX,
         m_max_bps: MAX_M_MAX_BPS,
         stake_cap: u64::MAX,
-        reward_per_fee_cap_bps: MAX_REWARD_PER_FEE_CAP_BPS,
+        reward_rate_cap_bps: MAX_REWARD_RATE_CAP_BPS,
+        reference_price: u64::MAX,
+        // The fee at this exchange rate is above the highest reward rate: no economic bound.
+        stake_per_payment_bps: u32::MAX,
+        max_exposure_bps: MAX_EXPOSURE_BPS,
         shard_count: MAX_SHARD_COUNT,
         claim_window_epochs: MAX_CLAIM_WINDOW_EPOCHS,
         max_reward_outflow_per_window: u64::MAX,
@@ -187,6 +232,8 @@ fn bump(seeds: &[&[u8]]) -> u8 {
 
 /// Index of the optional stake treasury in `create_network`'s accounts.
 const STAKE_TREASURY_INDEX: usize = 5;
+/// Index of the optional stake payouts vault in `create_network`'s accounts.
+const STAKE_PAYOUTS_INDEX: usize = 7;
 
 // ---------------------------------------------------------------- create_network
 
@@ -219,17 +266,31 @@ async fn creates_network(mints: Mints) {
     assert_eq!(n.genesis_ts, now);
     assert_eq!(n.total_allocated, 0);
     assert_eq!(n.total_claimed, 0);
-    assert_eq!(n.outflow_window_start, now);
-    assert_eq!(n.outflow_in_window, 0);
+    assert_eq!(n.outflow, OutflowWindow::default());
     assert_eq!(n.attestor_count, 0);
+    assert!(!n.freeze_authority_accepted);
+    assert_eq!(n.pending_params, None);
+    assert_eq!(n.pending_params_at, 0);
+    assert_eq!(n.claims_paused_at, 0);
+    assert_eq!(n.claims_paused_seconds, 0);
 
     // Vaults: PDAs owned by the network, of the right mint and token program.
     let payment_treasury = net.payment_treasury();
     let reward_vault = pda::reward_vault(&net.network);
+    let payment_payouts = net.payment_payouts();
     let mut vaults = vec![
         (payment_treasury, net.payment_mint, mints.payment_program),
+        (payment_payouts, net.payment_mint, mints.payment_program),
         (reward_vault, net.stake_mint, mints.stake_program),
     ];
+    assert_eq!(
+        n.payment_payouts_bump,
+        bump(&[
+            seeds::PAYOUTS,
+            net.network.as_ref(),
+            net.payment_mint.as_ref()
+        ])
+    );
     assert_eq!(
         n.payment_treasury_bump,
         bump(&[
@@ -245,8 +306,19 @@ async fn creates_network(mints: Mints) {
     if mints.same {
         assert_eq!(net.stake_treasury(), payment_treasury);
         assert_eq!(n.stake_treasury_bump, n.payment_treasury_bump);
+        assert_eq!(net.stake_payouts(), payment_payouts);
+        assert_eq!(n.stake_payouts_bump, n.payment_payouts_bump);
     } else {
         vaults.push((net.stake_treasury(), net.stake_mint, mints.stake_program));
+        vaults.push((net.stake_payouts(), net.stake_mint, mints.stake_program));
+        assert_eq!(
+            n.stake_payouts_bump,
+            bump(&[
+                seeds::PAYOUTS,
+                net.network.as_ref(),
+                net.stake_mint.as_ref()
+            ])
+        );
         assert_eq!(
             n.stake_treasury_bump,
             bump(&[
@@ -334,6 +406,9 @@ async fn error_create_network_unsupported_mint_extensions() {
                 stake,
                 TOKEN_2022_PROGRAM,
                 TOKEN_2022_PROGRAM,
+                // Freeze authorities accepted (a default-frozen mint has one): the extension
+                // is what refuses the mint.
+                true,
             );
             let res = send_create(&mut m, ix).await;
             assert_code(res, spice_err(SpiceError::UnsupportedMintExtension));
@@ -343,10 +418,28 @@ async fn error_create_network_unsupported_mint_extensions() {
 }
 
 #[tokio::test]
-async fn create_network_allows_mint_close_authority() {
+async fn create_network_allows_mint_close_authority_extension_without_authority() {
     let mut m = Market::unlaunched(Mints::T22).await;
-    let payment = ext_mint(&mut m.env, &[MintExt::MintCloseAuthority]).await;
-    let stake = ext_mint(&mut m.env, &[MintExt::MintCloseAuthority]).await;
+    // A mint that can be closed (and re-created with other extensions) is refused.
+    let closable = ext_mint(&mut m.env, &[MintExt::MintCloseAuthority]).await;
+    for (payment, stake) in [(closable, m.net.stake_mint), (m.net.payment_mint, closable)] {
+        let ix = ix::create_network(
+            m.creator.pubkey(),
+            m.id,
+            m.authority.pubkey(),
+            default_params(),
+            payment,
+            stake,
+            TOKEN_2022_PROGRAM,
+            TOKEN_2022_PROGRAM,
+            false,
+        );
+        let res = send_create(&mut m, ix).await;
+        assert_code(res, spice_err(SpiceError::MintCloseAuthority));
+    }
+    // The extension with no authority set cannot close the mint: accepted.
+    let payment = ext_mint(&mut m.env, &[MintExt::MintCloseAuthorityNone]).await;
+    let stake = ext_mint(&mut m.env, &[MintExt::MintCloseAuthorityNone]).await;
     let ix = ix::create_network(
         m.creator.pubkey(),
         m.id,
@@ -356,6 +449,7 @@ async fn create_network_allows_mint_close_authority() {
         stake,
         TOKEN_2022_PROGRAM,
         TOKEN_2022_PROGRAM,
+        false,
     );
     Env::ok(send_create(&mut m, ix).await);
     let n = m.network().await;
@@ -367,16 +461,19 @@ async fn create_network_allows_mint_close_authority() {
 async fn error_create_network_stake_treasury_missing() {
     for mints in [Mints::SPL, Mints::T22, Mints::MIXED] {
         let mut m = Market::unlaunched(mints).await;
-        let mut ix = m.create_network_ix(m.id, default_params());
-        assert_eq!(
-            ix.accounts[STAKE_TREASURY_INDEX].pubkey,
-            m.net.stake_treasury()
-        );
-        // Anchor encodes an absent optional account as the program id.
-        ix.accounts[STAKE_TREASURY_INDEX] = AccountMeta::new_readonly(spice::ID, false);
-        let res = send_create(&mut m, ix).await;
-        assert_code(res, spice_err(SpiceError::StakeTreasuryMismatch));
-        assert!(!m.env.exists(&m.net.network).await);
+        let (treasury, payouts) = (m.net.stake_treasury(), m.net.stake_payouts());
+        for (index, vault) in [
+            (STAKE_TREASURY_INDEX, treasury),
+            (STAKE_PAYOUTS_INDEX, payouts),
+        ] {
+            let mut ix = m.create_network_ix(m.id, default_params());
+            assert_eq!(ix.accounts[index].pubkey, vault);
+            // Anchor encodes an absent optional account as the program id.
+            ix.accounts[index] = AccountMeta::new_readonly(spice::ID, false);
+            let res = send_create(&mut m, ix).await;
+            assert_code(res, spice_err(SpiceError::StakeTreasuryMismatch));
+            assert!(!m.env.exists(&m.net.network).await);
+        }
     }
 }
 
@@ -386,10 +483,10 @@ async fn error_create_network_single_mint_with_stake_treasury() {
     let mut ix = m.create_network_ix(m.id, default_params());
     assert_eq!(ix.accounts[STAKE_TREASURY_INDEX].pubkey, spice::ID);
     ix.accounts[STAKE_TREASURY_INDEX] = AccountMeta::new(m.net.stake_treasury(), false);
-    // With one mint the stake treasury is the payment treasury: Anchor creates the accounts
-    // before any check runs, and its second `init` of that address is refused by the runtime.
+    // With one mint the stake treasury is the payment treasury: refused before anything is
+    // created.
     let res = send_create(&mut m, ix).await;
-    assert_ix_err(res, INIT_EXISTING);
+    assert_code(res, spice_err(SpiceError::StakeTreasuryMismatch));
     assert!(!m.env.exists(&m.net.network).await);
 }
 
@@ -413,6 +510,7 @@ async fn error_create_network_squatting_another_creators_address() {
         m.net.stake_mint,
         TOKEN_PROGRAM,
         TOKEN_PROGRAM,
+        false,
     );
     substitute(
         &mut ix,
@@ -431,7 +529,7 @@ async fn error_create_network_same_id_twice() {
     let mut m = Market::new(Mints::SPL).await;
     let ix = m.create_network_ix(m.id, default_params());
     let res = send_create(&mut m, ix).await;
-    assert_ix_err(res, INIT_EXISTING);
+    assert_code(res, spice_err(SpiceError::AlreadyInUse));
     // Another id of the same creator is another network.
     let ix = m.create_network_ix(m.id + 1, default_params());
     Env::ok(send_create(&mut m, ix).await);
@@ -454,112 +552,165 @@ async fn error_create_network_wrong_token_program() {
             m.net.stake_mint,
             payment_program,
             stake_program,
+            false,
         );
-        // The vault `init` reaches the token program first, which refuses a foreign mint.
+        // The mint's own token program must be the one named.
         let res = send_create(&mut m, ix).await;
-        assert_ix_err(res, InstructionError::IncorrectProgramId);
+        assert_code(res, anchor_err(ErrorCode::ConstraintMintTokenProgram));
         assert!(!m.env.exists(&m.net.network).await);
     }
 }
 
-// ---------------------------------------------------------------- update_params
+// ---------------------------------------------------------------- propose_params / apply_params
 
-async fn send_update(
+async fn send_propose(
     m: &mut Market,
     signer: &Keypair,
     params: NetworkParams,
 ) -> Result<(), solana_program_test::BanksClientError> {
-    let ix = ix::update_params(signer.pubkey(), m.net.network, params);
+    let ix = ix::propose_params(signer.pubkey(), m.net.network, Some(params));
     m.env.send(&[ix], &[signer]).await
 }
 
 #[tokio::test]
-async fn update_params_replaces_parameters() {
+async fn propose_and_apply_params_replace_parameters() {
     let mut m = Market::new(Mints::SPL).await;
     let new = with(|p| {
         p.min_stake = 2 * MIN_STAKE;
         p.protocol_fee_bps = 500;
         p.challenge_seconds = 2 * DAY;
         p.attestation_quorum = 3;
-        p.reward_per_fee_cap_bps = 9_000;
+        // 160 × 3 ≤ 500: still below the fee.
+        p.reward_rate_cap_bps = 160;
+        p.reference_price = 2_000;
     });
     m.update_params(new).await;
     assert_eq!(m.network().await.params, new);
-    // The bounds themselves, with the two fixed parameters kept.
+    // The bounds themselves, with the two fixed parameters kept; the bootstrap region too.
     let fixed = default_params();
-    for mut p in [min_params(), max_params()] {
+    for mut p in [min_params(), max_params(), bootstrap(|_| ())] {
         p.epoch_seconds = fixed.epoch_seconds;
         p.shard_count = fixed.shard_count;
+        // The breaker's window may not outlast the (fixed) epoch.
+        p.outflow_window_seconds = p.outflow_window_seconds.min(fixed.epoch_seconds);
         m.update_params(p).await;
-        assert_eq!(m.network().await.params, p);
+        let n = m.network().await;
+        assert_eq!(n.params, p);
+        assert_eq!(n.pending_params, None);
+        assert_eq!(n.pending_params_at, 0);
     }
 }
 
 #[tokio::test]
-async fn error_update_params_parameter_out_of_bounds() {
+async fn apply_params_only_after_the_delay_and_with_a_proposal() {
+    let mut m = Market::new(Mints::SPL).await;
+    assert_code(
+        m.try_apply_params().await,
+        spice_err(SpiceError::NoPendingParams),
+    );
+    let new = with(|p| p.protocol_fee_bps = 300);
+    let now = m.env.now().await;
+    Env::ok(m.try_propose_params(Some(new)).await);
+    let n = m.network().await;
+    assert_eq!(n.pending_params, Some(new));
+    assert_eq!(n.pending_params_at, now + default_params().unbond_seconds);
+    assert_eq!(n.params, default_params());
+    m.env
+        .warp_seconds(default_params().unbond_seconds - 1)
+        .await;
+    assert_code(
+        m.try_apply_params().await,
+        spice_err(SpiceError::ParamsNotYetEffective),
+    );
+    assert_eq!(m.network().await.params, default_params());
+    m.env.warp_seconds(1).await;
+    // Anyone applies it (the test payer alone signs).
+    Env::ok(m.try_apply_params().await);
+    assert_eq!(m.network().await.params, new);
+    assert_code(
+        m.try_apply_params().await,
+        spice_err(SpiceError::NoPendingParams),
+    );
+}
+
+#[tokio::test]
+async fn error_propose_params_parameter_out_of_bounds() {
     // epoch_seconds and shard_count out of bounds are refused as out of bounds before the
     // immutability check.
     let mut m = Market::new(Mints::SPL).await;
     let authority = m.authority.insecure_clone();
     for (name, params) in out_of_bounds() {
-        let res = send_update(&mut m, &authority, params).await;
+        let res = send_propose(&mut m, &authority, params).await;
         assert!(res.is_err(), "{name}: accepted out of bounds");
         assert_code(res, spice_err(SpiceError::ParameterOutOfBounds));
     }
-    assert_eq!(m.network().await.params, default_params());
+    let n = m.network().await;
+    assert_eq!(n.params, default_params());
+    assert_eq!(n.pending_params, None);
 }
 
 #[tokio::test]
-async fn error_update_params_immutable_parameter() {
+async fn error_propose_params_immutable_parameter() {
     let mut m = Market::new(Mints::SPL).await;
     let authority = m.authority.insecure_clone();
     for params in [
         with(|p| p.epoch_seconds = 14 * DAY),
         with(|p| p.shard_count = 8),
     ] {
-        let res = send_update(&mut m, &authority, params).await;
+        let res = send_propose(&mut m, &authority, params).await;
         assert_code(res, spice_err(SpiceError::ImmutableParameter));
     }
-    assert_eq!(m.network().await.params, default_params());
+    let n = m.network().await;
+    assert_eq!(n.params, default_params());
+    assert_eq!(n.pending_params, None);
 }
 
 #[tokio::test]
-async fn error_update_params_not_authority() {
+async fn error_propose_params_not_authority() {
     let mut m = Market::new(Mints::SPL).await;
     let attacker = m.env.funded(1_000_000_000).await;
     let creator = m.creator.insecure_clone();
     let params = with(|p| p.protocol_fee_bps = MAX_PROTOCOL_FEE_BPS);
     // An outsider, and the creator (who is not the authority).
     for signer in [&attacker, &creator] {
-        let res = send_update(&mut m, signer, params).await;
+        let res = send_propose(&mut m, signer, params).await;
         assert_code(res, spice_err(SpiceError::NotAuthority));
     }
     // The authority's key without its signature.
     m.env
         .assert_needs_signature(
-            ix::update_params(m.authority.pubkey(), m.net.network, params),
+            ix::propose_params(m.authority.pubkey(), m.net.network, Some(params)),
             &m.authority.pubkey(),
         )
         .await;
-    assert_eq!(m.network().await.params, default_params());
+    let n = m.network().await;
+    assert_eq!(n.params, default_params());
+    assert_eq!(n.pending_params, None);
 }
 
 #[tokio::test]
-async fn update_params_keeps_live_job_deadlines() {
-    let mut m = Market::new(Mints::SPL).await;
+async fn applied_params_keep_live_job_deadlines() {
+    // A governance delay shorter than the challenge window, to apply a change inside it.
+    let mut m =
+        Market::with_params(Mints::SPL, with(|p| p.unbond_seconds = MIN_WINDOW_SECONDS)).await;
     let provider = m.provider(MIN_STAKE).await;
     let client = m.actor(1_000_000, 0).await;
     let job = m.submitted_job(&client, &provider, 100, 10, 10).await;
     let before = m.job_account(&job).await;
     m.update_params(with(|p| {
+        p.unbond_seconds = MIN_WINDOW_SECONDS;
         p.challenge_seconds = 3 * DAY;
         p.dispute_seconds = 3 * DAY;
     }))
     .await;
     let after = m.job_account(&job).await;
     assert_eq!(after.challenge_deadline, before.challenge_deadline);
+    assert_eq!(after.terms, before.terms);
     // The old challenge window still ends the job's challenge period.
-    m.env.warp_seconds(DAY + 1).await;
+    let now = m.env.now().await;
+    m.env
+        .warp_seconds(before.challenge_deadline + 1 - now)
+        .await;
     let keys = m.settle_keys(job, &client, &provider).await;
     Env::ok(m.env.send(&[ix::settle_job(&m.net, &keys)], &[]).await);
     m.check_invariants().await;
@@ -621,7 +772,7 @@ async fn authority_hand_over_in_two_steps() {
         spice_err(SpiceError::NotAuthority),
     );
     assert_code(
-        send_update(&mut m, &old, default_params()).await,
+        send_propose(&mut m, &old, default_params()).await,
         spice_err(SpiceError::NotAuthority),
     );
     assert_code(
@@ -629,7 +780,7 @@ async fn authority_hand_over_in_two_steps() {
         spice_err(SpiceError::NotAuthority),
     );
     Env::ok(pause_as(&mut m, &new, 0).await);
-    Env::ok(send_update(&mut m, &new, default_params()).await);
+    Env::ok(send_propose(&mut m, &new, default_params()).await);
     // The proposal was consumed.
     assert_code(
         accept(&mut m, &new).await,
