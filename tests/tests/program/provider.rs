@@ -4,7 +4,6 @@
 use anchor_lang::error::ErrorCode;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use solana_sdk::instruction::InstructionError;
 use spice::constants::*;
 use spice::errors::SpiceError;
 use spice::state::{seeds, HardwareSpec, ProviderStats, ProviderStatus, ACCOUNT_VERSION};
@@ -12,8 +11,7 @@ use spice_sdk::ix::{self, NetworkKeys};
 use spice_sdk::pda;
 use spice_tests::market::{default_params, hardware, Actor, Market, Mints, DAY, MIN_STAKE};
 use spice_tests::{
-    anchor_err, assert_code, assert_ix_err, spice_err, substitute, Env, INIT_EXISTING,
-    TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
+    anchor_err, assert_code, spice_err, substitute, Env, TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
 };
 
 type Res = Result<(), solana_program_test::BanksClientError>;
@@ -156,6 +154,7 @@ async fn register_provider_on_every_mint_layout() {
         assert_eq!(p.hardware, hardware());
         assert_eq!(p.stats, ProviderStats::default());
         assert_eq!(p.active_jobs, 0);
+        assert_eq!((p.locked, p.exposure, p.owed_payment), (0, 0, 0));
         assert_eq!(p.registered_at, now);
         // The stake moved into the provider's own vault, owned by the Provider PDA.
         let v = m.env.token_account(&vault).await;
@@ -209,9 +208,9 @@ async fn error_register_provider_field_too_long() {
 async fn error_register_provider_twice() {
     let mut m = Market::new(Mints::SPL).await;
     let a = m.provider(MIN_STAKE).await;
-    assert_ix_err(
+    assert_code(
         register(&mut m, &a, MIN_STAKE, hardware()).await,
-        INIT_EXISTING,
+        spice_err(SpiceError::AlreadyInUse),
     );
     assert_eq!(m.provider_account(&a.key()).await.stake, MIN_STAKE);
 }
@@ -300,10 +299,10 @@ async fn error_register_provider_wrong_token_program() {
     let a = m.actor(0, MIN_STAKE).await;
     let mut ix = ix::register_provider(&m.net, a.key(), a.stake, MIN_STAKE, hardware());
     substitute(&mut ix, &TOKEN_PROGRAM, &TOKEN_2022_PROGRAM);
-    // The stake vault's `init` reaches Token-2022 first, which refuses an SPL Token mint.
-    assert_ix_err(
+    // The owner's stake account belongs to another token program than the one named.
+    assert_code(
         m.env.send(&[ix], &[&a.kp]).await,
-        InstructionError::IncorrectProgramId,
+        anchor_err(ErrorCode::ConstraintTokenTokenProgram),
     );
     assert!(!m.env.exists(&m.provider_pda(&a.key())).await);
 }
@@ -824,21 +823,28 @@ async fn stake_vault_donation_does_not_lock_the_stake() {
     assert!(!m.env.exists(&vault).await);
 }
 
+/// A griefer who sends lamports to a wallet's provider PDA and its stake vault PDA before it
+/// registers blocks nothing: the program tops the addresses up and creates the accounts there
+/// (the owner pays only the rest of the rent).
 #[tokio::test]
-#[ignore = "LIMITATION (see SECURITY.md): a griefer who sends ~0.00089 SOL to a wallet's provider PDA (or its stake \
-            vault PDA) before it registers blocks register_provider for that wallet on that \
-            network for good: Anchor 1.2's `init` of a pre-funded address uses the system \
-            instruction CreateAccountAllowPrefund, which this runtime (agave 3.1) refuses with \
-            InvalidInstructionData, and the address cannot be chosen differently"]
 async fn register_provider_after_its_address_was_prefunded() {
     let mut m = Market::new(Mints::SPL).await;
     let a = m.actor(0, MIN_STAKE).await;
     let provider = m.provider_pda(&a.key());
+    let vault = pda::stake_vault(&provider);
     let rent = m.env.rent(0).await;
     let payer = m.env.payer();
-    let ix = anchor_lang::solana_program::system_instruction::transfer(&payer, &provider, rent);
-    Env::ok(m.env.send(&[ix], &[]).await);
+    for address in [provider, vault] {
+        let ix = anchor_lang::solana_program::system_instruction::transfer(&payer, &address, rent);
+        Env::ok(m.env.send(&[ix], &[]).await);
+    }
     Env::ok(register(&mut m, &a, MIN_STAKE, hardware()).await);
+    m.track_provider(&a.key());
+    let p = m.provider_account(&a.key()).await;
+    assert_eq!(p.owner, a.key());
+    assert_eq!(p.stake, MIN_STAKE);
+    assert_eq!(m.env.balance(&vault).await, MIN_STAKE);
+    assert_eq!(m.env.owner(&vault).await, Some(TOKEN_PROGRAM));
     m.check_invariants().await;
 }
 
@@ -861,9 +867,9 @@ async fn error_provider_instructions_with_spl_token_on_a_token_2022_network() {
         MIN_STAKE,
         hardware(),
     ));
-    assert_ix_err(
+    assert_code(
         m.env.send(&[ix], &[&newcomer.kp]).await,
-        InstructionError::IncorrectProgramId,
+        anchor_err(ErrorCode::ConstraintTokenTokenProgram),
     );
     let ix = swap(ix::stake(&m.net, a.key(), a.stake, 1));
     assert_code(
