@@ -1,4 +1,4 @@
-//! Network parameters as TOML (deploy files, `network update-params --set`) and JSON (show):
+//! Network parameters as TOML (deploy files, `network propose-params --set`) and JSON (show):
 //! one list of fields, so a parameter added to the program is added here once.
 
 use anyhow::{bail, Context, Result};
@@ -79,7 +79,10 @@ params! {
     max_total_emission: u64,
     m_max_bps: u32,
     stake_cap: u64,
-    reward_per_fee_cap_bps: u32,
+    reward_rate_cap_bps: u32,
+    reference_price: u64,
+    stake_per_payment_bps: u32,
+    max_exposure_bps: u32,
     shard_count: u8,
     claim_window_epochs: u16,
     max_reward_outflow_per_window: u64,
@@ -98,7 +101,7 @@ pub fn parse_sets(sets: &[String]) -> Result<ParamsToml> {
     toml::from_str(&text).context("--set: unknown parameter or value of the wrong type")
 }
 
-/// Parameters `update_params` must not change (the program refuses it).
+/// Parameters a proposal must not change (`propose_params` refuses it: `ImmutableParameter`).
 pub const IMMUTABLE: &[&str] = &["epoch_seconds", "shard_count"];
 
 #[cfg(test)]

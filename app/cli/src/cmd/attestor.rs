@@ -8,28 +8,31 @@ use clap::{ArgGroup, Args, Subcommand};
 use serde_json::json;
 use solana_sdk::signature::{Keypair, Signer};
 use spice::instructions::AttestArgs;
-use spice::state::{Attestation, Attestor, Job, Network, Provider, Verdict};
+use spice::state::{Attestation, Attestor, Job, Network, Provider, Verdict, VoteOutcome};
 use spice_sdk::{accounts, flows, ix, pda};
 
-use crate::cmd::job::{self, SettleAccountsArgs};
+use crate::cmd::job;
 use crate::cmd::view;
 use crate::context::{self, Ctx};
 
 #[derive(Subcommand, Debug)]
 pub enum AttestorCmd {
-    /// Register a key as an active attestor of the network, or re-activate it (authority).
+    /// Add a key to the network's attestors, or add it back after its removal took effect
+    /// (authority). It may vote after the governance delay (unbond_seconds), on jobs accepted
+    /// from then.
     Add {
         /// The attestor's signing key (or its keypair file).
         key: String,
     },
-    /// Stop an attestor from voting; its record and the votes it cast stay (authority).
+    /// Remove an attestor after the governance delay (unbond_seconds); it votes until then, and
+    /// its record and the votes it cast stay (authority).
     Remove {
         /// The attestor's signing key (or its keypair file).
         key: String,
     },
     /// Vote on a submitted or disputed job (the signer is the attestor).
     Attest(AttestCmdArgs),
-    /// Reclaim the rent of votes whose job has closed (or whose address holds a later job).
+    /// Reclaim the rent of votes whose job has closed.
     CloseAttestation {
         /// Job address, or the id of one of the signer's jobs (default: every vote of the
         /// attestor that no longer counts).
@@ -68,12 +71,9 @@ pub struct AttestCmdArgs {
     /// Hash of the evidence, 64 hex digits (default: zeros).
     #[arg(long)]
     evidence_hash: Option<String>,
-    #[command(flatten)]
-    accounts: SettleAccountsArgs,
-    /// The client's stake-mint account, paid its share of a slash (default: the client's
-    /// associated account, created if missing).
-    #[arg(long)]
-    client_stake_token: Option<Pubkey>,
+    /// Where the evidence can be fetched (at most 128 bytes).
+    #[arg(long, default_value = "")]
+    evidence_uri: String,
 }
 
 pub fn run(ctx: &mut Ctx, cmd: AttestorCmd) -> Result<()> {
@@ -100,17 +100,29 @@ fn add_or_remove(ctx: &mut Ctx, key: &str, add: bool) -> Result<()> {
     let verb = if add { "adding" } else { "removing" };
     let sig = ctx.send(&[ix], &[]).with_context(|| {
         format!(
-            "{verb} attestor {key}: the network's authority is {} (signer {authority})",
+            "{verb} attestor {key}: the network's authority is {} (signer {authority}); an attestor whose removal is scheduled can be added again once it takes effect",
             before.authority
         )
     })?;
     let network: Network = accounts::fetch_required(ctx.ledger.as_mut(), &net.network)?;
-    let text = format!(
-        "{} attestor {key} (record {record}): {} active attestors, quorum {}",
-        if add { "added" } else { "removed" },
-        network.attestor_count,
-        network.params.attestation_quorum
-    );
+    let a: Attestor = accounts::fetch_required(ctx.ledger.as_mut(), &record)?;
+    let now = view::now(ctx)?;
+    let effective = if add { a.active_from } else { a.active_until };
+    let text = if add {
+        format!(
+            "added attestor {key} (record {record}): it may vote from {} on jobs accepted from then (the governance delay, unbond_seconds); {} attestors, quorum {}",
+            view::when(effective, now),
+            network.attestor_count,
+            network.params.attestation_quorum
+        )
+    } else {
+        format!(
+            "removed attestor {key} (record {record}): the removal takes effect {}; it votes until then; {} attestors left, quorum {}",
+            view::when(effective, now),
+            network.attestor_count,
+            network.params.attestation_quorum
+        )
+    };
     view::report_tx(
         ctx,
         &sig,
@@ -118,6 +130,7 @@ fn add_or_remove(ctx: &mut Ctx, key: &str, add: bool) -> Result<()> {
             "action": if add { "attestor.add" } else { "attestor.remove" },
             "attestor": key.to_string(),
             "record": record.to_string(),
+            "effective_at": view::time_json(effective, now),
             "attestor_count": network.attestor_count,
             "quorum": network.params.attestation_quorum,
         }),
@@ -127,17 +140,17 @@ fn add_or_remove(ctx: &mut Ctx, key: &str, add: bool) -> Result<()> {
 }
 
 fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
-    let (net, network) = view::network(ctx)?;
+    let net = ctx.network()?;
     let (address, before) = job::job_at(ctx, &net.network, &args.job)?;
     let attestor = ctx.signer()?.pubkey();
     let record: Option<Attestor> =
         accounts::fetch(ctx.ledger.as_mut(), &pda::attestor(&net.network, &attestor))?;
-    if record.is_none() {
+    let Some(record) = record else {
         bail!(
             "vote failed: {attestor} is not an attestor of network {} (the authority adds it: spice attestor add {attestor})",
             net.network
         );
-    }
+    };
     let verdict = if args.valid {
         Verdict::Valid
     } else {
@@ -148,36 +161,18 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
         (Verdict::Valid, None) => bail!("a valid vote needs the measured --units"),
         (Verdict::Invalid, None) => 0,
     };
+    job::check_uri("--evidence-uri", &args.evidence_uri)?;
     let evidence_hash = view::hash_arg(args.evidence_hash.as_deref(), args.evidence.as_deref())?;
-    let (keys, provider_owner, mut creates) =
-        job::settle_setup(ctx, &net, &address, &before, args.accounts)?;
-    let (client_stake_token, more) = view::associated_or(
-        ctx,
-        args.client_stake_token,
-        &before.client,
-        &net.stake_mint,
-        &net.stake_token_program,
-    )?;
-    for i in more {
-        if !creates.contains(&i) {
-            creates.push(i);
-        }
-    }
-    if !creates.is_empty() {
-        ctx.send(&creates, &[])
-            .context("creating the token accounts the vote needs")?;
-    }
+    let keys = job::settle_keys(ctx, &net, &address, &before)?;
 
-    // Earlier votes on this job: the deciding vote closes them (rent back to their voters).
-    let quorum = network.params.attestation_quorum;
-    let decides = match verdict {
-        Verdict::Valid => before.valid_votes.saturating_add(1) >= quorum,
-        Verdict::Invalid => {
-            before.valid_votes < quorum && before.invalid_votes.saturating_add(1) >= quorum
-        }
-    };
+    // What this vote decides, by the program's own count: a deciding vote closes the earlier
+    // votes on the job (rent back to their voters), so it is handed them.
+    let outcome = before
+        .outcome_of_vote(verdict, measured_units)
+        .map_err(|e| anyhow!("counting the vote on job {address}: {e}"))?;
+    let decides = outcome != VoteOutcome::Pending;
     let earlier: Vec<Pubkey> = if decides {
-        view::votes_on(ctx.ledger.as_mut(), &address, before.created_slot)?
+        view::votes_on(ctx.ledger.as_mut(), &address)?
             .into_iter()
             .map(|(_, a)| a.attestor)
             .filter(|k| *k != attestor)
@@ -189,17 +184,11 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
         verdict,
         measured_units,
         evidence_hash,
+        evidence_uri: args.evidence_uri.clone(),
     };
     // As many earlier votes as fit one transaction; the rest close with close-attestation.
     let mut passed = earlier.len();
-    let mut ix = ix::attest(
-        &net,
-        &keys,
-        attestor,
-        client_stake_token,
-        args_ix.clone(),
-        &earlier,
-    );
+    let mut ix = ix::attest(&net, &keys, attestor, args_ix.clone(), &earlier);
     while passed > 0
         && flows::transaction_size(std::slice::from_ref(&ix), &attestor) > flows::MAX_TX_SIZE
     {
@@ -208,7 +197,6 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
             &net,
             &keys,
             attestor,
-            client_stake_token,
             args_ix.clone(),
             earlier.get(..passed).unwrap_or(&[]),
         );
@@ -216,14 +204,23 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
     let left_out: Vec<Pubkey> = earlier.get(passed..).unwrap_or(&[]).to_vec();
     let stake_vault = pda::stake_vault(&keys.provider);
     let stake_before = view::balance(ctx, &stake_vault)?;
+    let owed_before = job::Owed::read(ctx, &net, Some(&keys.provider), &before.client)?;
     let now = view::now(ctx)?;
     let sig = ctx.send(&[ix], &[]).with_context(|| {
-        format!(
+        let mut hint = format!(
             "{} voting on job {address} ({}, votes until {})",
             attestor,
             view::job_state_name(before.state),
             view::when(before.voting_deadline(), now)
-        )
+        );
+        if record.active_from > before.accepted_at {
+            hint.push_str(&format!(
+                "; this attestor votes only on jobs accepted from {} (this one was accepted {})",
+                view::when(record.active_from, now),
+                view::when(before.accepted_at, now)
+            ));
+        }
+        hint
     })?;
     let measured = measured_units.min(before.reported_units);
     let mut out = json!({
@@ -234,15 +231,22 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
         "verdict": view::verdict_name(verdict),
         "measured_units": measured,
         "evidence_hash": view::hex(&evidence_hash),
+        "evidence_uri": args.evidence_uri,
     });
     let mut text = format!(
-        "{} vote by {attestor} on job {address}: {measured} units, evidence {}",
+        "{} vote by {attestor} on job {address}: {measured} units, evidence {} ({})",
         view::verdict_name(verdict),
-        view::hex(&evidence_hash)
+        view::hex(&evidence_hash),
+        if args.evidence_uri.is_empty() {
+            "-"
+        } else {
+            &args.evidence_uri
+        }
     );
     let still_open: Option<Job> = accounts::fetch(ctx.ledger.as_mut(), &address)?;
-    match still_open {
-        Some(after) => {
+    match (still_open, outcome) {
+        (Some(after), _) => {
+            let quorum = after.terms.attestation_quorum;
             text.push_str(&format!(
                 "\nvotes: {} valid, {} invalid; quorum {}",
                 after.valid_votes, after.invalid_votes, quorum
@@ -254,27 +258,32 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
                 map.insert("quorum".into(), json!(quorum));
             }
         }
-        None => {
-            let outcome = match verdict {
-                Verdict::Valid => {
-                    let mut decided = before.clone();
-                    if let Some(slot) = decided
-                        .valid_units
-                        .get_mut(usize::from(decided.valid_votes))
-                    {
-                        *slot = measured;
-                        decided.valid_votes = decided.valid_votes.saturating_add(1);
-                    }
-                    let units = decided.median_valid_units().unwrap_or(measured);
+        (None, outcome) => {
+            let owed_after = job::Owed::read(ctx, &net, Some(&keys.provider), &before.client)?;
+            let decided = match outcome {
+                VoteOutcome::Settle { units } => {
+                    let payout = before
+                        .payout(units)
+                        .map_err(|e| anyhow!("payout of job {address}: {e}"))?;
+                    let (paid, paid_json) = job::payout_destination(
+                        payout.provider,
+                        owed_before.provider_payment,
+                        owed_after.provider_payment,
+                        &net.payment_ata(&keys.provider_owner),
+                        "spice provider collect",
+                    );
                     text.push_str(&format!(
-                        "\nquorum reached: job settled at the median, {units} units; provider {} (owner {provider_owner}) paid",
-                        keys.provider
+                        "\nquorum reached: job settled at the median, {units} units; provider {} (owner {}) paid {paid}",
+                        keys.provider, keys.provider_owner
                     ));
-                    json!({ "result": "settled", "final_units": units })
+                    json!({ "result": "settled", "final_units": units, "provider_paid": paid_json })
                 }
-                Verdict::Invalid => {
+                _ => {
                     let stake_after = view::balance(ctx, &stake_vault)?;
                     let slashed = stake_before.saturating_sub(stake_after);
+                    let share = owed_after
+                        .client_stake
+                        .saturating_sub(owed_before.client_stake);
                     let p: Option<Provider> = accounts::fetch(ctx.ledger.as_mut(), &keys.provider)?;
                     text.push_str(&format!(
                         "\nquorum reached: fraud; client {} refunded in full, provider {} slashed {slashed}{}",
@@ -283,7 +292,13 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
                         p.map(|p| format!(", now {}", view::status_name(p.status)))
                             .unwrap_or_default()
                     ));
-                    json!({ "result": "fraud", "slashed": slashed })
+                    if share > 0 {
+                        text.push_str(&format!(
+                            "\nthe client's share of the slash ({share}) waits in the payouts vault: its stake-mint token account did not take it (spice job collect --client {})",
+                            before.client
+                        ));
+                    }
+                    json!({ "result": "fraud", "slashed": slashed, "client_share_owed": share })
                 }
             };
             if !left_out.is_empty() {
@@ -299,7 +314,7 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
             }
             if let serde_json::Value::Object(map) = &mut out {
                 map.insert("decided".into(), json!(true));
-                map.insert("outcome".into(), outcome);
+                map.insert("outcome".into(), decided);
                 map.insert(
                     "closed_votes_of".into(),
                     json!(earlier
@@ -320,13 +335,15 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
     Ok(())
 }
 
-/// Whether a vote still counts: its job is live and is the job voted on.
+/// Whether a vote still counts: the job it was cast on is still open (a job address never
+/// names another job).
 fn vote_counts(ctx: &mut Ctx, a: &Attestation) -> Result<bool> {
-    let job: Option<Job> = match ctx.ledger.account(&a.job)? {
-        Some(account) if account.owner == spice::ID => accounts::decode(&a.job, &account).ok(),
-        _ => None,
-    };
-    Ok(job.is_some_and(|j| j.created_slot == a.job_created_slot))
+    Ok(match ctx.ledger.account(&a.job)? {
+        Some(account) => {
+            account.owner == spice::ID && accounts::decode::<Job>(&a.job, &account).is_ok()
+        }
+        None => false,
+    })
 }
 
 fn close_attestation(
@@ -393,7 +410,7 @@ fn close_attestation(
             rent += view::lamports(ctx, k)?;
         }
         let sig = ctx.send(batch_ixs, &extra).with_context(|| {
-            "closing votes: a vote can be closed once its job has closed (or the address holds a later job)".to_string()
+            "closing votes: a vote can be closed once its job has closed".to_string()
         })?;
         signatures.push(sig);
         closed.extend_from_slice(batch);
@@ -440,7 +457,8 @@ fn show(ctx: &mut Ctx, key: Option<String>) -> Result<()> {
         let live = vote_counts(ctx, &v)?;
         votes.push((k, v, live));
     }
-    let mut out = view::attestor_json(&record, &a);
+    let now = view::now(ctx)?;
+    let mut out = view::attestor_json(&record, &a, now);
     if let serde_json::Value::Object(map) = &mut out {
         map.insert(
             "attestations".into(),
@@ -451,7 +469,7 @@ fn show(ctx: &mut Ctx, key: Option<String>) -> Result<()> {
         );
     }
     ctx.emit(out, || {
-        let mut text = view::attestor_text(&record, &a);
+        let mut text = view::attestor_text(&record, &a, now);
         if votes.is_empty() {
             text.push_str("\n  open votes:      none");
         }
@@ -466,28 +484,34 @@ fn show(ctx: &mut Ctx, key: Option<String>) -> Result<()> {
 fn list(ctx: &mut Ctx) -> Result<()> {
     let (net, network) = view::network(ctx)?;
     let attestors = view::attestors_of(ctx.ledger.as_mut(), &net.network)?;
+    let now = view::now(ctx)?;
     let rows: Vec<serde_json::Value> = attestors
         .iter()
-        .map(|(k, a)| view::attestor_json(k, a))
+        .map(|(k, a)| view::attestor_json(k, a, now))
         .collect();
     ctx.emit(json!(rows), || {
         let mut lines = vec![format!(
-            "{} active attestors, quorum {}",
+            "{} attestors (added, not removed), quorum {}",
             network.attestor_count, network.params.attestation_quorum
         )];
         if !attestors.is_empty() {
             lines.push(format!(
-                "{:<44}  {:<6}  {:>10}  {:>15}",
+                "{:<44}  {:<6}  {:>10}  {:>15}  status",
                 "key", "active", "votes", "against outcome"
             ));
         }
         for (_, a) in &attestors {
             lines.push(format!(
-                "{:<44}  {:<6}  {:>10}  {:>15}",
+                "{:<44}  {:<6}  {:>10}  {:>15}  {}",
                 a.key.to_string(),
-                if a.active { "yes" } else { "no" },
+                if view::attestor_active(a, now) {
+                    "yes"
+                } else {
+                    "no"
+                },
                 a.votes_cast,
-                a.votes_against_outcome
+                a.votes_against_outcome,
+                view::attestor_status(a, now)
             ));
         }
         lines.join("\n")

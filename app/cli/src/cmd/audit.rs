@@ -1,6 +1,8 @@
 //! `spice audit`: recomputes invariants 1–6 of DESIGN.md from the chain state of a network,
 //! prints the report (a table, or JSON with `--output json`), optionally writes the JSON to a
-//! file, and exits 2 when any invariant is violated, so scripts and CI can gate on it.
+//! file, and exits 2 when any invariant is violated, so scripts and CI can gate on it. The
+//! report also says whether the network accepted mints with a freeze authority (a trust
+//! decision of its creator, not an invariant).
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -41,19 +43,41 @@ fn live_elsewhere(ledger: &mut dyn Ledger, snap: &Snapshot) -> Result<HashSet<Pu
     Ok(live)
 }
 
+/// The line of the report about the mints' freeze authority.
+fn freeze_note(accepted: bool) -> &'static str {
+    if accepted {
+        "note: this network accepted mints with a freeze authority (allow_freeze_authority): \
+         their issuer can freeze its vaults"
+    } else {
+        "mints: no freeze authority accepted"
+    }
+}
+
 pub fn run(ctx: &mut Ctx, args: AuditArgs) -> Result<()> {
     let address = ctx.network_address()?;
     let snap = Snapshot::fetch(ctx.ledger.as_mut(), &address)
         .with_context(|| format!("reading network {address}"))?;
     let elsewhere = live_elsewhere(ctx.ledger.as_mut(), &snap)?;
     let report = audit_with(&snap, &elsewhere);
-    let json = serde_json::to_value(&report)?;
+    let freeze = snap.network.freeze_authority_accepted;
+    let mut json = serde_json::to_value(&report)?;
+    if let serde_json::Value::Object(map) = &mut json {
+        map.insert(
+            "freeze_authority_accepted".into(),
+            serde_json::Value::Bool(freeze),
+        );
+    }
     if let Some(path) = &args.report {
         let text = serde_json::to_string_pretty(&json)?;
         std::fs::write(path, text + "\n")
             .with_context(|| format!("writing the report to {}", path.display()))?;
     }
-    ctx.emit(json, || report.table());
+    ctx.emit(json, || {
+        let table = report.table();
+        // The table's first line names the network; the trust note follows it.
+        let (head, rest) = table.split_once('\n').unwrap_or((&table, ""));
+        format!("{head}\n{}\n{rest}", freeze_note(freeze))
+    });
     if !report.passed() {
         return Err(crate::Exit(2).into());
     }

@@ -1,6 +1,8 @@
 //! `spice network deploy <FILE>`: a network described in a TOML file (see `migrations/`)
 //! brought into existence, idempotently. Each step first reads what is on chain and acts only
-//! on a difference, so a second run changes nothing and says so.
+//! on a difference, so a second run changes nothing and says so. Parameter changes go through
+//! the program's governance delay: deploy proposes them, and a later run applies the proposal
+//! once its delay has passed.
 
 use std::path::Path;
 
@@ -9,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use serde_json::json;
 use solana_sdk::signature::{Keypair, Signer};
-use spice::state::{Attestor, Network};
+use spice::state::{Attestor, Network, NetworkParams};
 use spice_sdk::{accounts, ix, pda, tokens};
 
 use crate::cmd::view;
@@ -36,6 +38,10 @@ pub struct NetworkSection {
     pub id: u64,
     /// Default: the deployer.
     pub authority: Option<Pubkey>,
+    /// Accept mints with a freeze authority (USDC-like): their issuer could freeze the
+    /// network's vaults. Fixed at creation; without it such mints are refused.
+    #[serde(default)]
+    pub allow_freeze_authority: bool,
 }
 
 #[derive(Deserialize, Debug)]
@@ -87,7 +93,7 @@ pub fn read(path: &Path) -> Result<DeployFile> {
     let file: DeployFile = toml::from_str(&text)
         .with_context(|| format!("{} is not a deploy file", path.display()))?;
     let p = file.params.complete()?;
-    if let Err(e) = p.validate() {
+    if let Err(e) = p.validate_for(file.stake_mint.same_as_payment) {
         bail!("[params] out of bounds: {e} (bounds: docs/REFERENCE.md)");
     }
     Ok(file)
@@ -152,41 +158,22 @@ pub fn deploy(ctx: &mut Ctx, path: &Path) -> Result<()> {
     };
 
     let existing: Option<Network> = accounts::fetch(ctx.ledger.as_mut(), &address)?;
+    let mut pending_at = None;
     let network = match existing {
         Some(n) => {
             check_mint(&file.payment_mint, &n.payment_mint, "payment")?;
             if !file.stake_mint.same_as_payment {
                 check_mint(&file.stake_mint, &n.stake_mint, "stake")?;
             }
-            let changed = params::diff(&n.params, &wanted);
-            if !changed.is_empty() {
-                if let Some((name, _, _)) = changed
-                    .iter()
-                    .find(|(name, _, _)| params::IMMUTABLE.contains(name))
-                {
-                    bail!(
-                        "{name} is fixed at creation; this network has {}",
-                        match *name {
-                            "epoch_seconds" => n.params.epoch_seconds.to_string(),
-                            _ => n.params.shard_count.to_string(),
-                        }
-                    );
-                }
-                if n.authority != deployer.pubkey() {
-                    bail!(
-                        "parameters differ from the file but only the authority {} can update them",
-                        n.authority
-                    );
-                }
-                ctx.send(
-                    &[ix::update_params(deployer.pubkey(), address, wanted)],
-                    &[],
-                )?;
-                for (name, old, new) in changed {
-                    log.change(format!("updated {name}: {old} -> {new}"));
-                }
+            if n.freeze_authority_accepted != file.network.allow_freeze_authority {
+                bail!(
+                    "allow_freeze_authority is fixed at creation; this network has {}, the file says {}",
+                    n.freeze_authority_accepted,
+                    file.network.allow_freeze_authority
+                );
             }
-            n
+            pending_at = params_step(ctx, &deployer, address, &n, &wanted, &mut log)?;
+            accounts::fetch_required(ctx.ledger.as_mut(), &address)?
         }
         None => {
             let (payment_mint, payment_program) =
@@ -205,6 +192,7 @@ pub fn deploy(ctx: &mut Ctx, path: &Path) -> Result<()> {
                 stake_mint,
                 payment_program,
                 stake_program,
+                file.network.allow_freeze_authority,
             );
             ctx.send(&[create], &[])?;
             log.change(format!(
@@ -216,6 +204,8 @@ pub fn deploy(ctx: &mut Ctx, path: &Path) -> Result<()> {
     };
     let net = spice_sdk::ix::NetworkKeys::from_account(address, &network);
 
+    let now = view::now(ctx)?;
+    let mut attestors_from = Vec::new();
     for entry in &file.attestors {
         let key = match (&entry.key, &entry.keypair) {
             (Some(k), None) => *k,
@@ -224,17 +214,34 @@ pub fn deploy(ctx: &mut Ctx, path: &Path) -> Result<()> {
         };
         let record = pda::attestor(&address, &key);
         let current: Option<Attestor> = accounts::fetch(ctx.ledger.as_mut(), &record)?;
-        if current.as_ref().is_some_and(|a| a.active) {
-            continue;
+        if let Some(a) = &current {
+            if !a.removal_scheduled() {
+                // In the set: voting already, or from its `active_from`.
+                if now < a.active_from {
+                    attestors_from.push((key, a.active_from));
+                }
+                continue;
+            }
+            if now < a.active_until {
+                bail!(
+                    "attestor {key} is being removed (effective {}): it can be added again from then",
+                    view::when(a.active_until, now)
+                );
+            }
         }
         if network.authority != deployer.pubkey() {
             bail!(
-                "attestor {key} is not active but only the authority {} can add it",
+                "attestor {key} is not in the attestor set but only the authority {} can add it",
                 network.authority
             );
         }
         ctx.send(&[ix::add_attestor(deployer.pubkey(), address, key)], &[])?;
-        log.change(format!("added attestor {key} (record {record})"));
+        let a: Attestor = accounts::fetch_required(ctx.ledger.as_mut(), &record)?;
+        log.change(format!(
+            "added attestor {key} (record {record}): votes from {} on jobs accepted from then",
+            view::when(a.active_from, now)
+        ));
+        attestors_from.push((key, a.active_from));
     }
 
     if let Some(rewards) = &file.rewards {
@@ -267,6 +274,12 @@ pub fn deploy(ctx: &mut Ctx, path: &Path) -> Result<()> {
             .push(("stake treasury".into(), net.stake_treasury()));
     }
     log.addresses
+        .push(("payouts vault".into(), net.payment_payouts()));
+    if net.stake_mint != net.payment_mint {
+        log.addresses
+            .push(("stake payouts".into(), net.stake_payouts()));
+    }
+    log.addresses
         .push(("reward vault".into(), pda::reward_vault(&address)));
 
     let unchanged = log.changes.is_empty();
@@ -274,6 +287,8 @@ pub fn deploy(ctx: &mut Ctx, path: &Path) -> Result<()> {
         "network": address.to_string(),
         "changed": !unchanged,
         "changes": log.changes,
+        "params_pending_until": pending_at.map(|t| view::time_json(t, now)),
+        "attestors_not_yet_active": attestors_from.iter().map(|(k, t)| json!({"key": k.to_string(), "active_from": view::time_json(*t, now)})).collect::<Vec<_>>(),
         "addresses": log.addresses.iter().map(|(k, v)| (k.clone(), json!(v.to_string()))).collect::<serde_json::Map<_, _>>(),
     });
     ctx.emit(json, || {
@@ -289,12 +304,116 @@ pub fn deploy(ctx: &mut Ctx, path: &Path) -> Result<()> {
                 log.changes.len()
             )
         };
+        if let Some(t) = pending_at {
+            out.push_str(&format!(
+                "  the file's parameters are proposed and apply from {}: run deploy again then (or spice network apply-params)\n",
+                view::when(t, now)
+            ));
+        }
+        for (key, t) in &attestors_from {
+            out.push_str(&format!(
+                "  attestor {key} votes from {} (the governance delay)\n",
+                view::when(*t, now)
+            ));
+        }
         for (name, key) in &log.addresses {
             out.push_str(&format!("  {name:<17} {key}\n"));
         }
         out.trim_end().to_string()
     });
     Ok(())
+}
+
+/// Brings the network's parameters to `wanted` through the governance delay: applies a pending
+/// proposal of exactly `wanted` once its delay has passed, otherwise proposes `wanted` (or
+/// withdraws a proposal the file no longer asks for). Returns when a proposal of `wanted` that
+/// is still waiting applies.
+fn params_step(
+    ctx: &mut Ctx,
+    deployer: &Keypair,
+    address: Pubkey,
+    n: &Network,
+    wanted: &NetworkParams,
+    log: &mut Log,
+) -> Result<Option<i64>> {
+    let now = view::now(ctx)?;
+    let changed = params::diff(&n.params, wanted);
+    if let Some((name, _, _)) = changed
+        .iter()
+        .find(|(name, _, _)| params::IMMUTABLE.contains(name))
+    {
+        bail!(
+            "{name} is fixed at creation; this network has {}",
+            match *name {
+                "epoch_seconds" => n.params.epoch_seconds.to_string(),
+                _ => n.params.shard_count.to_string(),
+            }
+        );
+    }
+    let list = |changes: &[(&str, String, String)]| {
+        changes
+            .iter()
+            .map(|(name, old, new)| format!("{name}: {old} -> {new}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if n.pending_params.as_ref() == Some(wanted) && !changed.is_empty() {
+        if now < n.pending_params_at {
+            return Ok(Some(n.pending_params_at));
+        }
+        // Anyone may apply a proposal whose delay has passed.
+        ctx.send(&[ix::apply_params(address)], &[])
+            .context("applying the pending parameter proposal")?;
+        log.change(format!(
+            "applied the proposed parameters: {}",
+            list(&changed)
+        ));
+        return Ok(None);
+    }
+    let authority_only = |what: &str| {
+        anyhow::anyhow!(
+            "{what}, but only the network's authority {} can propose parameters",
+            n.authority
+        )
+    };
+    if changed.is_empty() {
+        if n.pending_params.is_some() {
+            if n.authority != deployer.pubkey() {
+                return Err(authority_only(
+                    "a parameter proposal the file does not ask for is pending",
+                ));
+            }
+            ctx.send(&[ix::propose_params(deployer.pubkey(), address, None)], &[])?;
+            log.change("withdrew a pending parameter proposal the file does not ask for".into());
+        }
+        return Ok(None);
+    }
+    if n.authority != deployer.pubkey() {
+        return Err(authority_only(
+            "the file's parameters differ from the network's",
+        ));
+    }
+    ctx.send(
+        &[ix::propose_params(
+            deployer.pubkey(),
+            address,
+            Some(*wanted),
+        )],
+        &[],
+    )
+    .context("proposing the file's parameters (the log names a parameter out of bounds, if any)")?;
+    let after: Network = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
+    log.change(format!(
+        "proposed {}{}; applies from {}",
+        list(&changed),
+        if n.pending_params.is_some() {
+            " (replacing the pending proposal)"
+        } else {
+            ""
+        },
+        view::when(after.pending_params_at, now)
+    ));
+    Ok(Some(after.pending_params_at))
 }
 
 fn check_mint(section: &MintSection, actual: &Pubkey, what: &str) -> Result<()> {

@@ -1,23 +1,23 @@
 //! `spice job`: the job lifecycle. Clients create, cancel, approve and dispute; providers
-//! accept and submit; anyone settles, expires and draws audits. `show` tells the deadlines and
-//! what can be done now and by whom ([`view::job_actions`]).
+//! accept and submit; anyone settles, expires, draws audits and collects a client's refused
+//! payouts. `show` tells the deadlines and what can be done now and by whom (the program's
+//! `spice::state::lifecycle::possible_actions`).
 //!
 //! A JOB argument is a job address, or a number: the id of one of the signer's own jobs (as
 //! client).
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::instruction::Instruction;
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::json;
+use serde_json::{json, Value};
 use solana_sdk::signature::Signer;
-use spice::constants::MIN_WINDOW_SECONDS;
-use spice::instructions::CreateJobArgs;
-use spice::state::{AuditDraw, Job, JobState, Network, Provider};
+use spice::constants::{MAX_URI_LEN, MIN_WINDOW_SECONDS, PAUSE_ACCEPT_JOB};
+use spice::instructions::{CreateJobArgs, SubmitResultArgs};
+use spice::state::{page_of, shard_of, AuditDraw, Client, Job, JobState, Network, Provider};
 use spice_sdk::ix::{self, NetworkKeys, SettleKeys};
-use spice_sdk::{accounts, pda, tokens};
+use spice_sdk::{accounts, flows, pda, tokens};
 
-use crate::cmd::view::{self, JobRules, JobView};
+use crate::cmd::view::{self, JobView};
 use crate::context::Ctx;
 
 /// Accept window and run time a job asks for when not told (capped by the network's maximum).
@@ -25,16 +25,14 @@ const DEFAULT_WINDOW_SECONDS: i64 = 3_600;
 
 #[derive(Subcommand, Debug)]
 pub enum JobCmd {
-    /// Create a job and escrow price-per-unit x max-units from the signer (the client).
+    /// Create a job and escrow price-per-unit x max-units from the signer (the client). Its id
+    /// is the client's next job id (0 for a first job).
     Create(CreateArgs),
-    /// Cancel an open job (client): full refund, job closed.
+    /// Cancel an open job (client): full refund to the client's associated account (created
+    /// if missing), job closed.
     Cancel {
         /// Job address, or the id of one of the signer's jobs.
         job: String,
-        /// Payment-mint account receiving the refund (default: the signer's associated
-        /// account, created if missing).
-        #[arg(long)]
-        to: Option<Pubkey>,
     },
     /// Accept an open job with the signer's provider.
     Accept {
@@ -54,13 +52,18 @@ pub enum JobCmd {
         /// The result (or a reference to it); its SHA-256 is recorded.
         #[arg(long)]
         result: Option<String>,
+        /// Where the result can be fetched (at most 128 bytes).
+        #[arg(long, default_value = "")]
+        result_uri: String,
     },
     /// Approve a submitted result (client): settles at once unless the audit draw selects it.
     Approve {
         /// Job address, or the id of one of the signer's jobs.
         job: String,
-        #[command(flatten)]
-        accounts: SettleAccountsArgs,
+        /// Keypair of the rent payer of the reward accounts the settlement may create (the
+        /// provider's book page, the epoch's shard), which signs too (default: the signer).
+        #[arg(long)]
+        payer: Option<String>,
     },
     /// Dispute a submitted result inside the challenge window (client); attestors decide.
     Dispute {
@@ -71,22 +74,27 @@ pub enum JobCmd {
     Settle {
         /// Job address, or the id of one of the signer's jobs.
         job: String,
-        #[command(flatten)]
-        accounts: SettleAccountsArgs,
+        /// Keypair of the rent payer of the reward accounts the settlement may create, which
+        /// signs too (default: the signer).
+        #[arg(long)]
+        payer: Option<String>,
     },
     /// Refund a job past a deadline (anyone): not accepted, not submitted, or no quorum.
     Expire {
         /// Job address, or the id of one of the signer's jobs.
         job: String,
-        /// The client's payment-mint account receiving the refund (default: the client's
-        /// associated account, created if missing).
-        #[arg(long)]
-        client_token: Option<Pubkey>,
     },
     /// Record the audit draw of a submitted or disputed job (anyone, a slot after submission).
     DrawAudit {
         /// Job address, or the id of one of the signer's jobs.
         job: String,
+    },
+    /// Pay a client the refunds and slash shares its token accounts refused (anyone): into
+    /// the client's associated accounts, created if missing.
+    Collect {
+        /// The client (default: the signer).
+        #[arg(long)]
+        client: Option<String>,
     },
     /// Show a job: terms, deadlines, votes, and what can be done now and by whom.
     Show {
@@ -107,7 +115,8 @@ pub enum JobCmd {
 /// Arguments of `job create`.
 #[derive(Args, Debug)]
 pub struct CreateArgs {
-    /// The job's id among the signer's jobs (default: the lowest id not in use).
+    /// The id the job must get: refused unless it is the signer's next job id (job ids are
+    /// given by the program, in order, from 0; this only asserts it).
     #[arg(long)]
     id: Option<u64>,
     /// Payment per unit of work, payment-mint base units.
@@ -132,22 +141,12 @@ pub struct CreateArgs {
     /// The job specification (or a reference to it); its SHA-256 is recorded.
     #[arg(long)]
     spec: Option<String>,
+    /// Where the job specification can be fetched (at most 128 bytes).
+    #[arg(long, default_value = "")]
+    spec_uri: String,
     /// Payment-mint account the escrow comes from (default: the signer's associated account).
     #[arg(long)]
     from: Option<Pubkey>,
-}
-
-/// Where a settlement pays, when not the associated accounts.
-#[derive(Args, Debug, Clone, Copy, Default)]
-pub struct SettleAccountsArgs {
-    /// The client's payment-mint account receiving the unearned escrow (default: the client's
-    /// associated account, created if missing).
-    #[arg(long)]
-    pub client_token: Option<Pubkey>,
-    /// The provider owner's payment-mint account receiving the payment (default: the owner's
-    /// associated account, created if missing).
-    #[arg(long)]
-    pub provider_token: Option<Pubkey>,
 }
 
 /// A job state, for `list --state`.
@@ -174,19 +173,21 @@ impl StateFilter {
 pub fn run(ctx: &mut Ctx, cmd: JobCmd) -> Result<()> {
     match cmd {
         JobCmd::Create(args) => create(ctx, args),
-        JobCmd::Cancel { job, to } => cancel(ctx, &job, to),
+        JobCmd::Cancel { job } => cancel(ctx, &job),
         JobCmd::Accept { job } => accept(ctx, &job),
         JobCmd::Submit {
             job,
             units,
             result_hash,
             result,
-        } => submit(ctx, &job, units, result_hash, result),
-        JobCmd::Approve { job, accounts } => settle_like(ctx, &job, accounts, true),
+            result_uri,
+        } => submit(ctx, &job, units, result_hash, result, result_uri),
+        JobCmd::Approve { job, payer } => settle_like(ctx, &job, payer, true),
         JobCmd::Dispute { job } => dispute(ctx, &job),
-        JobCmd::Settle { job, accounts } => settle_like(ctx, &job, accounts, false),
-        JobCmd::Expire { job, client_token } => expire(ctx, &job, client_token),
+        JobCmd::Settle { job, payer } => settle_like(ctx, &job, payer, false),
+        JobCmd::Expire { job } => expire(ctx, &job),
         JobCmd::DrawAudit { job } => draw_audit(ctx, &job),
+        JobCmd::Collect { client } => collect(ctx, client),
         JobCmd::Show { job } => show(ctx, &job),
         JobCmd::List { state, mine } => list(ctx, state, mine),
     }
@@ -231,47 +232,88 @@ pub fn load_job(ctx: &mut Ctx, address: &Pubkey) -> Result<Job> {
     })
 }
 
-/// The accounts a settlement of `job` pays (client, provider, current epoch; the signer pays
-/// the rent of the epoch accounts), the provider's owner, and the instructions creating the
-/// associated token accounts that are missing.
-pub fn settle_setup(
+/// Who a settlement of `job` pays (client, provider and its owner, the current epoch; the
+/// signer pays the rent of the reward accounts settlement may create). Payments go to the
+/// payees' associated token accounts if those take them, otherwise they wait in the payouts
+/// vault: nobody's token account is created for them here.
+pub fn settle_keys(
     ctx: &mut Ctx,
     net: &NetworkKeys,
     address: &Pubkey,
     job: &Job,
-    given: SettleAccountsArgs,
-) -> Result<(SettleKeys, Pubkey, Vec<Instruction>)> {
+) -> Result<SettleKeys> {
     let provider = job
         .provider
         .ok_or_else(|| anyhow!("job {address} has no provider: nobody accepted it"))?;
     let p: Provider = accounts::fetch_required(ctx.ledger.as_mut(), &provider)?;
-    let (client_token, mut creates) = view::associated_or(
-        ctx,
-        given.client_token,
-        &job.client,
-        &net.payment_mint,
-        &net.payment_token_program,
-    )?;
-    let (provider_token, more) = view::associated_or(
-        ctx,
-        given.provider_token,
-        &p.owner,
-        &net.payment_mint,
-        &net.payment_token_program,
-    )?;
-    creates.extend(more);
     let payer = ctx.signer()?.pubkey();
     let now = view::now(ctx)?;
-    let keys = SettleKeys {
+    Ok(SettleKeys {
         job: *address,
         client: job.client,
-        client_token,
         provider,
-        provider_token,
+        provider_owner: p.owner,
         payer,
         epoch: net.epoch_at(now),
-    };
-    Ok((keys, p.owner, creates))
+    })
+}
+
+/// What the payouts vault holds for a job's payees: the provider's refused payments, the
+/// client's refused refunds (payment mint) and slash shares (stake mint).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Owed {
+    pub provider_payment: u64,
+    pub client_payment: u64,
+    pub client_stake: u64,
+}
+
+impl Owed {
+    /// Reads what is owed to the provider account `provider` (if any) and to `client`.
+    pub fn read(
+        ctx: &mut Ctx,
+        net: &NetworkKeys,
+        provider: Option<&Pubkey>,
+        client: &Pubkey,
+    ) -> Result<Self> {
+        let p: Option<Provider> = match provider {
+            Some(p) => accounts::fetch(ctx.ledger.as_mut(), p)?,
+            None => None,
+        };
+        let c: Option<Client> =
+            accounts::fetch(ctx.ledger.as_mut(), &pda::client(&net.network, client))?;
+        Ok(Self {
+            provider_payment: p.map_or(0, |p| p.owed_payment),
+            client_payment: c.as_ref().map_or(0, |c| c.owed_payment),
+            client_stake: c.as_ref().map_or(0, |c| c.owed_stake),
+        })
+    }
+}
+
+/// Where a payout of `amount` went: the payee's associated token account `ata`, or (when the
+/// payee's record now owes more than before) the payouts vault. Returns the words and JSON.
+pub fn payout_destination(
+    amount: u64,
+    owed_before: u64,
+    owed_after: u64,
+    ata: &Pubkey,
+    collect: &str,
+) -> (String, Value) {
+    if amount == 0 {
+        return ("nothing".to_string(), json!(null));
+    }
+    if owed_after > owed_before {
+        (
+            format!(
+                "{amount} into the payouts vault (the payee's token account {ata} did not take it; `{collect}` pays it out)"
+            ),
+            json!({"amount": amount, "to": "payouts_vault", "owed": owed_after}),
+        )
+    } else {
+        (
+            format!("{amount} to {ata}"),
+            json!({"amount": amount, "to": ata.to_string()}),
+        )
+    }
 }
 
 /// Rent of a job and its escrow vault (returned to the client when it closes).
@@ -279,8 +321,12 @@ fn job_rent(ctx: &mut Ctx, address: &Pubkey) -> Result<u64> {
     Ok(view::lamports(ctx, address)? + view::lamports(ctx, &pda::escrow_vault(address))?)
 }
 
-fn payment_ata(net: &NetworkKeys, wallet: &Pubkey) -> Pubkey {
-    tokens::associated(wallet, &net.payment_mint, &net.payment_token_program)
+/// Refuses a URI longer than the program stores.
+pub fn check_uri(flag: &str, uri: &str) -> Result<()> {
+    if uri.len() > MAX_URI_LEN {
+        bail!("{flag} is {} bytes long; at most {MAX_URI_LEN}", uri.len());
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- client
@@ -288,24 +334,15 @@ fn payment_ata(net: &NetworkKeys, wallet: &Pubkey) -> Pubkey {
 fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
     let (net, network) = view::network(ctx)?;
     let client = ctx.signer()?.pubkey();
-    let job_id = match args.id {
-        Some(id) => id,
-        None => {
-            let used: std::collections::BTreeSet<u64> =
-                view::jobs_of(ctx.ledger.as_mut(), &net.network)?
-                    .into_iter()
-                    .filter(|(_, j)| j.client == client)
-                    .map(|(_, j)| j.job_id)
-                    .collect();
-            (1..=u64::MAX)
-                .find(|id| !used.contains(id))
-                .ok_or_else(|| anyhow!("no free job id"))?
+    let job_id = flows::next_job_id(ctx.ledger.as_mut(), &net, &client)?;
+    if let Some(id) = args.id {
+        if id != job_id {
+            bail!(
+                "--id {id}: the next job id of {client} on this network is {job_id} (ids are given in order and never reused)"
+            );
         }
-    };
-    let address = pda::job(&net.network, &client, job_id);
-    if ctx.ledger.account(&address)?.is_some() {
-        bail!("job id {job_id} is in use by a live job of yours: {address}");
     }
+    let address = pda::job(&net.network, &client, job_id);
     let target_provider = match &args.target {
         Some(v) => {
             let p = view::resolve_provider(ctx, &net.network, v)?;
@@ -320,13 +357,14 @@ fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
         }
         None => None,
     };
+    check_uri("--spec-uri", &args.spec_uri)?;
     let window = |given: Option<i64>, max: i64| {
         given.unwrap_or_else(|| DEFAULT_WINDOW_SECONDS.min(max).max(MIN_WINDOW_SECONDS))
     };
     let accept_seconds = window(args.accept_seconds, network.params.max_accept_seconds);
     let run_seconds = window(args.run_seconds, network.params.max_run_seconds);
     let spec_hash = view::hash_arg(args.spec_hash.as_deref(), args.spec.as_deref())?;
-    let from = args.from.unwrap_or_else(|| payment_ata(&net, &client));
+    let from = args.from.unwrap_or_else(|| net.payment_ata(&client));
     let escrow = u128::from(args.price_per_unit) * u128::from(args.max_units);
     let ix = ix::create_job(
         &net,
@@ -337,6 +375,7 @@ fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
             price_per_unit: args.price_per_unit,
             max_units: args.max_units,
             spec_hash,
+            spec_uri: args.spec_uri.clone(),
             target_provider,
             accept_seconds,
             run_seconds,
@@ -373,6 +412,7 @@ fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
             "price_per_unit": job.price_per_unit,
             "max_units": job.max_units,
             "spec_hash": view::hex(&job.spec_hash),
+            "spec_uri": job.spec_uri,
             "target_provider": target_provider.map(|t| t.to_string()),
             "accept_deadline": view::time_json(job.accept_deadline, now),
             "run_seconds": job.run_seconds,
@@ -383,7 +423,7 @@ fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
     Ok(())
 }
 
-fn cancel(ctx: &mut Ctx, job_arg: &str, to: Option<Pubkey>) -> Result<()> {
+fn cancel(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
     let net = ctx.network()?;
     let (address, job) = job_at(ctx, &net.network, job_arg)?;
     let client = ctx.signer()?.pubkey();
@@ -395,20 +435,29 @@ fn cancel(ctx: &mut Ctx, job_arg: &str, to: Option<Pubkey>) -> Result<()> {
     }
     let refund = view::balance(ctx, &pda::escrow_vault(&address))?;
     let rent = job_rent(ctx, &address)?;
+    let before = Owed::read(ctx, &net, None, &client)?;
     let (to, mut ixs) = view::associated_or(
         ctx,
-        to,
+        None,
         &client,
         &net.payment_mint,
         &net.payment_token_program,
     )?;
-    ixs.push(ix::cancel_job(&net, client, address, to));
+    ixs.push(ix::cancel_job(&net, client, address));
     let sig = ctx.send(&ixs, &[]).with_context(|| {
         format!(
             "cancelling job {address} ({}): only an open job can be cancelled",
             view::job_state_name(job.state)
         )
     })?;
+    let after = Owed::read(ctx, &net, None, &client)?;
+    let (words, dest) = payout_destination(
+        refund,
+        before.client_payment,
+        after.client_payment,
+        &to,
+        "spice job collect",
+    );
     view::report_tx(
         ctx,
         &sig,
@@ -417,9 +466,10 @@ fn cancel(ctx: &mut Ctx, job_arg: &str, to: Option<Pubkey>) -> Result<()> {
             "job": address.to_string(),
             "refunded": refund,
             "to": to.to_string(),
+            "refund": dest,
             "rent_lamports": rent,
         }),
-        format!("cancelled job {address}: refunded {refund} to {to}, {rent} lamports of rent back"),
+        format!("cancelled job {address}: refunded {words}, {rent} lamports of rent back"),
     );
     Ok(())
 }
@@ -454,15 +504,20 @@ fn dispute(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
     Ok(())
 }
 
-/// `approve` (client, `approve == true`) or `settle` (anyone).
-fn settle_like(
-    ctx: &mut Ctx,
-    job_arg: &str,
-    given: SettleAccountsArgs,
-    approve: bool,
-) -> Result<()> {
-    let (net, network) = view::network(ctx)?;
+/// `approve` (client, `approve == true`) or `settle` (anyone); `payer`: the keypair file of
+/// the reward accounts' rent payer, if not the signer.
+fn settle_like(ctx: &mut Ctx, job_arg: &str, payer: Option<String>, approve: bool) -> Result<()> {
+    let net = ctx.network()?;
+    let payer = match payer {
+        Some(path) => {
+            let kp = crate::context::read_keypair(&path)?;
+            ctx.top_up(&kp.pubkey())?;
+            Some(kp)
+        }
+        None => None,
+    };
     let (address, job) = job_at(ctx, &net.network, job_arg)?;
+    let mut ixs = Vec::new();
     if approve {
         let signer = ctx.signer()?.pubkey();
         if job.client != signer {
@@ -471,18 +526,47 @@ fn settle_like(
                 job.client
             );
         }
+        // The client signs and gets the unearned escrow back: its own account, created if
+        // missing.
+        let (_, creates) = view::associated_or(
+            ctx,
+            None,
+            &signer,
+            &net.payment_mint,
+            &net.payment_token_program,
+        )?;
+        ixs.extend(creates);
     }
     let now = view::now(ctx)?;
-    let (keys, provider_owner, mut ixs) = settle_setup(ctx, &net, &address, &job, given)?;
+    let mut keys = settle_keys(ctx, &net, &address, &job)?;
+    if let Some(kp) = &payer {
+        keys.payer = kp.pubkey();
+    }
+    // The settlement creates the provider's book page and the epoch's shard if they do not
+    // exist yet, paid by `keys.payer`.
+    let creates_reward_accounts = ctx
+        .ledger
+        .account(&pda::provider_book(&keys.provider, page_of(keys.epoch)))?
+        .is_none()
+        || ctx
+            .ledger
+            .account(&pda::epoch_shard(
+                &net.network,
+                keys.epoch,
+                shard_of(&address, net.shard_count),
+            ))?
+            .is_none();
     let escrow = view::balance(ctx, &pda::escrow_vault(&address))?;
     let rent = job_rent(ctx, &address)?;
+    let before = Owed::read(ctx, &net, Some(&keys.provider), &job.client)?;
     ixs.push(if approve {
         ix::approve_job(&net, &keys)
     } else {
         ix::settle_job(&net, &keys)
     });
     let what = if approve { "approve" } else { "settle" };
-    let sig = ctx.send(&ixs, &[]).with_context(|| {
+    let extra: Vec<&solana_sdk::signature::Keypair> = payer.iter().collect();
+    let sig = ctx.send(&ixs, &extra).with_context(|| {
         let mut hint = format!("{what} job {address} ({}", view::job_state_name(job.state));
         if !approve && job.state == JobState::Submitted {
             hint.push_str(&format!(
@@ -494,6 +578,14 @@ fn settle_like(
             hint.push_str(", selected for audit: needs a Valid attestation quorum");
         }
         hint.push(')');
+        if creates_reward_accounts && keys.payer == job.client {
+            hint.push_str(
+                "; this settlement creates reward accounts with the job's client as their rent \
+                 payer, which the program currently refuses (the job's rent moves to the client \
+                 before the accounts are created): pass --payer KEYPAIR (another wallet pays that \
+                 rent and gets it back when they close)",
+            );
+        }
         hint
     })?;
     let action = if approve { "job.approve" } else { "job.settle" };
@@ -518,9 +610,26 @@ fn settle_like(
         return Ok(());
     }
     let payout = job
-        .payout(job.reported_units, network.params.protocol_fee_bps)
+        .payout(job.reported_units)
         .map_err(|e| anyhow!("payout of job {address}: {e}"))?;
     let refund = payout.refund + escrow.saturating_sub(job.escrowed);
+    let after = Owed::read(ctx, &net, Some(&keys.provider), &job.client)?;
+    let provider_ata = net.payment_ata(&keys.provider_owner);
+    let client_ata = net.payment_ata(&job.client);
+    let (paid_words, paid_json) = payout_destination(
+        payout.provider,
+        before.provider_payment,
+        after.provider_payment,
+        &provider_ata,
+        "spice provider collect",
+    );
+    let (refund_words, refund_json) = payout_destination(
+        refund,
+        before.client_payment,
+        after.client_payment,
+        &client_ata,
+        "spice job collect",
+    );
     view::report_tx(
         ctx,
         &sig,
@@ -530,25 +639,81 @@ fn settle_like(
             "settled": true,
             "units": job.reported_units,
             "provider": keys.provider.to_string(),
-            "provider_owner": provider_owner.to_string(),
+            "provider_owner": keys.provider_owner.to_string(),
             "provider_payment": payout.provider,
-            "provider_token": keys.provider_token.to_string(),
+            "provider_paid": paid_json,
             "protocol_fee": payout.fee,
             "client_refund": refund,
-            "client_token": keys.client_token.to_string(),
+            "client_refunded": refund_json,
             "rent_lamports": rent,
             "epoch": keys.epoch,
         }),
         format!(
-            "settled job {address} for {} units: {} to the provider ({}), fee {}, {} back to the client ({}), {rent} lamports of rent back to the client; work counted in epoch {}",
+            "settled job {address} for {} units: provider {} (owner {}) paid {paid_words}; fee {}; client refunded {refund_words}; {rent} lamports of rent back to the client; work counted in epoch {}",
             job.reported_units,
-            payout.provider,
-            keys.provider_token,
+            keys.provider,
+            keys.provider_owner,
             payout.fee,
-            refund,
-            keys.client_token,
             keys.epoch
         ),
+    );
+    Ok(())
+}
+
+/// `collect` (anyone): what the payouts vault holds for a client, into its associated
+/// accounts.
+fn collect(ctx: &mut Ctx, client: Option<String>) -> Result<()> {
+    let net = ctx.network()?;
+    let client = match client {
+        Some(v) => crate::context::pubkey_or_keypair(&v)?,
+        None => ctx.signer()?.pubkey(),
+    };
+    let owed = Owed::read(ctx, &net, None, &client)?;
+    if owed.client_payment == 0 && owed.client_stake == 0 {
+        bail!(
+            "nothing is owed to client {client} on network {}: its refunds and slash shares went to its token accounts",
+            net.network
+        );
+    }
+    let payer = ctx.signer()?.pubkey();
+    let payment_to = net.payment_ata(&client);
+    let stake_to = net.stake_ata(&client);
+    let mut ixs = vec![tokens::create_associated(
+        &payer,
+        &client,
+        &net.payment_mint,
+        &net.payment_token_program,
+    )];
+    if stake_to != payment_to {
+        ixs.push(tokens::create_associated(
+            &payer,
+            &client,
+            &net.stake_mint,
+            &net.stake_token_program,
+        ));
+    }
+    ixs.push(ix::collect_client_payouts(
+        &net, client, payment_to, stake_to,
+    ));
+    let sig = ctx
+        .send(&ixs, &[])
+        .with_context(|| format!("collecting what the payouts vault holds for client {client}"))?;
+    let text = format!(
+        "collected for client {client}: {} payment tokens to {payment_to}, {} stake tokens to {stake_to}",
+        owed.client_payment, owed.client_stake
+    );
+    view::report_tx(
+        ctx,
+        &sig,
+        json!({
+            "action": "job.collect",
+            "client": client.to_string(),
+            "payment": owed.client_payment,
+            "payment_to": payment_to.to_string(),
+            "stake": owed.client_stake,
+            "stake_to": stake_to.to_string(),
+        }),
+        text,
     );
     Ok(())
 }
@@ -561,6 +726,7 @@ fn accept(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
     let owner = ctx.signer()?.pubkey();
     let provider = pda::provider(&net.network, &owner);
     let now = view::now(ctx)?;
+    let p: Option<Provider> = accounts::fetch(ctx.ledger.as_mut(), &provider)?;
     let ix = ix::accept_job(&net, owner, address);
     let sig = ctx.send(&[ix], &[]).with_context(|| {
         let mut hint = format!(
@@ -569,6 +735,14 @@ fn accept(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
             view::when(before.accept_deadline, now),
             network.params.min_stake
         );
+        if let (Some(p), Ok(value)) = (&p, before.value(before.max_units)) {
+            if let Some(limit) = view::exposure_limit(p, network.params.max_exposure_bps) {
+                hint.push_str(&format!(
+                    " and room under its exposure limit ({} held + {value} for this job, at most {limit})",
+                    p.exposure
+                ));
+            }
+        }
         if let Some(t) = before.target_provider {
             hint.push_str(&format!("; reserved for provider {t}"));
         }
@@ -583,10 +757,14 @@ fn accept(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
             "job": address.to_string(),
             "provider": provider.to_string(),
             "completion_deadline": view::time_json(job.completion_deadline, now),
+            "stake_at_accept": job.stake_at_accept,
+            "slash_lock": job.slash_lock,
+            "exposure": job.exposure,
         }),
         format!(
-            "accepted job {address} with provider {provider}: submit by {}",
-            view::when(job.completion_deadline, now)
+            "accepted job {address} with provider {provider}: submit by {}; {} of its stake is locked until the job ends (slashed on fraud)",
+            view::when(job.completion_deadline, now),
+            job.slash_lock
         ),
     );
     Ok(())
@@ -598,13 +776,24 @@ fn submit(
     units: u64,
     result_hash: Option<String>,
     result: Option<String>,
+    result_uri: String,
 ) -> Result<()> {
-    let (net, network) = view::network(ctx)?;
+    let net = ctx.network()?;
     let (address, before) = job_at(ctx, &net.network, job_arg)?;
     let owner = ctx.signer()?.pubkey();
     let hash = view::hash_arg(result_hash.as_deref(), result.as_deref())?;
+    check_uri("--result-uri", &result_uri)?;
     let now = view::now(ctx)?;
-    let ix = ix::submit_result(&net, owner, address, hash, units);
+    let ix = ix::submit_result(
+        &net,
+        owner,
+        address,
+        SubmitResultArgs {
+            result_hash: hash,
+            units,
+            result_uri: result_uri.clone(),
+        },
+    );
     let sig = ctx.send(&[ix], &[]).with_context(|| {
         format!(
             "submitting {units} units (max {}) for job {address} ({}, submit by {})",
@@ -623,7 +812,7 @@ fn submit(
         view::hex(&hash),
         view::when(job.challenge_deadline, now)
     );
-    if network.params.audit_rate_bps > 0 {
+    if job.terms.audit_rate_bps > 0 {
         text.push_str(&format!(
             "\nnext: record the audit draw in a later slot (within ~512 slots): spice job draw-audit {address}"
         ));
@@ -636,6 +825,7 @@ fn submit(
             "job": address.to_string(),
             "units": units,
             "result_hash": view::hex(&hash),
+            "result_uri": result_uri,
             "submit_slot": job.submit_slot,
             "challenge_deadline": view::time_json(job.challenge_deadline, now),
         }),
@@ -646,53 +836,57 @@ fn submit(
 
 // ---------------------------------------------------------------- crank
 
-fn expire(ctx: &mut Ctx, job_arg: &str, client_token: Option<Pubkey>) -> Result<()> {
+fn expire(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
     let net = ctx.network()?;
     let (address, job) = job_at(ctx, &net.network, job_arg)?;
     let now = view::now(ctx)?;
-    let reason = match job.state {
-        JobState::Open => ("not accepted", job.accept_deadline),
-        JobState::Running => ("not submitted", job.completion_deadline),
-        JobState::Submitted | JobState::Disputed => ("no quorum", job.vote_deadline),
+    let deadline = match job.state {
+        JobState::Open => job.accept_deadline,
+        JobState::Running => job.completion_deadline,
+        JobState::Submitted | JobState::Disputed => job.vote_deadline,
     };
+    let reason = job.expire_reason(now);
     let refund = view::balance(ctx, &pda::escrow_vault(&address))?;
     let rent = job_rent(ctx, &address)?;
-    let (to, mut ixs) = view::associated_or(
-        ctx,
-        client_token,
-        &job.client,
-        &net.payment_mint,
-        &net.payment_token_program,
-    )?;
-    ixs.push(ix::expire_job(&net, address, job.client, to, job.provider));
-    let sig = ctx.send(&ixs, &[]).with_context(|| {
+    let before = Owed::read(ctx, &net, None, &job.client)?;
+    let ix = ix::expire_job(&net, address, job.client, job.provider);
+    let sig = ctx.send(&[ix], &[]).with_context(|| {
         if job.state == JobState::Submitted && job.audit != AuditDraw::Selected {
             format!("expiring job {address}: a submitted job expires only when selected for audit and past its vote deadline; it settles otherwise")
         } else {
             format!(
                 "expiring job {address} ({}): possible after {}",
                 view::job_state_name(job.state),
-                view::when(reason.1, now)
+                view::when(deadline, now)
             )
         }
     })?;
+    let after = Owed::read(ctx, &net, None, &job.client)?;
+    let to = net.payment_ata(&job.client);
+    let (words, dest) = payout_destination(
+        refund,
+        before.client_payment,
+        after.client_payment,
+        &to,
+        "spice job collect",
+    );
+    let reason = reason.map(view::expire_reason_name).unwrap_or("expired");
     view::report_tx(
         ctx,
         &sig,
         json!({
             "action": "job.expire",
             "job": address.to_string(),
-            "reason": reason.0,
+            "reason": reason,
             "refunded": refund,
-            "to": to.to_string(),
+            "refund": dest,
             "provider": job.provider.map(|p| p.to_string()),
             "rent_lamports": rent,
         }),
         format!(
-            "expired job {address} ({}): refunded {refund} to {to}, {rent} lamports of rent back to the client {}{}",
-            reason.0,
+            "expired job {address} ({reason}): refunded {words}, {rent} lamports of rent back to the client {}{}",
             job.client,
-            if reason.0 == "not submitted" {
+            if job.state == JobState::Running {
                 "; a failure on the provider's record"
             } else {
                 ""
@@ -750,13 +944,13 @@ fn job_view(ctx: &mut Ctx, network: &Network, address: Pubkey, job: Job) -> Resu
         }
         None => None,
     };
-    let draw = view::draw_now(ctx.ledger.as_mut(), &address, &job, network)?;
+    let draw = view::draw_now(ctx.ledger.as_mut(), &address, &job)?;
     Ok(JobView {
         address,
         job,
         escrow,
         provider_owner,
-        rules: JobRules::of(network),
+        accept_paused: network.paused & PAUSE_ACCEPT_JOB != 0,
         draw,
     })
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anchor_lang::prelude::Pubkey;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use clap::Subcommand;
 use serde_json::json;
 use solana_sdk::signature::Signer;
@@ -22,14 +22,22 @@ pub enum NetworkCmd {
         /// The deploy file, e.g. migrations/embedded.toml.
         file: PathBuf,
     },
-    /// Show the network: authority, mints, vaults, parameters, pauses, reward totals.
+    /// Show the network: authority, mints, vaults, parameters and a pending proposal, pauses,
+    /// reward totals.
     Show,
-    /// Change parameters (authority): --set NAME=VALUE, repeatable.
-    UpdateParams {
+    /// Propose new parameters (authority): the parameters in force with --set NAME=VALUE
+    /// (repeatable) replaced. They apply no earlier than now + unbond_seconds (the governance
+    /// delay), with `spice network apply-params`; a new proposal replaces a pending one.
+    ProposeParams {
         /// A parameter and its new value, e.g. --set audit_rate_bps=1500.
-        #[arg(long = "set", required = true)]
+        #[arg(long = "set", required_unless_present = "cancel")]
         sets: Vec<String>,
+        /// Withdraw the pending proposal instead.
+        #[arg(long, conflicts_with = "sets")]
+        cancel: bool,
     },
+    /// Put the pending parameter proposal in force once its delay has passed (anyone).
+    ApplyParams,
     /// Propose a new authority (authority); it takes over when it accepts.
     ProposeAuthority {
         /// The proposed authority.
@@ -64,29 +72,8 @@ pub fn run(ctx: &mut Ctx, cmd: NetworkCmd) -> Result<()> {
     match cmd {
         NetworkCmd::Deploy { file } => deploy::deploy(ctx, &file),
         NetworkCmd::Show => show(ctx),
-        NetworkCmd::UpdateParams { sets } => {
-            let address = ctx.network_address()?;
-            let n: Network = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
-            let new = params::parse_sets(&sets)?.apply(&n.params);
-            let changed = params::diff(&n.params, &new);
-            if changed.is_empty() {
-                ctx.emit(json!({"changed": false}), || {
-                    "unchanged: same values".into()
-                });
-                return Ok(());
-            }
-            let signer = ctx.signer()?;
-            let sig = ctx.send(&[ix::update_params(signer.pubkey(), address, new)], &[])?;
-            let list: Vec<String> = changed
-                .iter()
-                .map(|(n, o, v)| format!("{n}: {o} -> {v}"))
-                .collect();
-            ctx.emit(
-                json!({"changed": list, "signature": sig.to_string()}),
-                || format!("updated {}\nsignature {sig}", list.join(", ")),
-            );
-            Ok(())
-        }
+        NetworkCmd::ProposeParams { sets, cancel } => propose_params(ctx, &sets, cancel),
+        NetworkCmd::ApplyParams => apply_params(ctx),
         NetworkCmd::ProposeAuthority {
             new_authority,
             cancel,
@@ -176,6 +163,119 @@ pub fn run(ctx: &mut Ctx, cmd: NetworkCmd) -> Result<()> {
     }
 }
 
+/// `propose-params`: the parameters in force with `sets` replaced, or (`cancel`) no proposal.
+fn propose_params(ctx: &mut Ctx, sets: &[String], cancel: bool) -> Result<()> {
+    let (net, n) = view::network(ctx)?;
+    let address = net.network;
+    let signer = ctx.signer()?;
+    let proposal = if cancel {
+        if n.pending_params.is_none() {
+            bail!("network {address} has no pending parameter proposal to withdraw");
+        }
+        None
+    } else {
+        let new = params::parse_sets(sets)?.apply(&n.params);
+        let changed = params::diff(&n.params, &new);
+        if changed.is_empty() {
+            ctx.emit(json!({"changed": false}), || {
+                "unchanged: the parameters in force already have these values".into()
+            });
+            return Ok(());
+        }
+        if let Some((name, _, _)) = changed
+            .iter()
+            .find(|(name, _, _)| params::IMMUTABLE.contains(name))
+        {
+            bail!("{name} is fixed at the network's creation and cannot be proposed");
+        }
+        Some(new)
+    };
+    let sig = ctx
+        .send(
+            &[ix::propose_params(signer.pubkey(), address, proposal)],
+            &[],
+        )
+        .with_context(|| {
+            format!(
+                "proposing parameters: only the authority {} proposes (signer {}), and every parameter must be within its bounds (docs/REFERENCE.md; the log names the one that is not)",
+                n.authority,
+                signer.pubkey()
+            )
+        })?;
+    let after: Network = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
+    let now = view::now(ctx)?;
+    match proposal {
+        None => ctx.emit(
+            json!({"pending": null, "signature": sig.to_string()}),
+            || format!("withdrew the pending parameter proposal\nsignature {sig}"),
+        ),
+        Some(new) => {
+            let list: Vec<String> = params::diff(&n.params, &new)
+                .iter()
+                .map(|(n, o, v)| format!("{n}: {o} -> {v}"))
+                .collect();
+            let at = after.pending_params_at;
+            ctx.emit(
+                json!({
+                    "changed": list,
+                    "applies_at": view::time_json(at, now),
+                    "replaced_pending": n.pending_params.is_some(),
+                    "signature": sig.to_string(),
+                }),
+                || {
+                    format!(
+                        "proposed {}\napplies from {}: then anyone runs `spice network apply-params`{}\nsignature {sig}",
+                        list.join(", "),
+                        view::when(at, now),
+                        if n.pending_params.is_some() {
+                            " (this replaces the proposal that was pending)"
+                        } else {
+                            ""
+                        }
+                    )
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `apply-params`: the pending proposal in force (anyone), once its delay has passed.
+fn apply_params(ctx: &mut Ctx) -> Result<()> {
+    let (net, n) = view::network(ctx)?;
+    let address = net.network;
+    let Some(pending) = n.pending_params else {
+        bail!("network {address} has no pending parameter proposal (spice network show)");
+    };
+    let now = view::now(ctx)?;
+    let sig = ctx
+        .send(&[ix::apply_params(address)], &[])
+        .with_context(|| {
+            format!(
+                "applying the parameter proposal: it applies from {}",
+                view::when(n.pending_params_at, now)
+            )
+        })?;
+    let list: Vec<String> = params::diff(&n.params, &pending)
+        .iter()
+        .map(|(n, o, v)| format!("{n}: {o} -> {v}"))
+        .collect();
+    ctx.emit(
+        json!({"applied": list, "signature": sig.to_string()}),
+        || {
+            format!(
+                "applied {}\nsignature {sig}",
+                if list.is_empty() {
+                    "the proposal (the same values as before)".to_string()
+                } else {
+                    list.join(", ")
+                }
+            )
+        },
+    );
+    Ok(())
+}
+
 const PAUSES: &[(&str, u8)] = &[
     ("create-job", PAUSE_CREATE_JOB),
     ("accept-job", PAUSE_ACCEPT_JOB),
@@ -214,7 +314,29 @@ fn show(ctx: &mut Ctx) -> Result<()> {
     let pool = accounts::token_balance(ctx.ledger.as_mut(), &reward_vault)?;
     let payment_treasury = accounts::token_balance(ctx.ledger.as_mut(), &net.payment_treasury())?;
     let stake_treasury = accounts::token_balance(ctx.ledger.as_mut(), &net.stake_treasury())?;
+    let payment_payouts = accounts::token_balance(ctx.ledger.as_mut(), &net.payment_payouts())?;
+    let stake_payouts = accounts::token_balance(ctx.ledger.as_mut(), &net.stake_payouts())?;
     let epoch = net.epoch_at(now);
+    let p = &n.params;
+    let outflow_available = n
+        .outflow
+        .available(
+            now,
+            p.outflow_window_seconds,
+            p.max_reward_outflow_per_window,
+        )
+        .unwrap_or(0);
+    let claims_paused = n.paused & PAUSE_CLAIM != 0;
+    let paused_total = n
+        .claims_paused_total(now)
+        .unwrap_or(n.claims_paused_seconds);
+    let pending = n.pending_params.map(|pp| {
+        let changes: Vec<String> = params::diff(&n.params, &pp)
+            .iter()
+            .map(|(k, o, v)| format!("{k}: {o} -> {v}"))
+            .collect();
+        (pp, changes)
+    });
     let json = json!({
         "network": address.to_string(),
         "creator": n.creator.to_string(),
@@ -225,17 +347,30 @@ fn show(ctx: &mut Ctx) -> Result<()> {
         "stake_mint": n.stake_mint.to_string(),
         "payment_token_program": n.payment_token_program.to_string(),
         "stake_token_program": n.stake_token_program.to_string(),
+        "freeze_authority_accepted": n.freeze_authority_accepted,
         "payment_treasury": {"address": net.payment_treasury().to_string(), "balance": payment_treasury},
         "stake_treasury": {"address": net.stake_treasury().to_string(), "balance": stake_treasury},
+        "payment_payouts": {"address": net.payment_payouts().to_string(), "balance": payment_payouts},
+        "stake_payouts": {"address": net.stake_payouts().to_string(), "balance": stake_payouts},
         "reward_vault": {"address": reward_vault.to_string(), "balance": pool},
         "paused": pause_names(n.paused),
+        "claims_paused_since": (claims_paused).then(|| view::time_json(n.claims_paused_at, now)),
+        "claims_paused_seconds": paused_total,
         "genesis_ts": n.genesis_ts,
         "now": now,
         "current_epoch": epoch,
         "total_allocated": n.total_allocated,
         "total_claimed": n.total_claimed,
+        "reward_outflow_available": outflow_available,
         "attestor_count": n.attestor_count,
+        "governance_delay_seconds": n.governance_delay(),
         "params": params::to_json(&n.params),
+        "pending_params": pending.as_ref().map(|(pp, changes)| json!({
+            "params": params::to_json(pp),
+            "changes": changes,
+            "applies_at": view::time_json(n.pending_params_at, now),
+            "applicable_now": now >= n.pending_params_at,
+        })),
     });
     ctx.emit(json, || {
         let mut s = format!(
@@ -243,14 +378,17 @@ fn show(ctx: &mut Ctx) -> Result<()> {
              authority         {}{}\n\
              payment mint      {} ({})\n\
              stake mint        {} ({})\n\
+             freeze authority  {}\n\
              payment treasury  {} holds {payment_treasury}\n\
              stake treasury    {} holds {stake_treasury}\n\
+             payouts vault     {} holds {payment_payouts}{}\n\
              reward vault      {reward_vault} holds {pool}\n\
-             rewards           allocated {}, claimed {}\n\
+             rewards           allocated {}, claimed {}; {outflow_available} may leave the vault now (circuit breaker)\n\
              epoch             {epoch} (genesis {}, {} s each)\n\
              attestors         {}\n\
              paused            {}\n\
-             parameters:\n",
+             claims paused     {}\n\
+             governance delay  {} (parameter proposals and attestor changes)\n",
             n.authority,
             n.pending_authority
                 .map(|k| format!(" (pending: {k})"))
@@ -259,22 +397,67 @@ fn show(ctx: &mut Ctx) -> Result<()> {
             n.payment_token_program,
             n.stake_mint,
             n.stake_token_program,
+            if n.freeze_authority_accepted {
+                "accepted at creation: the mints' freeze authority can freeze the network's vaults"
+            } else {
+                "not accepted (no mint of this network has one)"
+            },
             net.payment_treasury(),
             net.stake_treasury(),
+            net.payment_payouts(),
+            if net.stake_mint != net.payment_mint {
+                format!(
+                    " (payment mint); {} holds {stake_payouts} (stake mint)",
+                    net.stake_payouts()
+                )
+            } else {
+                String::new()
+            },
             n.total_allocated,
             n.total_claimed,
             n.genesis_ts,
-            n.params.epoch_seconds,
+            p.epoch_seconds,
             n.attestor_count,
             {
-                let p = pause_names(n.paused);
-                if p.is_empty() {
+                let names = pause_names(n.paused);
+                if names.is_empty() {
                     "nothing".into()
                 } else {
-                    p.join(", ")
+                    names.join(", ")
                 }
             },
+            if claims_paused {
+                format!(
+                    "since {}; {} in all (claim deadlines move later by it)",
+                    view::when(n.claims_paused_at, now),
+                    view::duration(paused_total)
+                )
+            } else {
+                format!(
+                    "no; {} in all (claim deadlines move later by it)",
+                    view::duration(paused_total)
+                )
+            },
+            view::duration(n.governance_delay()),
         );
+        match &pending {
+            Some((_, changes)) => s.push_str(&format!(
+                "pending params    {}; {} {}\n",
+                if changes.is_empty() {
+                    "the same values as in force".to_string()
+                } else {
+                    changes.join(", ")
+                },
+                if now >= n.pending_params_at {
+                    "applicable now (spice network apply-params), since"
+                } else {
+                    "applies from"
+                },
+                view::when(n.pending_params_at, now)
+            )),
+            None => s.push_str("pending params    none\n"),
+        }
+        s.push_str("parameters:\n");
         if let serde_json::Value::Object(map) = params::to_json(&n.params) {
             for (k, v) in map {
                 s.push_str(&format!("  {k:<30} {v}\n"));

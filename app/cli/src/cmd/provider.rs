@@ -1,6 +1,6 @@
 //! `spice provider`: register GPUs with a stake, describe them, add stake, unbond, withdraw and
-//! leave; show one provider or list the network's. The signer (--keypair) is the provider's
-//! owner wallet.
+//! leave, collect payments that waited in the payouts vault; show one provider or list the
+//! network's. The signer (--keypair) is the provider's owner wallet.
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, Context as _, Result};
@@ -37,21 +37,35 @@ pub enum ProviderCmd {
         /// stake, or zero (with no active jobs).
         amount: u64,
     },
-    /// Withdraw all unbonding stake once its unbonding period has passed.
+    /// Withdraw unbonding stake once its unbonding period has passed: all of it, except what
+    /// stays locked behind unfinished jobs (their slash locks), which waits until they end.
     Withdraw {
         /// Stake-mint account receiving it (default: the signer's associated account, created
         /// if missing).
         #[arg(long)]
         to: Option<Pubkey>,
     },
-    /// Close the provider (nothing staked or unbonding, no active jobs); rent back to the owner.
+    /// Close the provider (nothing staked or unbonding, no active jobs, no payment waiting to
+    /// be collected); rent back to the owner. Rewards earned stay claimable.
     Close {
         /// Stake-mint account receiving anything left in the stake vault (default: the signer's
         /// associated account, created if missing).
         #[arg(long)]
         to: Option<Pubkey>,
     },
-    /// Show a provider: status, stake, unbonding, hardware, record, live jobs, vault balance.
+    /// Pay a provider's owner the payments its token account refused, which waited in the
+    /// payouts vault (anyone): into the owner's associated account, created if missing.
+    Collect {
+        /// The provider's owner (key or keypair file), or its provider account (default: the
+        /// signer).
+        #[arg(long)]
+        owner: Option<String>,
+        /// A payment-mint account the owner owns, instead of its associated account.
+        #[arg(long)]
+        to: Option<Pubkey>,
+    },
+    /// Show a provider: status, stake, unbonding, locks, exposure, payments owed, hardware,
+    /// record, live jobs, vault balance.
     Show {
         /// Provider account, or its owner's key or keypair file (default: the signer's provider).
         provider: Option<String>,
@@ -120,6 +134,7 @@ pub fn run(ctx: &mut Ctx, cmd: ProviderCmd) -> Result<()> {
         ProviderCmd::Unbond { amount } => unbond(ctx, amount),
         ProviderCmd::Withdraw { to } => withdraw(ctx, to),
         ProviderCmd::Close { to } => close(ctx, to),
+        ProviderCmd::Collect { owner, to } => collect(ctx, owner, to),
         ProviderCmd::Show { provider } => show(ctx, provider),
         ProviderCmd::List => list(ctx),
     }
@@ -346,22 +361,32 @@ fn withdraw(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
     ixs.push(ix::withdraw_unbonded(&net, owner, to));
     let sig = ctx.send(&ixs, &[]).with_context(|| {
         format!(
-            "withdrawing {} unbonded, withdrawable from {}",
+            "withdrawing unbonded stake ({} unbonding, withdrawable from {}; {} locked behind {} active job(s), of which the vault keeps what stake does not cover)",
             before.unbonding,
-            view::when(before.unbond_ready_at, now)
+            view::when(before.unbond_ready_at, now),
+            before.locked,
+            before.active_jobs
         )
     })?;
-    let text = format!(
-        "withdrew {} unbonded stake of provider {address} to {to}",
-        before.unbonding
-    );
+    let after: Provider = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
+    let amount = before.unbonding.saturating_sub(after.unbonding);
+    let mut text = format!("withdrew {amount} unbonded stake of provider {address} to {to}");
+    if after.unbonding > 0 {
+        text.push_str(&format!(
+            "
+{} stays unbonding, locked behind {} active job(s) (locks {}): it can be withdrawn once they end",
+            after.unbonding, after.active_jobs, after.locked
+        ));
+    }
     view::report_tx(
         ctx,
         &sig,
         json!({
             "action": "provider.withdraw",
             "provider": address.to_string(),
-            "amount": before.unbonding,
+            "amount": amount,
+            "still_unbonding": after.unbonding,
+            "locked": after.locked,
             "to": to.to_string(),
         }),
         text,
@@ -380,8 +405,8 @@ fn close(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
     ixs.push(ix::close_provider(&net, owner, to));
     let sig = ctx.send(&ixs, &[]).with_context(|| {
         format!(
-            "closing needs no stake, no unbonding and no active jobs: stake {}, unbonding {}, {} active jobs",
-            before.stake, before.unbonding, before.active_jobs
+            "closing needs no stake, no unbonding, no active jobs and nothing owed: stake {}, unbonding {}, {} active jobs, {} payment owed (spice provider collect)",
+            before.stake, before.unbonding, before.active_jobs, before.owed_payment
         )
     })?;
     let text = format!(
@@ -402,6 +427,66 @@ fn close(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
             "rent_lamports": rent,
             "swept": left,
             "to": to.to_string(),
+        }),
+        text,
+    );
+    Ok(())
+}
+
+/// `collect` (anyone): the provider's payments that waited in the payouts vault, to its owner.
+fn collect(ctx: &mut Ctx, owner: Option<String>, to: Option<Pubkey>) -> Result<()> {
+    let net = ctx.network()?;
+    let address = match owner {
+        Some(v) => view::resolve_provider(ctx, &net.network, &v)?,
+        None => {
+            let me = ctx.signer()?.pubkey();
+            pda::provider(&net.network, &me)
+        }
+    };
+    let p: Option<Provider> = accounts::fetch(ctx.ledger.as_mut(), &address)?;
+    let Some(p) = p else {
+        bail!("no provider at {address} on network {}", net.network);
+    };
+    if p.owed_payment == 0 {
+        bail!(
+            "nothing is owed to provider {address} (owner {}): its payments went to its token account",
+            p.owner
+        );
+    }
+    let payer = ctx.signer()?.pubkey();
+    let mut ixs = Vec::new();
+    let destination = match to {
+        Some(t) => t,
+        None => {
+            ixs.push(tokens::create_associated(
+                &payer,
+                &p.owner,
+                &net.payment_mint,
+                &net.payment_token_program,
+            ));
+            net.payment_ata(&p.owner)
+        }
+    };
+    ixs.push(ix::collect_provider_payouts(&net, p.owner, destination));
+    let sig = ctx.send(&ixs, &[]).with_context(|| {
+        format!(
+            "collecting {} for provider {address}: the destination must be a payment-mint account owned by {}",
+            p.owed_payment, p.owner
+        )
+    })?;
+    let text = format!(
+        "collected {} for provider {address}: paid to {destination} (owner {})",
+        p.owed_payment, p.owner
+    );
+    view::report_tx(
+        ctx,
+        &sig,
+        json!({
+            "action": "provider.collect",
+            "provider": address.to_string(),
+            "owner": p.owner.to_string(),
+            "amount": p.owed_payment,
+            "to": destination.to_string(),
         }),
         text,
     );
@@ -431,7 +516,8 @@ fn show(ctx: &mut Ctx, provider: Option<String>) -> Result<()> {
         .filter(|(_, j)| j.provider == Some(address))
         .map(|(k, j)| (k, j.state))
         .collect();
-    let mut out = view::provider_json(&address, &p, vault, now);
+    let max_exposure = network.params.max_exposure_bps;
+    let mut out = view::provider_json(&address, &p, vault, max_exposure, now);
     if let serde_json::Value::Object(map) = &mut out {
         map.insert("min_stake".into(), json!(network.params.min_stake));
         map.insert(
@@ -443,7 +529,7 @@ fn show(ctx: &mut Ctx, provider: Option<String>) -> Result<()> {
         );
     }
     ctx.emit(out, || {
-        let mut text = view::provider_text(&address, &p, vault, now);
+        let mut text = view::provider_text(&address, &p, vault, max_exposure, now);
         text.push_str(&format!("\n  min stake:    {}", network.params.min_stake));
         for (k, s) in &jobs {
             text.push_str(&format!(
@@ -457,8 +543,9 @@ fn show(ctx: &mut Ctx, provider: Option<String>) -> Result<()> {
 }
 
 fn list(ctx: &mut Ctx) -> Result<()> {
-    let net = ctx.network()?;
+    let (net, network) = view::network(ctx)?;
     let providers = view::providers_of(ctx.ledger.as_mut(), &net.network)?;
+    let max_exposure = network.params.max_exposure_bps;
     let rows: Vec<serde_json::Value> = providers
         .iter()
         .map(|(k, p)| {
@@ -468,6 +555,10 @@ fn list(ctx: &mut Ctx) -> Result<()> {
                 "status": view::status_name(p.status),
                 "stake": p.stake,
                 "unbonding": p.unbonding,
+                "locked": p.locked,
+                "exposure": p.exposure,
+                "exposure_limit": view::exposure_limit(p, max_exposure),
+                "owed_payment": p.owed_payment,
                 "jobs_completed": p.stats.jobs_completed,
                 "units_completed": p.stats.units_completed,
                 "active_jobs": p.active_jobs,
@@ -481,17 +572,19 @@ fn list(ctx: &mut Ctx) -> Result<()> {
             return format!("no providers on network {}", net.network);
         }
         let mut lines = vec![format!(
-            "{:<44}  {:<9}  {:>20}  {:>9}  {:>12}  {:>6}  provider",
-            "owner", "status", "stake", "completed", "units", "active"
+            "{:<44}  {:<9}  {:>20}  {:>16}  {:>16}  {:>12}  {:>9}  {:>6}  provider",
+            "owner", "status", "stake", "locked", "exposure", "owed", "completed", "active"
         )];
         for (k, p) in &providers {
             lines.push(format!(
-                "{:<44}  {:<9}  {:>20}  {:>9}  {:>12}  {:>6}  {k}",
+                "{:<44}  {:<9}  {:>20}  {:>16}  {:>16}  {:>12}  {:>9}  {:>6}  {k}",
                 p.owner.to_string(),
                 view::status_name(p.status),
                 p.stake,
+                p.locked,
+                p.exposure,
+                p.owed_payment,
                 p.stats.jobs_completed,
-                p.stats.units_completed,
                 p.active_jobs
             ));
         }

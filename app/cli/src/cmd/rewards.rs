@@ -1,12 +1,21 @@
-//! `spice rewards`: fund the pool, finalize and close epochs (anyone), claim (provider).
+//! `spice rewards`: fund the pool, finalize and close epochs, close finalized epochs' shards
+//! and providers' spent book pages (anyone), claim by book pages (provider), and read the
+//! network's EpochBook pages.
 
 use anchor_lang::prelude::Pubkey;
-use anyhow::{bail, Result};
+use anchor_lang::solana_program::instruction::Instruction;
+use anyhow::{bail, Context as _, Result};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
+use serde_json::{json, Value};
 use solana_sdk::signature::Signer;
-use spice::state::{Epoch, ProviderEpoch};
+use spice::constants::EPOCHS_PER_PAGE;
+use spice::state::{
+    first_epoch_of, offset_in_page, page_of, EpochBook, EpochEntry, EpochShard, EpochStatus,
+    Network, ProviderBook,
+};
+use spice_sdk::ix::NetworkKeys;
+use spice_sdk::ledger::Ledger;
 use spice_sdk::{accounts, flows, ix, pda, tokens};
 
 use crate::cmd::view;
@@ -22,37 +31,51 @@ pub enum RewardsCmd {
         #[arg(long)]
         from: Option<Pubkey>,
     },
-    /// Finalize ended epochs (anyone): fixes their emission from the curve and the pool.
+    /// Finalize ended epochs (anyone): sums their shards, fixes their emission, allocation
+    /// (`min(emission, total score × reward_rate_cap)`) and claim deadline.
     Finalize {
-        /// The epoch; default: every ended epoch since --since that is not finalized yet.
+        /// The epoch; default: every ended epoch since --since with work in it (settled jobs)
+        /// that is not finalized yet.
         epoch: Option<u64>,
         /// First epoch to look at when finalizing every ended epoch.
         #[arg(long, default_value_t = 0)]
         since: u64,
+        /// Also finalize ended epochs nobody worked in (they allocate nothing).
+        #[arg(long, conflicts_with = "epoch")]
+        include_empty: bool,
     },
-    /// Claim every claimable epoch of the signer's provider, as few transactions as fit.
+    /// Claim everything the signer's provider can claim, book page by book page, in as few
+    /// transactions as fit.
     Claim {
         /// Destination stake-mint token account (default: the signer's associated one).
         #[arg(long)]
         to: Option<Pubkey>,
-        /// Also claim epochs that pay 0 (closes their records, returning rent).
-        #[arg(long)]
-        include_empty: bool,
     },
     /// What the signer's provider (or OWNER's) can claim now, per epoch.
     Claimable {
         /// The provider's owner (default: the signer).
         owner: Option<Pubkey>,
     },
-    /// Close an epoch after its claim window (anyone): unclaimed rewards back to the pool.
-    CloseEpoch { epoch: u64 },
-    /// Close a provider's unclaimed epoch record after the claim window (anyone; rent back).
-    CloseProviderEpoch {
-        /// The provider's owner.
-        owner: Pubkey,
-        epoch: u64,
+    /// Close epochs whose claim deadline has passed (anyone): what they allocated and nobody
+    /// claimed returns to the pool.
+    CloseEpoch {
+        /// The epoch; default: every finalized epoch past its deadline.
+        epoch: Option<u64>,
     },
-    /// Show one epoch, or the network's reward totals and current epoch.
+    /// Close the shards of finalized epochs (anyone): their rent returns to whoever paid it.
+    CloseShards {
+        /// The epoch; default: every finalized epoch with shards left.
+        epoch: Option<u64>,
+    },
+    /// Close a provider's book pages that hold nothing left to claim (anyone): their rent
+    /// returns to whoever paid it.
+    CloseBook {
+        /// The provider's owner (key or keypair file) or its provider account.
+        provider: String,
+        /// The page (epochs PAGE×16 to PAGE×16+15); default: every page that can close.
+        page: Option<u64>,
+    },
+    /// Show one epoch, or the network's reward totals, current epoch and open epochs.
     Show { epoch: Option<u64> },
 }
 
@@ -61,9 +84,7 @@ pub fn run(ctx: &mut Ctx, cmd: RewardsCmd) -> Result<()> {
         RewardsCmd::Fund { amount, from } => {
             let net = ctx.network()?;
             let owner = ctx.signer()?.pubkey();
-            let source = from.unwrap_or_else(|| {
-                tokens::associated(&owner, &net.stake_mint, &net.stake_token_program)
-            });
+            let source = from.unwrap_or_else(|| net.stake_ata(&owner));
             let sig = ctx.send(&[ix::fund_rewards(&net, owner, source, amount)], &[])?;
             ctx.emit(
                 json!({"funded": amount, "from": source.to_string(), "signature": sig.to_string()}),
@@ -71,70 +92,172 @@ pub fn run(ctx: &mut Ctx, cmd: RewardsCmd) -> Result<()> {
             );
             Ok(())
         }
-        RewardsCmd::Finalize { epoch, since } => finalize(ctx, epoch, since),
-        RewardsCmd::Claim { to, include_empty } => claim(ctx, to, include_empty),
-        RewardsCmd::Claimable { owner } => {
-            let net = ctx.network()?;
-            let owner = match owner {
-                Some(o) => o,
-                None => ctx.signer()?.pubkey(),
-            };
-            let now = ctx.ledger.clock()?.unix_timestamp;
-            let list = flows::claimable(ctx.ledger.as_mut(), &net, &owner, now)?;
-            let total: u128 = list.iter().map(|c| u128::from(c.reward)).sum();
-            ctx.emit(
-                json!({"owner": owner.to_string(), "total": total as u64, "epochs": list.iter().map(|c| json!({"epoch": c.epoch, "reward": c.reward})).collect::<Vec<_>>()}),
-                || {
-                    let mut s = format!("{} epoch(s) claimable, {total} in all\n", list.len());
-                    for c in &list {
-                        s.push_str(&format!("  epoch {:>5}  {}\n", c.epoch, c.reward));
-                    }
-                    s.trim_end().to_string()
-                },
-            );
-            Ok(())
-        }
-        RewardsCmd::CloseEpoch { epoch } => {
-            let net = ctx.network()?;
-            let close = flows::close_epoch(ctx.ledger.as_mut(), &net, epoch)?;
-            let sig = ctx.send(&[close], &[])?;
-            ctx.emit(json!({"closed": epoch, "signature": sig.to_string()}), || {
-                format!("closed epoch {epoch}: unclaimed rewards back to the pool, rent to its payers\nsignature {sig}")
-            });
-            Ok(())
-        }
-        RewardsCmd::CloseProviderEpoch { owner, epoch } => {
-            let net = ctx.network()?;
-            let provider = pda::provider(&net.network, &owner);
-            let pe: ProviderEpoch = accounts::fetch_required(
-                ctx.ledger.as_mut(),
-                &pda::provider_epoch(&provider, epoch),
-            )?;
-            let sig = ctx.send(
-                &[ix::close_provider_epoch(&net, provider, epoch, pe.payer)],
-                &[],
-            )?;
-            ctx.emit(json!({"closed": epoch, "provider": provider.to_string(), "signature": sig.to_string()}), || {
-                format!("closed epoch {epoch} of provider {provider}; rent back to {}\nsignature {sig}", pe.payer)
-            });
-            Ok(())
-        }
+        RewardsCmd::Finalize {
+            epoch,
+            since,
+            include_empty,
+        } => finalize(ctx, epoch, since, include_empty),
+        RewardsCmd::Claim { to } => claim(ctx, to),
+        RewardsCmd::Claimable { owner } => claimable(ctx, owner),
+        RewardsCmd::CloseEpoch { epoch } => close_epoch(ctx, epoch),
+        RewardsCmd::CloseShards { epoch } => close_shards(ctx, epoch),
+        RewardsCmd::CloseBook { provider, page } => close_book(ctx, &provider, page),
         RewardsCmd::Show { epoch } => show(ctx, epoch),
     }
 }
 
-fn finalize(ctx: &mut Ctx, epoch: Option<u64>, since: u64) -> Result<()> {
+// ---------------------------------------------------------------- reading the books
+
+/// The network's EpochBook page `page`, if it exists.
+fn epoch_book(ledger: &mut dyn Ledger, net: &NetworkKeys, page: u64) -> Result<Option<EpochBook>> {
+    Ok(accounts::fetch(
+        ledger,
+        &pda::epoch_book(&net.network, page),
+    )?)
+}
+
+/// Every existing EpochBook page of the network up to page `last`, in order.
+fn epoch_books(ledger: &mut dyn Ledger, net: &NetworkKeys, last: u64) -> Result<Vec<EpochBook>> {
+    let mut out = Vec::new();
+    for page in 0..=last {
+        if let Some(book) = epoch_book(ledger, net, page)? {
+            out.push(book);
+        }
+    }
+    Ok(out)
+}
+
+/// Every epoch of `books` with its entry, in order.
+fn entries(books: &[EpochBook]) -> impl Iterator<Item = (u64, &EpochEntry)> {
+    books.iter().flat_map(|b| {
+        b.entries
+            .iter()
+            .enumerate()
+            .map(move |(slot, e)| (b.page * EPOCHS_PER_PAGE + slot as u64, e))
+    })
+}
+
+/// The entry of epoch `index` (a default, Pending one if its page does not exist).
+fn entry_of(ledger: &mut dyn Ledger, net: &NetworkKeys, index: u64) -> Result<EpochEntry> {
+    Ok(epoch_book(ledger, net, page_of(index))?
+        .and_then(|b| b.entries.get(offset_in_page(index)).copied())
+        .unwrap_or_default())
+}
+
+pub fn status_name(status: EpochStatus) -> &'static str {
+    match status {
+        EpochStatus::Pending => "Pending",
+        EpochStatus::Open => "Open",
+        EpochStatus::Closed => "Closed",
+    }
+}
+
+/// JSON of a finalized epoch's entry; `paused_total` is the network's claim-pause time now.
+fn entry_json(index: u64, e: &EpochEntry, paused_total: i64, now: i64) -> Value {
+    let deadline = e
+        .effective_deadline(paused_total)
+        .unwrap_or(e.claim_deadline);
+    json!({
+        "epoch": index,
+        "status": status_name(e.status),
+        "emission": e.emission,
+        "shortfall": e.shortfall,
+        "allocated": e.allocated,
+        "claimed": e.claimed,
+        "total_score": e.total_score.to_string(),
+        "total_value": e.total_value,
+        "total_fees": e.total_fees,
+        "jobs": e.jobs,
+        "finalized_at": (e.status != EpochStatus::Pending).then(|| view::time_json(e.finalized_at, now)),
+        "claim_deadline": (e.status != EpochStatus::Pending).then(|| view::time_json(deadline, now)),
+        "claimable": e.claimable(now, paused_total).unwrap_or(false),
+        "open_shards": e.open_shards,
+    })
+}
+
+/// One line of a finalized epoch's entry.
+fn entry_text(index: u64, e: &EpochEntry, paused_total: i64, now: i64) -> String {
+    let deadline = e
+        .effective_deadline(paused_total)
+        .unwrap_or(e.claim_deadline);
+    format!(
+        "epoch {index} ({}): emission {} (shortfall {}), allocated {}, claimed {}; {} job(s), value {}, score {}, fees {}; claims until {}; {} shard(s) left",
+        status_name(e.status),
+        e.emission,
+        e.shortfall,
+        e.allocated,
+        e.claimed,
+        e.jobs,
+        e.total_value,
+        e.total_score,
+        e.total_fees,
+        view::when(deadline, now),
+        e.open_shards
+    )
+}
+
+/// Whether `close_provider_book` would close `book` once epoch `current` has begun: the page's
+/// epochs are over and each entry with work is paid or its epoch closed (the program's rule,
+/// `close_provider_book`).
+pub fn book_closable(book: &ProviderBook, epochs: Option<&EpochBook>, current: u64) -> bool {
+    let last = first_epoch_of(book.page)
+        .ok()
+        .and_then(|f| f.checked_add(EPOCHS_PER_PAGE - 1));
+    if last.is_none_or(|last| current <= last) {
+        return false;
+    }
+    book.entries.iter().enumerate().all(|(slot, entry)| {
+        if entry.score == 0 {
+            return true;
+        }
+        let Some(epoch) = epochs.and_then(|b| b.entries.get(slot)) else {
+            return false;
+        };
+        match epoch.status {
+            EpochStatus::Pending => false,
+            EpochStatus::Closed => true,
+            EpochStatus::Open => entry.owed(epoch).is_ok_and(|o| o == 0),
+        }
+    })
+}
+
+/// Sends `ixs` in as few transactions as fit; returns the signatures.
+fn send_packed(ctx: &mut Ctx, ixs: &[Instruction], what: &str) -> Result<Vec<String>> {
+    let payer = ctx.signer()?.pubkey();
+    let mut sigs = Vec::new();
+    for range in flows::pack(ixs, &payer, usize::MAX) {
+        let batch = ixs.get(range).context("packing instructions")?;
+        let sig = ctx.send(batch, &[]).with_context(|| what.to_string())?;
+        sigs.push(sig.to_string());
+    }
+    Ok(sigs)
+}
+
+// ---------------------------------------------------------------- commands
+
+fn finalize(ctx: &mut Ctx, epoch: Option<u64>, since: u64, include_empty: bool) -> Result<()> {
     let net = ctx.network()?;
-    let now = ctx.ledger.clock()?.unix_timestamp;
+    let now = view::now(ctx)?;
     let current = net.epoch_at(now);
     let targets: Vec<u64> = match epoch {
         Some(e) => vec![e],
         None => {
+            let books = epoch_books(ctx.ledger.as_mut(), &net, page_of(current))?;
             let mut open = vec![];
             for e in since..current {
-                let done: Option<Epoch> =
-                    accounts::fetch(ctx.ledger.as_mut(), &pda::epoch(&net.network, e))?;
-                if done.is_none() {
+                let finalized = books
+                    .iter()
+                    .find(|b| b.page == page_of(e))
+                    .and_then(|b| b.entries.get(offset_in_page(e)))
+                    .is_some_and(|entry| entry.status != EpochStatus::Pending);
+                if finalized {
+                    continue;
+                }
+                let worked = include_empty
+                    || flows::shard_payers(ctx.ledger.as_mut(), &net, e)?
+                        .iter()
+                        .any(Option::is_some);
+                if worked {
                     open.push(e);
                 }
             }
@@ -142,49 +265,86 @@ fn finalize(ctx: &mut Ctx, epoch: Option<u64>, since: u64) -> Result<()> {
         }
     };
     let payer = ctx.signer()?.pubkey();
+    let ixs: Vec<Instruction> = targets
+        .iter()
+        .map(|e| ix::finalize_epoch(&net, payer, *e))
+        .collect();
+    let sigs = send_packed(
+        ctx,
+        &ixs,
+        "finalizing: an epoch can be finalized once it has ended, once",
+    )?;
+    let network: Network = accounts::fetch_required(ctx.ledger.as_mut(), &net.network)?;
+    let paused = network.claims_paused_total(now).unwrap_or(0);
     let mut done = vec![];
-    for e in targets {
-        let finalize = flows::finalize_epoch(ctx.ledger.as_mut(), &net, payer, e)?;
-        let sig = ctx.send(&[finalize], &[])?;
-        let account: Epoch =
-            accounts::fetch_required(ctx.ledger.as_mut(), &pda::epoch(&net.network, e))?;
-        ctx.say(format!(
-            "finalized epoch {e}: emission {} (shortfall {}), {} job(s), score {}, fees {}\nsignature {sig}",
-            account.emission, account.shortfall, account.total_jobs, account.total_score, account.total_fees
-        ));
-        done.push(json!({"epoch": e, "emission": account.emission, "shortfall": account.shortfall, "jobs": account.total_jobs, "signature": sig.to_string()}));
+    for e in &targets {
+        let entry = entry_of(ctx.ledger.as_mut(), &net, *e)?;
+        ctx.say(format!("finalized {}", entry_text(*e, &entry, paused, now)));
+        done.push(entry_json(*e, &entry, paused, now));
     }
     if done.is_empty() {
         ctx.say(format!(
-            "nothing to finalize: every ended epoch is finalized (current epoch {current})"
+            "nothing to finalize: every ended epoch with work is finalized (current epoch {current})"
         ));
     }
+    for s in &sigs {
+        ctx.say(format!("signature {s}"));
+    }
     if ctx.output() == Output::Json {
-        ctx.emit(json!({"finalized": done}), String::new);
+        ctx.emit(json!({"finalized": done, "signatures": sigs}), String::new);
     }
     Ok(())
 }
 
-fn claim(ctx: &mut Ctx, to: Option<Pubkey>, include_empty: bool) -> Result<()> {
+fn claimable(ctx: &mut Ctx, owner: Option<Pubkey>) -> Result<()> {
     let net = ctx.network()?;
-    let signer = ctx.signer()?;
-    let owner = signer.pubkey();
-    let now = ctx.ledger.clock()?.unix_timestamp;
-    let mut list = flows::claimable(ctx.ledger.as_mut(), &net, &owner, now)?;
-    if !include_empty {
-        list.retain(|c| c.reward > 0);
-    }
+    let owner = match owner {
+        Some(o) => o,
+        None => ctx.signer()?.pubkey(),
+    };
+    let now = view::now(ctx)?;
+    let list = flows::claimable(ctx.ledger.as_mut(), &net, &owner, now)?;
+    let pages = flows::pages_of(&list);
+    let total: u128 = list.iter().map(|c| u128::from(c.reward)).sum();
+    ctx.emit(
+        json!({
+            "owner": owner.to_string(),
+            "total": u64::try_from(total).unwrap_or(u64::MAX),
+            "pages": pages,
+            "epochs": list.iter().map(|c| json!({"epoch": c.epoch, "reward": c.reward})).collect::<Vec<_>>(),
+        }),
+        || {
+            let mut s = format!(
+                "{} epoch(s) claimable, {total} in all, in {} book page(s)\n",
+                list.len(),
+                pages.len()
+            );
+            for c in &list {
+                s.push_str(&format!("  epoch {:>5}  {}\n", c.epoch, c.reward));
+            }
+            s.trim_end().to_string()
+        },
+    );
+    Ok(())
+}
+
+fn claim(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
+    let net = ctx.network()?;
+    let owner = ctx.signer()?.pubkey();
+    let now = view::now(ctx)?;
+    let list = flows::claimable(ctx.ledger.as_mut(), &net, &owner, now)?;
     if list.is_empty() {
         ctx.emit(
-            json!({"claimed": 0, "transactions": 0, "epochs": []}),
-            || "nothing to claim (epochs count once finalized: spice rewards finalize)".into(),
+            json!({"claimed": 0, "transactions": 0, "epochs": [], "pages": []}),
+            || "nothing to claim (an epoch counts once finalized: spice rewards finalize)".into(),
         );
         return Ok(());
     }
+    let pages = flows::pages_of(&list);
     let (destination, prefix) = match to {
         Some(t) => (t, vec![]),
         None => (
-            tokens::associated(&owner, &net.stake_mint, &net.stake_token_program),
+            net.stake_ata(&owner),
             vec![tokens::create_associated(
                 &owner,
                 &owner,
@@ -193,45 +353,236 @@ fn claim(ctx: &mut Ctx, to: Option<Pubkey>, include_empty: bool) -> Result<()> {
             )],
         ),
     };
-    let batches = flows::claim_batches(&net, &owner, &owner, &destination, &list, &prefix);
+    let batches = flows::claim_batches(&net, &owner, &owner, &destination, &pages, &prefix);
     let bar = if ctx.output() == Output::Text {
-        ProgressBar::new(list.len() as u64)
+        ProgressBar::new(pages.len() as u64)
     } else {
         ProgressBar::hidden()
     };
     bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} epochs claimed {msg}")
+        ProgressStyle::with_template("{bar:30} {pos}/{len} book pages claimed {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut claimed: u128 = 0;
+    let before = view::balance(ctx, &destination)?;
     let mut sigs = vec![];
     for batch in &batches {
         let mut ixs = prefix.clone();
-        ixs.push(flows::claim_ix(&net, &owner, &destination, batch));
+        ixs.push(ix::claim_rewards(&net, owner, destination, batch));
         match ctx.send(&ixs, &[]) {
             Ok(sig) => sigs.push(sig.to_string()),
             Err(e) => {
                 bar.abandon();
+                let got = view::balance(ctx, &destination)?.saturating_sub(before);
                 bail!(
-                    "claimed {} of {} epochs ({claimed}), then: {e:#}",
+                    "claimed {got} in {} of {} book pages, then: {e:#}",
                     bar.position(),
-                    list.len()
+                    pages.len()
                 );
             }
         }
-        claimed += batch.iter().map(|c| u128::from(c.reward)).sum::<u128>();
         bar.inc(batch.len() as u64);
     }
     bar.finish_and_clear();
+    let claimed = view::balance(ctx, &destination)?.saturating_sub(before);
+    let left = flows::claimable(ctx.ledger.as_mut(), &net, &owner, now)?;
+    let still_owed: u64 = left.iter().map(|c| c.reward).fold(0, u64::saturating_add);
     let epochs: Vec<u64> = list.iter().map(|c| c.epoch).collect();
     ctx.emit(
-        json!({"claimed": claimed as u64, "epochs": epochs, "transactions": batches.len(), "destination": destination.to_string(), "signatures": sigs}),
+        json!({
+            "claimed": claimed,
+            "epochs": epochs,
+            "pages": pages,
+            "transactions": batches.len(),
+            "destination": destination.to_string(),
+            "still_owed": still_owed,
+            "signatures": sigs,
+        }),
         || {
-            format!(
-                "claimed {claimed} for {} epoch(s) in {} transaction(s) to {destination}",
+            let mut s = format!(
+                "claimed {claimed} for {} epoch(s) ({} book page(s)) in {} transaction(s) to {destination}",
                 epochs.len(),
+                pages.len(),
                 batches.len()
-            )
+            );
+            if still_owed > 0 {
+                s.push_str(&format!(
+                    "\n{still_owed} is still owed: the reward circuit breaker limits what leaves per window; claim again later"
+                ));
+            }
+            s
+        },
+    );
+    Ok(())
+}
+
+fn close_epoch(ctx: &mut Ctx, epoch: Option<u64>) -> Result<()> {
+    let net = ctx.network()?;
+    let now = view::now(ctx)?;
+    let network: Network = accounts::fetch_required(ctx.ledger.as_mut(), &net.network)?;
+    let paused = network.claims_paused_total(now).unwrap_or(0);
+    let targets: Vec<(u64, EpochEntry)> = match epoch {
+        Some(e) => vec![(e, entry_of(ctx.ledger.as_mut(), &net, e)?)],
+        None => {
+            let books = epoch_books(ctx.ledger.as_mut(), &net, page_of(net.epoch_at(now)))?;
+            entries(&books)
+                .filter(|(_, e)| {
+                    e.status == EpochStatus::Open
+                        && e.effective_deadline(paused).is_ok_and(|d| now >= d)
+                })
+                .map(|(i, e)| (i, *e))
+                .collect()
+        }
+    };
+    let ixs: Vec<Instruction> = targets
+        .iter()
+        .map(|(e, _)| ix::close_epoch(&net, *e))
+        .collect();
+    let hint = match epoch.and_then(|e| targets.iter().find(|(i, _)| *i == e)) {
+        Some((e, entry)) if entry.status == EpochStatus::Open => format!(
+            "closing epoch {e}: possible from its claim deadline, {} (later by any claim pause; never while claims are paused)",
+            view::when(entry.effective_deadline(paused).unwrap_or(entry.claim_deadline), now)
+        ),
+        Some((e, entry)) => format!(
+            "closing epoch {e}: it is {} (only a finalized, open epoch closes)",
+            status_name(entry.status)
+        ),
+        None => "closing epochs".to_string(),
+    };
+    let sigs = send_packed(ctx, &ixs, &hint)?;
+    let closed: Vec<Value> = targets
+        .iter()
+        .map(|(e, entry)| {
+            json!({"epoch": e, "allocated": entry.allocated, "claimed": entry.claimed, "returned_to_pool": entry.allocated.saturating_sub(entry.claimed)})
+        })
+        .collect();
+    ctx.emit(json!({"closed": closed, "signatures": sigs}), || {
+        if targets.is_empty() {
+            return "nothing to close: no finalized epoch is past its claim deadline".into();
+        }
+        let mut lines: Vec<String> = targets
+            .iter()
+            .map(|(e, entry)| {
+                format!(
+                    "closed epoch {e}: {} unclaimed of {} allocated back to the pool",
+                    entry.allocated.saturating_sub(entry.claimed),
+                    entry.allocated
+                )
+            })
+            .collect();
+        lines.extend(sigs.iter().map(|s| format!("signature {s}")));
+        lines.join("\n")
+    });
+    Ok(())
+}
+
+fn close_shards(ctx: &mut Ctx, epoch: Option<u64>) -> Result<()> {
+    let net = ctx.network()?;
+    let now = view::now(ctx)?;
+    let targets: Vec<u64> = match epoch {
+        Some(e) => {
+            let entry = entry_of(ctx.ledger.as_mut(), &net, e)?;
+            if entry.status == EpochStatus::Pending {
+                bail!("epoch {e} is not finalized: its shards close after `spice rewards finalize {e}`");
+            }
+            vec![e]
+        }
+        None => {
+            let books = epoch_books(ctx.ledger.as_mut(), &net, page_of(net.epoch_at(now)))?;
+            entries(&books)
+                .filter(|(_, e)| e.status != EpochStatus::Pending && e.open_shards > 0)
+                .map(|(i, _)| i)
+                .collect()
+        }
+    };
+    let mut ixs = Vec::new();
+    let mut closed = Vec::new();
+    let mut rent = 0u64;
+    for e in &targets {
+        for shard in 0..net.shard_count {
+            let address = pda::epoch_shard(&net.network, *e, shard);
+            let s: Option<EpochShard> = accounts::fetch(ctx.ledger.as_mut(), &address)?;
+            if let Some(s) = s {
+                rent += view::lamports(ctx, &address)?;
+                ixs.push(ix::close_epoch_shard(&net, *e, shard, s.payer));
+                closed.push(json!({"epoch": e, "shard": shard, "payer": s.payer.to_string()}));
+            }
+        }
+    }
+    let sigs = send_packed(ctx, &ixs, "closing epoch shards")?;
+    ctx.emit(
+        json!({"closed": closed, "rent_lamports": rent, "signatures": sigs}),
+        || {
+            if closed.is_empty() {
+                return "nothing to close: no finalized epoch has shards left".into();
+            }
+            let mut lines = vec![format!(
+                "closed {} shard(s) of {} epoch(s): {rent} lamports of rent back to their payers",
+                closed.len(),
+                targets.len()
+            )];
+            lines.extend(sigs.iter().map(|s| format!("signature {s}")));
+            lines.join("\n")
+        },
+    );
+    Ok(())
+}
+
+fn close_book(ctx: &mut Ctx, provider: &str, page: Option<u64>) -> Result<()> {
+    let net = ctx.network()?;
+    let provider = view::resolve_provider(ctx, &net.network, provider)?;
+    let now = view::now(ctx)?;
+    let current = net.epoch_at(now);
+    let candidates: Vec<u64> = match page {
+        Some(p) => vec![p],
+        None => (0..=page_of(current)).collect(),
+    };
+    let mut ixs = Vec::new();
+    let mut closed = Vec::new();
+    let mut rent = 0u64;
+    for p in candidates {
+        let address = pda::provider_book(&provider, p);
+        let book: Option<ProviderBook> = accounts::fetch(ctx.ledger.as_mut(), &address)?;
+        let Some(book) = book else {
+            if page.is_some() {
+                bail!("provider {provider} has no book page {p} ({address})");
+            }
+            continue;
+        };
+        let epochs = epoch_book(ctx.ledger.as_mut(), &net, p)?;
+        if page.is_none() && !book_closable(&book, epochs.as_ref(), current) {
+            continue;
+        }
+        rent += view::lamports(ctx, &address)?;
+        ixs.push(ix::close_provider_book(
+            &net,
+            provider,
+            p,
+            book.payer,
+            epochs.is_some(),
+        ));
+        closed.push(
+            json!({"page": p, "first_epoch": p * EPOCHS_PER_PAGE, "payer": book.payer.to_string()}),
+        );
+    }
+    let sigs = send_packed(
+        ctx,
+        &ixs,
+        "closing book pages: a page closes once its epochs are over and each entry is paid or its epoch closed",
+    )?;
+    ctx.emit(
+        json!({"provider": provider.to_string(), "closed": closed, "rent_lamports": rent, "signatures": sigs}),
+        || {
+            if closed.is_empty() {
+                return format!(
+                    "nothing to close: every book page of provider {provider} still has epochs running or rewards to claim"
+                );
+            }
+            let mut lines = vec![format!(
+                "closed {} book page(s) of provider {provider}: {rent} lamports of rent back to their payers",
+                closed.len()
+            )];
+            lines.extend(sigs.iter().map(|s| format!("signature {s}")));
+            lines.join("\n")
         },
     );
     Ok(())
@@ -242,6 +593,7 @@ fn show(ctx: &mut Ctx, epoch: Option<u64>) -> Result<()> {
     let address = net.network;
     let now = view::now(ctx)?;
     let current = net.epoch_at(now);
+    let paused = n.claims_paused_total(now).unwrap_or(0);
     let Some(e) = epoch else {
         let pool = accounts::token_balance(ctx.ledger.as_mut(), &pda::reward_vault(&address))?;
         let ends = net.epoch_start(current.saturating_add(1));
@@ -252,46 +604,131 @@ fn show(ctx: &mut Ctx, epoch: Option<u64>) -> Result<()> {
             current,
         )
         .unwrap_or(0);
+        let books = epoch_books(ctx.ledger.as_mut(), &net, page_of(current))?;
+        let open: Vec<(u64, EpochEntry)> = entries(&books)
+            .filter(|(_, e)| e.status == EpochStatus::Open)
+            .map(|(i, e)| (i, *e))
+            .collect();
         ctx.emit(
-            json!({"current_epoch": current, "epoch_ends_at": ends, "now": now, "pool": pool, "total_allocated": n.total_allocated, "total_claimed": n.total_claimed, "current_epoch_emission": next}),
+            json!({
+                "current_epoch": current,
+                "epoch_ends_at": view::time_json(ends, now),
+                "now": now,
+                "pool": pool,
+                "total_allocated": n.total_allocated,
+                "total_claimed": n.total_claimed,
+                "current_epoch_emission": next,
+                "reward_rate_cap_bps": n.params.reward_rate_cap_bps,
+                "open_epochs": open.iter().map(|(i, e)| entry_json(*i, e, paused, now)).collect::<Vec<_>>(),
+            }),
             || {
-                format!(
-                    "current epoch {current} ends in {} s; its curve emission {next}\npool {pool}, allocated {}, claimed {}",
-                    ends - now,
+                let mut s = format!(
+                    "current epoch {current} ends {}; its curve emission {next}, at most {} bps of its score\npool {pool}, allocated {}, claimed {}",
+                    view::when(ends, now),
+                    n.params.reward_rate_cap_bps,
                     n.total_allocated,
                     n.total_claimed
-                )
+                );
+                if !open.is_empty() {
+                    s.push_str("\nopen epochs:");
+                    for (i, e) in &open {
+                        s.push_str(&format!("\n  {}", entry_text(*i, e, paused, now)));
+                    }
+                }
+                s
             },
         );
         return Ok(());
     };
-    let account: Option<Epoch> = accounts::fetch(ctx.ledger.as_mut(), &pda::epoch(&address, e))?;
-    let Some(ep) = account else {
+    let entry = entry_of(ctx.ledger.as_mut(), &net, e)?;
+    if entry.status == EpochStatus::Pending {
         let state = if e >= current {
             "not ended yet"
         } else {
-            "ended, not finalized (spice rewards finalize), or closed"
+            "ended, not finalized (spice rewards finalize)"
         };
         ctx.emit(
-            json!({"epoch": e, "finalized": false, "state": state}),
+            json!({"epoch": e, "status": "Pending", "finalized": false, "state": state}),
             || format!("epoch {e}: {state}"),
         );
         return Ok(());
-    };
-    ctx.emit(
-        json!({"epoch": e, "finalized": ep.finalized, "emission": ep.emission, "shortfall": ep.shortfall, "claimed": ep.claimed, "total_score": ep.total_score.to_string(), "total_fees": ep.total_fees, "total_jobs": ep.total_jobs, "finalized_at": ep.finalized_at, "claimable_until_epoch": e + u64::from(n.params.claim_window_epochs)}),
-        || {
-            format!(
-                "epoch {e}: emission {} (shortfall {}), claimed {}, {} job(s), score {}, fees {}; claimable through epoch {}",
-                ep.emission,
-                ep.shortfall,
-                ep.claimed,
-                ep.total_jobs,
-                ep.total_score,
-                ep.total_fees,
-                e + u64::from(n.params.claim_window_epochs)
-            )
-        },
-    );
+    }
+    let mut out = entry_json(e, &entry, paused, now);
+    if let Value::Object(map) = &mut out {
+        map.insert("finalized".into(), json!(true));
+    }
+    ctx.emit(out, || entry_text(e, &entry, paused, now));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spice::state::{ProviderEntry, PAGE_LEN};
+
+    fn book(page: u64) -> ProviderBook {
+        ProviderBook {
+            version: 1,
+            bump: 0,
+            network: Pubkey::default(),
+            provider: Pubkey::default(),
+            page,
+            payer: Pubkey::default(),
+            entries: [ProviderEntry::default(); PAGE_LEN],
+        }
+    }
+
+    fn epochs(page: u64) -> EpochBook {
+        EpochBook {
+            version: 1,
+            bump: 0,
+            network: Pubkey::default(),
+            page,
+            payer: Pubkey::default(),
+            entries: [EpochEntry::default(); PAGE_LEN],
+        }
+    }
+
+    #[test]
+    fn a_book_page_closes_once_its_epochs_are_over_and_nothing_is_owed() {
+        let mut b = book(1);
+        let last = 2 * EPOCHS_PER_PAGE - 1;
+        // Empty: closable once the page's last epoch has ended.
+        assert!(!book_closable(&b, None, last));
+        assert!(book_closable(&b, None, last + 1));
+        // Work in an epoch not finalized: stays.
+        b.entries[3].score = 10;
+        assert!(!book_closable(&b, None, last + 1));
+        let mut e = epochs(1);
+        assert!(!book_closable(&b, Some(&e), last + 1));
+        // Finalized, open, reward not claimed: stays; claimed: closes.
+        e.entries[3] = EpochEntry {
+            status: EpochStatus::Open,
+            allocated: 100,
+            total_score: 10,
+            ..Default::default()
+        };
+        assert!(!book_closable(&b, Some(&e), last + 1));
+        b.entries[3].paid = 100;
+        assert!(book_closable(&b, Some(&e), last + 1));
+        // Closed epochs release their entries whatever was paid.
+        b.entries[3].paid = 0;
+        e.entries[3].status = EpochStatus::Closed;
+        assert!(book_closable(&b, Some(&e), last + 1));
+    }
+
+    #[test]
+    fn entries_are_numbered_by_page() {
+        let books = vec![epochs(0), epochs(2)];
+        let indices: Vec<u64> = entries(&books).map(|(i, _)| i).collect();
+        assert_eq!(indices.len(), 2 * PAGE_LEN);
+        assert_eq!(indices[0], 0);
+        assert_eq!(indices[PAGE_LEN], 2 * EPOCHS_PER_PAGE);
+    }
+
+    #[test]
+    fn status_names() {
+        assert_eq!(status_name(EpochStatus::Pending), "Pending");
+        assert_eq!(status_name(EpochStatus::Closed), "Closed");
+    }
 }

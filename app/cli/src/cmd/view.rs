@@ -1,7 +1,9 @@
 //! What the command groups share: hex and hashes, time (absolute UTC and relative to the ledger
 //! clock), lists of program accounts, associated token accounts and mints, transaction
 //! reports, the text and JSON views of providers, jobs, attestors and attestations, and the
-//! actions a job allows at a given time ([`job_actions`], a pure function of its state).
+//! text and JSON of what a job allows at a given time (the program's own
+//! `spice::state::lifecycle::possible_actions`, formatted by [`action_text`] and
+//! [`action_json`]).
 
 use std::collections::BTreeSet;
 
@@ -12,8 +14,10 @@ use anyhow::{anyhow, bail, Result};
 use serde_json::{json, Value};
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use spice::audit::{Draw, SLOT_HASHES_ID};
+use spice::state::lifecycle::{possible_actions, Action, Note, Possible, Role};
 use spice::state::{
-    Attestation, Attestor, AuditDraw, Job, JobState, Network, Provider, ProviderStatus, Verdict,
+    Attestation, Attestor, AuditDraw, ExpireReason, Job, JobState, Network, Provider,
+    ProviderStatus, Verdict, NOT_REMOVED,
 };
 use spice_sdk::accounts;
 use spice_sdk::ix::NetworkKeys;
@@ -240,14 +244,10 @@ pub fn attestors_of(ledger: &mut dyn Ledger, network: &Pubkey) -> Result<Vec<(Pu
     Ok(all)
 }
 
-/// The votes that count on the job now at `job` (same `created_slot`).
-pub fn votes_on(
-    ledger: &mut dyn Ledger,
-    job: &Pubkey,
-    created_slot: u64,
-) -> Result<Vec<(Pubkey, Attestation)>> {
+/// The votes cast on the live job at `job` (a job address never names two jobs).
+pub fn votes_on(ledger: &mut dyn Ledger, job: &Pubkey) -> Result<Vec<(Pubkey, Attestation)>> {
     let mut all: Vec<(Pubkey, Attestation)> = accounts::program_accounts(ledger)?;
-    all.retain(|(_, a)| a.job == *job && a.job_created_slot == created_slot);
+    all.retain(|(_, a)| a.job == *job);
     Ok(all)
 }
 
@@ -262,33 +262,22 @@ pub fn resolve_provider(ctx: &mut Ctx, network: &Pubkey, value: &str) -> Result<
     Ok(pda::provider(network, &key))
 }
 
-/// What the audit draw of `job` would be if an instruction drew it now: the recorded draw,
-/// or for a pending one the program's own draw function on the current SlotHashes.
-pub fn draw_now(
-    ledger: &mut dyn Ledger,
-    address: &Pubkey,
-    job: &Job,
-    network: &Network,
-) -> Result<Draw> {
-    Ok(match job.audit {
-        AuditDraw::Selected => Draw::Selected,
-        AuditDraw::NotSelected => Draw::NotSelected,
-        AuditDraw::Pending => {
-            if !matches!(job.state, JobState::Submitted | JobState::Disputed) {
-                return Ok(Draw::NotReady);
-            }
-            let data = ledger
-                .account(&SLOT_HASHES_ID)?
-                .map(|a| a.data)
-                .unwrap_or_default();
-            spice::audit::draw(
-                &data,
-                job.submit_slot,
-                address,
-                network.params.audit_rate_bps,
-            )
-        }
-    })
+/// What the audit draw of `job` would be if an instruction drew it now: the recorded draw, or
+/// for a pending one the program's own draw ([`Job::draw_from`]) on the current SlotHashes.
+pub fn draw_now(ledger: &mut dyn Ledger, address: &Pubkey, job: &Job) -> Result<Draw> {
+    if job.audit == AuditDraw::Pending
+        && !matches!(job.state, JobState::Submitted | JobState::Disputed)
+    {
+        return Ok(Draw::NotReady);
+    }
+    let data = match job.audit {
+        AuditDraw::Pending => ledger
+            .account(&SLOT_HASHES_ID)?
+            .map(|a| a.data)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    Ok(job.draw_from(&data, address))
 }
 
 // ---------------------------------------------------------------- token accounts
@@ -374,8 +363,33 @@ pub fn report_tx(ctx: &Ctx, signature: &Signature, mut json: Value, text: String
 
 // ---------------------------------------------------------------- providers
 
-/// JSON view of a provider; `vault` is its stake vault's balance.
-pub fn provider_json(address: &Pubkey, p: &Provider, vault: u64, now: i64) -> Value {
+/// The most unfinished job value a provider may hold under the network's exposure limit
+/// (`stake × max_exposure_bps / 10 000`), `None` when the network sets no limit.
+pub fn exposure_limit(p: &Provider, max_exposure_bps: u32) -> Option<u64> {
+    (max_exposure_bps > 0).then(|| {
+        let limit = u128::from(p.stake) * u128::from(max_exposure_bps) / 10_000;
+        u64::try_from(limit).unwrap_or(u64::MAX)
+    })
+}
+
+/// Unbonding stake `withdraw_unbonded` would pay at `now`: the program's
+/// [`Provider::withdrawable`] once the unbonding period has passed, 0 before.
+pub fn withdrawable_now(p: &Provider, now: i64) -> u64 {
+    if p.unbonding == 0 || now < p.unbond_ready_at {
+        return 0;
+    }
+    p.withdrawable().unwrap_or(0)
+}
+
+/// JSON view of a provider; `vault` is its stake vault's balance, `max_exposure_bps` the
+/// network's exposure limit.
+pub fn provider_json(
+    address: &Pubkey,
+    p: &Provider,
+    vault: u64,
+    max_exposure_bps: u32,
+    now: i64,
+) -> Value {
     let hw = &p.hardware;
     let s = &p.stats;
     json!({
@@ -386,7 +400,11 @@ pub fn provider_json(address: &Pubkey, p: &Provider, vault: u64, now: i64) -> Va
         "stake": p.stake,
         "unbonding": p.unbonding,
         "unbond_ready_at": set(p.unbond_ready_at).map(|t| time_json(t, now)),
-        "unbond_withdrawable_now": p.unbonding > 0 && now >= p.unbond_ready_at,
+        "unbond_withdrawable_now": withdrawable_now(p, now),
+        "locked": p.locked,
+        "exposure": p.exposure,
+        "exposure_limit": exposure_limit(p, max_exposure_bps),
+        "owed_payment": p.owed_payment,
         "stake_vault": pda::stake_vault(address).to_string(),
         "stake_vault_balance": vault,
         "hardware": {
@@ -411,15 +429,28 @@ pub fn provider_json(address: &Pubkey, p: &Provider, vault: u64, now: i64) -> Va
     })
 }
 
-/// Text view of a provider (several lines); `vault` is its stake vault's balance.
-pub fn provider_text(address: &Pubkey, p: &Provider, vault: u64, now: i64) -> String {
+/// Text view of a provider (several lines); `vault` is its stake vault's balance,
+/// `max_exposure_bps` the network's exposure limit.
+pub fn provider_text(
+    address: &Pubkey,
+    p: &Provider,
+    vault: u64,
+    max_exposure_bps: u32,
+    now: i64,
+) -> String {
     let hw = &p.hardware;
     let s = &p.stats;
     let unbonding = if p.unbonding == 0 {
         "0".to_string()
     } else if now >= p.unbond_ready_at {
+        let free = withdrawable_now(p, now);
+        let locked = if free < p.unbonding {
+            format!(" ({} held back by locks)", p.unbonding - free)
+        } else {
+            String::new()
+        };
         format!(
-            "{}, withdrawable now (since {})",
+            "{}, {free} withdrawable now{locked} (since {})",
             p.unbonding,
             when(p.unbond_ready_at, now)
         )
@@ -430,6 +461,10 @@ pub fn provider_text(address: &Pubkey, p: &Provider, vault: u64, now: i64) -> St
             when(p.unbond_ready_at, now)
         )
     };
+    let exposure = match exposure_limit(p, max_exposure_bps) {
+        Some(limit) => format!("{} of at most {limit} (payment mint)", p.exposure),
+        None => format!("{} (payment mint; the network sets no limit)", p.exposure),
+    };
     let mut lines = vec![
         format!("provider {address}"),
         format!("  owner:        {}", p.owner),
@@ -437,6 +472,11 @@ pub fn provider_text(address: &Pubkey, p: &Provider, vault: u64, now: i64) -> St
         format!("  status:       {}", status_name(p.status)),
         format!("  stake:        {}", p.stake),
         format!("  unbonding:    {unbonding}"),
+        format!(
+            "  locked:       {} (slashable behind {} active job(s))",
+            p.locked, p.active_jobs
+        ),
+        format!("  exposure:     {exposure}"),
         format!(
             "  stake vault:  {} holds {vault}",
             pda::stake_vault(address)
@@ -446,6 +486,12 @@ pub fn provider_text(address: &Pubkey, p: &Provider, vault: u64, now: i64) -> St
             hw.gpu_count, hw.gpu_model, hw.vram_gb, hw.region
         ),
     ];
+    if p.owed_payment > 0 {
+        lines.push(format!(
+            "  owed:         {} payment tokens wait in the payouts vault (spice provider collect)",
+            p.owed_payment
+        ));
+    }
     if !hw.metadata_uri.is_empty() || hw.metadata_hash != [0; 32] {
         lines.push(format!(
             "  metadata:     {} (hash {})",
@@ -471,283 +517,140 @@ pub fn provider_text(address: &Pubkey, p: &Provider, vault: u64, now: i64) -> St
 
 // ---------------------------------------------------------------- jobs
 
-/// Who may take an action on a job.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// The job's client.
-    Client,
-    /// The provider (owner) that accepted it, or any eligible provider for an open job.
-    Provider,
-    /// Anyone (a crank).
-    Anyone,
-    /// The network's active attestors (neither the client nor the provider's owner).
-    Attestors,
-}
-
-impl Role {
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Client => "client",
-            Role::Provider => "provider",
-            Role::Anyone => "anyone",
-            Role::Attestors => "attestors",
-        }
+/// Who may act, as `job show` names them.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Client => "client",
+        Role::Provider => "provider",
+        Role::Attestors => "attestors",
+        Role::Anyone => "anyone",
     }
 }
 
-/// One thing someone can do to a job, now or once a deadline has passed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JobAction {
-    pub who: Role,
-    /// The `spice job` (or `spice attestor`) subcommand: cancel, accept, submit, approve,
-    /// dispute, settle, expire, draw-audit, attest.
-    pub action: &'static str,
-    /// Possible at the time asked.
-    pub now: bool,
-    /// Possible only once the time is strictly after this.
-    pub after: Option<i64>,
-    /// Possible while the time is at most this.
-    pub until: Option<i64>,
-    /// What else to know.
-    pub note: Option<String>,
-}
-
-impl JobAction {
-    fn new(who: Role, action: &'static str, now: bool) -> Self {
-        Self {
-            who,
-            action,
-            now,
-            after: None,
-            until: None,
-            note: None,
-        }
-    }
-
-    fn until(mut self, t: i64) -> Self {
-        self.until = Some(t);
-        self
-    }
-
-    fn after(mut self, t: i64) -> Self {
-        self.after = Some(t);
-        self
-    }
-
-    fn note(mut self, note: impl Into<String>) -> Self {
-        self.note = Some(note.into());
-        self
-    }
-
-    /// `client: approve / dispute (until …)`-style line.
-    pub fn text(&self, now: i64) -> String {
-        let mut details = Vec::new();
-        if let Some(t) = self.after {
-            details.push(format!("after {}, {}", utc(t), relative(t, now)));
-        }
-        if let Some(t) = self.until {
-            details.push(format!("until {}, {}", utc(t), relative(t, now)));
-        }
-        if let Some(n) = &self.note {
-            details.push(n.clone());
-        }
-        if details.is_empty() {
-            format!("{}: {}", self.who.name(), self.action)
-        } else {
-            format!(
-                "{}: {} ({})",
-                self.who.name(),
-                self.action,
-                details.join("; ")
-            )
-        }
-    }
-
-    pub fn json(&self, now: i64) -> Value {
-        json!({
-            "who": self.who.name(),
-            "action": self.action,
-            "now": self.now,
-            "after": self.after.map(|t| time_json(t, now)),
-            "until": self.until.map(|t| time_json(t, now)),
-            "note": self.note,
-        })
+/// The `spice job` (or `spice attestor`) subcommand of an action.
+pub fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Cancel => "cancel",
+        Action::Accept => "accept",
+        Action::Submit => "submit",
+        Action::Approve => "approve",
+        Action::Dispute => "dispute",
+        Action::DrawAudit => "draw-audit",
+        Action::Attest => "attest",
+        Action::Settle => "settle",
+        Action::Expire => "expire",
     }
 }
 
-/// The network settings [`job_actions`] depends on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct JobRules {
-    /// `attestation_quorum`.
-    pub quorum: u8,
-    /// `dispute_seconds`: the vote window a dispute or an audit selection opens.
-    pub dispute_seconds: i64,
-    /// `accept_job` is paused.
-    pub accept_paused: bool,
-}
-
-impl JobRules {
-    pub fn of(network: &Network) -> Self {
-        Self {
-            quorum: network.params.attestation_quorum,
-            dispute_seconds: network.params.dispute_seconds,
-            accept_paused: network.paused & spice::constants::PAUSE_ACCEPT_JOB != 0,
-        }
+pub fn expire_reason_name(reason: ExpireReason) -> &'static str {
+    match reason {
+        ExpireReason::NotAccepted => "not accepted",
+        ExpireReason::NotSubmitted => "not submitted",
+        ExpireReason::NoQuorum => "no quorum",
     }
 }
 
-/// What can be done to `job` at unix time `now`, and what becomes possible later, following
-/// the program's checks exactly (a deadline `d` allows its action while `now <= d`; the action
-/// on the other side needs `now > d`). `draw` is the audit draw an instruction would record
-/// now ([`draw_now`]): the recorded one, or for a pending draw `NotReady` (no slot after the
-/// submission yet), `Selected` or `NotSelected`.
-/// While the challenge window is open: the client may dispute, attestors may vote.
-fn challenge_actions(out: &mut Vec<JobAction>, job: &Job, votes: &str) {
-    out.push(JobAction::new(Role::Client, "dispute", true).until(job.challenge_deadline));
-    out.push(
-        JobAction::new(Role::Attestors, "attest", true)
-            .until(job.challenge_deadline)
-            .note(votes.to_string()),
-    );
-}
-
-pub fn job_actions(job: &Job, rules: &JobRules, draw: Draw, now: i64) -> Vec<JobAction> {
-    use Role::*;
-    let mut out = Vec::new();
-    let votes = format!(
-        "{} valid / {} invalid of quorum {}",
-        job.valid_votes, job.invalid_votes, rules.quorum
-    );
-    match job.state {
-        JobState::Open => {
-            out.push(JobAction::new(Client, "cancel", true).note("full refund"));
-            if now <= job.accept_deadline {
-                let mut accept = JobAction::new(Provider, "accept", !rules.accept_paused)
-                    .until(job.accept_deadline);
-                let mut notes = Vec::new();
-                if let Some(target) = job.target_provider {
-                    notes.push(format!("only provider {target}"));
-                }
-                notes.push("Active, stake >= minimum".to_string());
-                if rules.accept_paused {
-                    notes.push("accepts are paused by the authority".to_string());
-                }
-                accept.note = Some(notes.join("; "));
-                out.push(accept);
+/// What else to know about a possible action, in words (`None` when nothing).
+pub fn note_text(note: &Note) -> Option<String> {
+    Some(match *note {
+        Note::None => return None,
+        Note::FullRefund => "full refund".to_string(),
+        Note::Expiry(ExpireReason::NotAccepted) => "not accepted: full refund".to_string(),
+        Note::Expiry(ExpireReason::NotSubmitted) => {
+            "not submitted: full refund, a failure on the provider's record".to_string()
+        }
+        Note::Expiry(ExpireReason::NoQuorum) => {
+            "no quorum: full refund, nobody slashed".to_string()
+        }
+        Note::AcceptRequirements { target, paused } => {
+            let mut notes = Vec::new();
+            if let Some(t) = target {
+                notes.push(format!("only provider {t}"));
             }
-            out.push(
-                JobAction::new(Anyone, "expire", now > job.accept_deadline)
-                    .after(job.accept_deadline)
-                    .note("not accepted: full refund"),
-            );
-        }
-        JobState::Running => {
-            if now <= job.completion_deadline {
-                out.push(JobAction::new(Provider, "submit", true).until(job.completion_deadline));
+            notes.push("Active, stake >= minimum, room under the exposure limit".to_string());
+            if paused {
+                notes.push("accepts are paused by the authority".to_string());
             }
-            out.push(
-                JobAction::new(Anyone, "expire", now > job.completion_deadline)
-                    .after(job.completion_deadline)
-                    .note("not submitted: full refund, a failure on the provider's record"),
-            );
+            notes.join("; ")
         }
-        JobState::Submitted => {
-            let open = now <= job.challenge_deadline;
-            let pending = job.audit == AuditDraw::Pending;
-            match draw {
-                Draw::NotSelected => {
-                    out.push(
-                        JobAction::new(Client, "approve", true)
-                            .note(format!("settles for {} units", job.reported_units)),
-                    );
-                    if open {
-                        challenge_actions(&mut out, job, &votes);
-                    }
-                    out.push(
-                        JobAction::new(Anyone, "settle", !open)
-                            .after(job.challenge_deadline)
-                            .note(format!("pays {} units", job.reported_units)),
-                    );
-                    if pending {
-                        out.push(
-                            JobAction::new(Anyone, "draw-audit", true)
-                                .note("records the draw: not selected"),
-                        );
-                    }
-                }
-                Draw::NotReady => {
-                    let wait = "the audit draw needs a slot after the submission";
-                    out.push(JobAction::new(Client, "approve", false).note(wait));
-                    if open {
-                        challenge_actions(&mut out, job, &votes);
-                    }
-                    out.push(
-                        JobAction::new(Anyone, "settle", false)
-                            .after(job.challenge_deadline)
-                            .note(wait),
-                    );
-                    out.push(JobAction::new(Anyone, "draw-audit", false).note(wait));
-                }
-                Draw::Selected if pending => {
-                    // Approve and settle would only record the selection; draw-audit says so.
-                    out.push(
-                        JobAction::new(Anyone, "draw-audit", true).note(
-                            "the draw selects this job for attestation: it then settles only on a Valid quorum",
-                        ),
-                    );
-                    if open {
-                        challenge_actions(&mut out, job, &votes);
-                    } else {
-                        // The vote itself records the selection, which opens voting for
-                        // dispute_seconds from now.
-                        out.push(JobAction::new(Attestors, "attest", true).note(format!(
-                            "records the selection; votes then count for {}",
-                            duration(rules.dispute_seconds)
-                        )));
-                    }
-                }
-                Draw::Selected => {
-                    if open {
-                        out.push(
-                            JobAction::new(Client, "dispute", true).until(job.challenge_deadline),
-                        );
-                    }
-                    out.push(
-                        JobAction::new(Attestors, "attest", now <= job.vote_deadline)
-                            .until(job.vote_deadline)
-                            .note(format!("audit selected; {votes}")),
-                    );
-                    out.push(
-                        JobAction::new(Anyone, "expire", now > job.vote_deadline)
-                            .after(job.vote_deadline)
-                            .note("no quorum: full refund, nobody slashed"),
-                    );
-                }
-            }
+        Note::Pays { units } => format!("pays {units} units"),
+        Note::NeedsLaterSlot => "the audit draw needs a slot after the submission".to_string(),
+        Note::DrawNotSelected => "records the draw: not selected".to_string(),
+        Note::DrawSelects => {
+            "the draw selects this job for attestation: it then settles only on a Valid quorum"
+                .to_string()
         }
-        JobState::Disputed => {
-            out.push(
-                JobAction::new(Attestors, "attest", now <= job.vote_deadline)
-                    .until(job.vote_deadline)
-                    .note(format!("disputed; {votes}")),
-            );
-            out.push(
-                JobAction::new(Anyone, "expire", now > job.vote_deadline)
-                    .after(job.vote_deadline)
-                    .note("no quorum: full refund, nobody slashed"),
-            );
-            if job.audit == AuditDraw::Pending && draw != Draw::NotReady {
-                out.push(
-                    JobAction::new(Anyone, "draw-audit", true).note(
-                        "records the draw (statistics only: the dispute needs a quorum anyway)",
-                    ),
-                );
-            }
+        Note::SelectionOpensVoting { seconds } => format!(
+            "records the selection; votes then count for {}",
+            duration(seconds)
+        ),
+        Note::Votes {
+            valid,
+            invalid,
+            quorum,
+        } => format!("{valid} valid / {invalid} invalid of quorum {quorum}"),
+        Note::DrawForStatistics => {
+            "records the draw (statistics only: the dispute needs a quorum anyway)".to_string()
         }
+    })
+}
+
+/// The structured fields of a note, for JSON (`null` when there is no note).
+pub fn note_json(note: &Note) -> Value {
+    match *note {
+        Note::None => Value::Null,
+        Note::FullRefund => json!({"kind": "full_refund"}),
+        Note::Expiry(reason) => json!({"kind": "expiry", "reason": expire_reason_name(reason)}),
+        Note::AcceptRequirements { target, paused } => {
+            json!({"kind": "accept_requirements", "target": opt_key(target), "paused": paused})
+        }
+        Note::Pays { units } => json!({"kind": "pays", "units": units}),
+        Note::NeedsLaterSlot => json!({"kind": "needs_later_slot"}),
+        Note::DrawNotSelected => json!({"kind": "draw_not_selected"}),
+        Note::DrawSelects => json!({"kind": "draw_selects"}),
+        Note::SelectionOpensVoting { seconds } => {
+            json!({"kind": "selection_opens_voting", "seconds": seconds})
+        }
+        Note::Votes {
+            valid,
+            invalid,
+            quorum,
+        } => json!({"kind": "votes", "valid": valid, "invalid": invalid, "quorum": quorum}),
+        Note::DrawForStatistics => json!({"kind": "draw_for_statistics"}),
     }
-    // Actions with a window that has closed are not listed.
-    out.retain(|a| a.now || a.until.is_none_or(|u| now <= u));
-    out
+}
+
+/// `client: approve / dispute (until …)`-style line of a possible action at `now`.
+pub fn action_text(a: &Possible, now: i64) -> String {
+    let mut details = Vec::new();
+    if let Some(t) = a.after {
+        details.push(format!("after {}, {}", utc(t), relative(t, now)));
+    }
+    if let Some(t) = a.until {
+        details.push(format!("until {}, {}", utc(t), relative(t, now)));
+    }
+    if let Some(n) = note_text(&a.note) {
+        details.push(n);
+    }
+    let head = format!("{}: {}", role_name(a.who), action_name(a.action));
+    if details.is_empty() {
+        head
+    } else {
+        format!("{head} ({})", details.join("; "))
+    }
+}
+
+/// JSON of a possible action at `now`.
+pub fn action_json(a: &Possible, now: i64) -> Value {
+    json!({
+        "who": role_name(a.who),
+        "action": action_name(a.action),
+        "now": a.now,
+        "after": a.after.map(|t| time_json(t, now)),
+        "until": a.until.map(|t| time_json(t, now)),
+        "note": note_text(&a.note),
+        "note_detail": note_json(&a.note),
+    })
 }
 
 /// A job and what its views need besides the account, read from the ledger.
@@ -758,12 +661,18 @@ pub struct JobView {
     pub escrow: u64,
     /// The owner of its provider (if accepted and known).
     pub provider_owner: Option<Pubkey>,
-    pub rules: JobRules,
+    /// The network pauses `accept_job`.
+    pub accept_paused: bool,
     /// The draw an instruction would record now ([`draw_now`]).
     pub draw: Draw,
 }
 
 impl JobView {
+    /// What can be done now and later, by the program's own rules.
+    pub fn actions(&self, now: i64) -> Vec<Possible> {
+        possible_actions(&self.job, self.draw, self.accept_paused, now)
+    }
+
     /// JSON view of the job at unix time `now`.
     pub fn json(&self, now: i64) -> Value {
         job_json(self, now)
@@ -775,6 +684,42 @@ impl JobView {
     }
 }
 
+/// JSON of a job's terms (fixed at its creation).
+fn terms_json(job: &Job) -> Value {
+    let t = &job.terms;
+    json!({
+        "protocol_fee_bps": t.protocol_fee_bps,
+        "slash_bps": t.slash_bps,
+        "slash_client_share_bps": t.slash_client_share_bps,
+        "audit_rate_bps": t.audit_rate_bps,
+        "attestation_quorum": t.attestation_quorum,
+        "challenge_seconds": t.challenge_seconds,
+        "dispute_seconds": t.dispute_seconds,
+        "reference_price": t.reference_price,
+    })
+}
+
+/// One line of a job's terms.
+fn terms_text(job: &Job) -> String {
+    let t = &job.terms;
+    format!(
+        "fee {} bps, slash {} bps of the stake at accept ({} bps of it to the client), audit \
+         rate {} bps, quorum {}, challenge {}, dispute {}, reference price {}",
+        t.protocol_fee_bps,
+        t.slash_bps,
+        t.slash_client_share_bps,
+        t.audit_rate_bps,
+        t.attestation_quorum,
+        duration(t.challenge_seconds),
+        duration(t.dispute_seconds),
+        if t.reference_price == 0 {
+            "none (value = price paid)".to_string()
+        } else {
+            t.reference_price.to_string()
+        }
+    )
+}
+
 /// JSON view of a job, with its deadlines and what can be done now and later.
 fn job_json(v: &JobView, now: i64) -> Value {
     let JobView {
@@ -782,11 +727,11 @@ fn job_json(v: &JobView, now: i64) -> Value {
         job,
         escrow,
         provider_owner,
-        rules,
         draw,
+        ..
     } = v;
     let (escrow, provider_owner, draw) = (*escrow, *provider_owner, *draw);
-    let actions = job_actions(job, rules, draw, now);
+    let actions = v.actions(now);
     let n = usize::from(job.valid_votes).min(job.valid_units.len());
     json!({
         "address": address.to_string(),
@@ -802,13 +747,20 @@ fn job_json(v: &JobView, now: i64) -> Value {
         "escrowed": job.escrowed,
         "escrow_vault": pda::escrow_vault(address).to_string(),
         "escrow_vault_balance": escrow,
+        "terms": terms_json(job),
         "spec_hash": hex(&job.spec_hash),
+        "spec_uri": job.spec_uri,
         "result_hash": hex(&job.result_hash),
+        "result_uri": job.result_uri,
         "reported_units": job.reported_units,
         "created_at": time_json(job.created_at, now),
         "created_slot": job.created_slot,
         "accept_deadline": time_json(job.accept_deadline, now),
         "run_seconds": job.run_seconds,
+        "accepted_at": set(job.accepted_at).map(|t| time_json(t, now)),
+        "stake_at_accept": job.stake_at_accept,
+        "slash_lock": job.slash_lock,
+        "exposure": job.exposure,
         "completion_deadline": set(job.completion_deadline).map(|t| time_json(t, now)),
         "submit_slot": job.submit_slot,
         "challenge_deadline": set(job.challenge_deadline).map(|t| time_json(t, now)),
@@ -819,11 +771,20 @@ fn job_json(v: &JobView, now: i64) -> Value {
         "valid_votes": job.valid_votes,
         "invalid_votes": job.invalid_votes,
         "valid_units": job.valid_units.get(..n).unwrap_or(&[]),
-        "quorum": rules.quorum,
+        "quorum": job.terms.attestation_quorum,
         "now": time_json(now, now),
-        "actions_now": actions.iter().filter(|a| a.now).map(|a| a.json(now)).collect::<Vec<_>>(),
-        "actions_later": actions.iter().filter(|a| !a.now).map(|a| a.json(now)).collect::<Vec<_>>(),
+        "actions_now": actions.iter().filter(|a| a.now).map(|a| action_json(a, now)).collect::<Vec<_>>(),
+        "actions_later": actions.iter().filter(|a| !a.now).map(|a| action_json(a, now)).collect::<Vec<_>>(),
     })
+}
+
+/// `-` for an empty string.
+fn or_dash(s: &str) -> &str {
+    if s.is_empty() {
+        "-"
+    } else {
+        s
+    }
 }
 
 /// Text view of a job, with its deadlines and what can be done now and later.
@@ -833,8 +794,8 @@ fn job_text(v: &JobView, now: i64) -> String {
         job,
         escrow,
         provider_owner,
-        rules,
         draw,
+        ..
     } = v;
     let (provider_owner, draw) = (*provider_owner, *draw);
     let mut lines = vec![
@@ -848,7 +809,12 @@ fn job_text(v: &JobView, now: i64) -> String {
             job.escrowed,
             pda::escrow_vault(address)
         ),
-        format!("  spec hash:     {}", hex(&job.spec_hash)),
+        format!("  rules:         {}", terms_text(job)),
+        format!(
+            "  spec:          hash {}, uri {}",
+            hex(&job.spec_hash),
+            or_dash(&job.spec_uri)
+        ),
     ];
     if let Some(t) = job.target_provider {
         lines.push(format!("  target:        provider {t} only"));
@@ -864,6 +830,13 @@ fn job_text(v: &JobView, now: i64) -> String {
         "  accept by:     {}",
         when(job.accept_deadline, now)
     ));
+    if let Some(t) = set(job.accepted_at) {
+        lines.push(format!("  accepted:      {}", when(t, now)));
+        lines.push(format!(
+            "  backing:       stake at accept {}, slash lock {}, exposure {}",
+            job.stake_at_accept, job.slash_lock, job.exposure
+        ));
+    }
     match set(job.completion_deadline) {
         Some(t) => lines.push(format!("  submit by:     {}", when(t, now))),
         None => lines.push(format!(
@@ -873,9 +846,10 @@ fn job_text(v: &JobView, now: i64) -> String {
     }
     if matches!(job.state, JobState::Submitted | JobState::Disputed) {
         lines.push(format!(
-            "  result:        {} units reported, hash {}",
+            "  result:        {} units reported, hash {}, uri {}",
             job.reported_units,
-            hex(&job.result_hash)
+            hex(&job.result_hash),
+            or_dash(&job.result_uri)
         ));
         lines.push(format!(
             "  challenge:     until {}",
@@ -912,27 +886,32 @@ fn job_text(v: &JobView, now: i64) -> String {
                 format!(" (units {})", units.join(", "))
             },
             job.invalid_votes,
-            rules.quorum
+            job.terms.attestation_quorum
         ));
     }
     lines.push(format!("  ledger time:   {}", utc(now)));
-    let actions = job_actions(job, rules, draw, now);
-    let (now_actions, later): (Vec<&JobAction>, Vec<&JobAction>) =
+    lines.extend(actions_lines(&v.actions(now), now));
+    lines.join("\n")
+}
+
+/// The `possible now:` and `later:` blocks of `job show`.
+pub fn actions_lines(actions: &[Possible], now: i64) -> Vec<String> {
+    let (now_actions, later): (Vec<&Possible>, Vec<&Possible>) =
         actions.iter().partition(|a| a.now);
-    lines.push("  possible now:".to_string());
+    let mut lines = vec!["  possible now:".to_string()];
     if now_actions.is_empty() {
         lines.push("    nothing".to_string());
     }
     for a in now_actions {
-        lines.push(format!("    {}", a.text(now)));
+        lines.push(format!("    {}", action_text(a, now)));
     }
     if !later.is_empty() {
         lines.push("  later:".to_string());
         for a in later {
-            lines.push(format!("    {}", a.text(now)));
+            lines.push(format!("    {}", action_text(a, now)));
         }
     }
-    lines.join("\n")
+    lines
 }
 
 /// The next deadline of a job in its current state (for lists), if any.
@@ -950,26 +929,50 @@ pub fn next_deadline(job: &Job) -> Option<(&'static str, i64)> {
 
 // ---------------------------------------------------------------- attestors
 
-pub fn attestor_json(address: &Pubkey, a: &Attestor) -> Value {
+/// Where an attestor stands at `now`: whether it may vote, and since or until when.
+pub fn attestor_status(a: &Attestor, now: i64) -> String {
+    if a.active_until != NOT_REMOVED && now >= a.active_until {
+        format!("removed (since {})", when(a.active_until, now))
+    } else if now < a.active_from {
+        format!(
+            "added, votes from {} on jobs accepted from then",
+            when(a.active_from, now)
+        )
+    } else if a.active_until != NOT_REMOVED {
+        format!("active, removal takes effect {}", when(a.active_until, now))
+    } else {
+        format!(
+            "active since {} (votes on jobs accepted from then)",
+            when(a.active_from, now)
+        )
+    }
+}
+
+/// Whether the attestor may vote at `now` (on jobs accepted since its addition).
+pub fn attestor_active(a: &Attestor, now: i64) -> bool {
+    now >= a.active_from && now < a.active_until
+}
+
+pub fn attestor_json(address: &Pubkey, a: &Attestor, now: i64) -> Value {
     json!({
         "address": address.to_string(),
         "network": a.network.to_string(),
         "key": a.key.to_string(),
-        "active": a.active,
+        "active": attestor_active(a, now),
+        "active_from": time_json(a.active_from, now),
+        "active_until": (a.active_until != NOT_REMOVED).then(|| time_json(a.active_until, now)),
+        "status": attestor_status(a, now),
         "votes_cast": a.votes_cast,
         "votes_against_outcome": a.votes_against_outcome,
     })
 }
 
-pub fn attestor_text(address: &Pubkey, a: &Attestor) -> String {
+pub fn attestor_text(address: &Pubkey, a: &Attestor, now: i64) -> String {
     [
         format!("attestor {}", a.key),
         format!("  record:          {address}"),
         format!("  network:         {}", a.network),
-        format!(
-            "  active:          {}",
-            if a.active { "yes" } else { "no (removed)" }
-        ),
+        format!("  status:          {}", attestor_status(a, now)),
         format!("  votes cast:      {}", a.votes_cast),
         format!("  against outcome: {}", a.votes_against_outcome),
     ]
@@ -981,11 +984,11 @@ pub fn attestation_json(address: &Pubkey, a: &Attestation, live: bool) -> Value 
     json!({
         "address": address.to_string(),
         "job": a.job.to_string(),
-        "job_created_slot": a.job_created_slot,
         "attestor": a.attestor.to_string(),
         "verdict": verdict_name(a.verdict),
         "measured_units": a.measured_units,
         "evidence_hash": hex(&a.evidence_hash),
+        "evidence_uri": a.evidence_uri,
         "slot": a.slot,
         "job_live": live,
     })
@@ -994,13 +997,14 @@ pub fn attestation_json(address: &Pubkey, a: &Attestation, live: bool) -> Value 
 /// One-line text view of a vote; `live` tells whether the job it was cast on is still open.
 pub fn attestation_text(address: &Pubkey, a: &Attestation, live: bool) -> String {
     format!(
-        "{} job {} {} {} units, slot {}, evidence {}{}",
+        "{} job {} {} {} units, slot {}, evidence {} ({}){}",
         address,
         a.job,
         verdict_name(a.verdict),
         a.measured_units,
         a.slot,
         hex(&a.evidence_hash),
+        or_dash(&a.evidence_uri),
         if live {
             ""
         } else {
@@ -1013,6 +1017,7 @@ pub fn attestation_text(address: &Pubkey, a: &Attestation, live: bool) -> String
 mod tests {
     use super::*;
     use spice::constants::MAX_QUORUM;
+    use spice::state::JobTerms;
 
     #[test]
     fn hex_round_trip_and_errors() {
@@ -1086,14 +1091,30 @@ mod tests {
             max_units: 10,
             escrowed: 100,
             spec_hash: [0; 32],
+            spec_uri: String::new(),
             result_hash: [0; 32],
+            result_uri: String::new(),
             reported_units: 7,
             state,
+            terms: JobTerms {
+                protocol_fee_bps: 250,
+                slash_bps: 1_000,
+                slash_client_share_bps: 5_000,
+                audit_rate_bps: 1_000,
+                attestation_quorum: 2,
+                challenge_seconds: 600,
+                dispute_seconds: 600,
+                reference_price: 0,
+            },
             created_at: 0,
             created_slot: 1,
             accept_deadline: 1_000,
             run_seconds: 500,
+            accepted_at: 0,
             completion_deadline: 2_000,
+            stake_at_accept: 0,
+            slash_lock: 0,
+            exposure: 0,
             submit_slot: 5,
             challenge_deadline: 3_000,
             vote_deadline: 0,
@@ -1105,116 +1126,153 @@ mod tests {
         }
     }
 
-    const RULES: JobRules = JobRules {
-        quorum: 2,
-        dispute_seconds: 600,
-        accept_paused: false,
-    };
-
-    /// `who: action` of the actions possible now, and of those later.
-    fn names(job: &Job, rules: &JobRules, draw: Draw, now: i64) -> (Vec<String>, Vec<String>) {
-        let all = job_actions(job, rules, draw, now);
+    /// `who: action` of the program's possible actions now, and of those later, as `job show`
+    /// names them.
+    fn names(job: &Job, paused: bool, draw: Draw, now: i64) -> (Vec<String>, Vec<String>) {
+        let all = possible_actions(job, draw, paused, now);
         let f = |want: bool| {
             all.iter()
                 .filter(|a| a.now == want)
-                .map(|a| format!("{}: {}", a.who.name(), a.action))
+                .map(|a| format!("{}: {}", role_name(a.who), action_name(a.action)))
                 .collect::<Vec<_>>()
         };
         (f(true), f(false))
     }
 
-    #[test]
-    fn open_job_accept_until_deadline_inclusive_then_expire() {
-        let j = job(JobState::Open);
-        let (now, later) = names(&j, &RULES, Draw::NotReady, 1_000);
-        assert_eq!(now, ["client: cancel", "provider: accept"]);
-        assert_eq!(later, ["anyone: expire"]);
-        let (now, later) = names(&j, &RULES, Draw::NotReady, 1_001);
-        assert_eq!(now, ["client: cancel", "anyone: expire"]);
-        assert!(later.is_empty());
-        let acts = job_actions(&j, &RULES, Draw::NotReady, 10);
-        assert_eq!(acts[1].until, Some(1_000));
-        assert_eq!(acts[2].after, Some(1_000));
+    /// The text lines of `job show`'s action blocks.
+    fn lines(job: &Job, draw: Draw, now: i64) -> Vec<String> {
+        actions_lines(&possible_actions(job, draw, false, now), now)
     }
 
     #[test]
-    fn paused_accepts_are_listed_as_not_possible() {
+    fn open_job_accept_until_deadline_inclusive_then_expire() {
         let j = job(JobState::Open);
-        let rules = JobRules {
-            accept_paused: true,
-            ..RULES
-        };
-        let (now, later) = names(&j, &rules, Draw::NotReady, 500);
+        let (now, later) = names(&j, false, Draw::NotReady, 1_000);
+        assert_eq!(now, ["client: cancel", "provider: accept"]);
+        assert_eq!(later, ["anyone: expire"]);
+        let (now, later) = names(&j, false, Draw::NotReady, 1_001);
+        assert_eq!(now, ["client: cancel", "anyone: expire"]);
+        assert!(later.is_empty());
+        assert_eq!(
+            lines(&j, Draw::NotReady, 1_000),
+            [
+                "  possible now:",
+                "    client: cancel (full refund)",
+                "    provider: accept (until 1970-01-01 00:16:40 UTC, now; Active, stake >= \
+                 minimum, room under the exposure limit)",
+                "  later:",
+                "    anyone: expire (after 1970-01-01 00:16:40 UTC, now; not accepted: full \
+                 refund)",
+            ]
+        );
+    }
+
+    #[test]
+    fn paused_accepts_and_targets_are_said() {
+        let mut j = job(JobState::Open);
+        let (now, later) = names(&j, true, Draw::NotReady, 500);
         assert_eq!(now, ["client: cancel"]);
         assert_eq!(later, ["provider: accept", "anyone: expire"]);
-        let mut j = j;
         let target = Pubkey::new_unique();
         j.target_provider = Some(target);
-        let acts = job_actions(&j, &RULES, Draw::NotReady, 500);
-        assert!(acts[1]
-            .note
-            .as_deref()
-            .unwrap_or("")
-            .contains(&target.to_string()));
+        let acts = possible_actions(&j, Draw::NotReady, true, 500);
+        let text = action_text(&acts[1], 500);
+        assert!(text.contains(&format!("only provider {target}")), "{text}");
+        assert!(text.contains("accepts are paused"), "{text}");
+        let json = action_json(&acts[1], 500);
+        assert_eq!(json["note_detail"]["kind"], "accept_requirements");
+        assert_eq!(json["note_detail"]["target"], target.to_string());
+        assert_eq!(json["note_detail"]["paused"], true);
+        assert_eq!(json["now"], false);
+        assert_eq!(json["until"]["unix"], 1_000);
+        assert!(json["after"].is_null());
     }
 
     #[test]
     fn running_job_submit_until_completion_deadline() {
         let j = job(JobState::Running);
-        let (now, later) = names(&j, &RULES, Draw::NotReady, 2_000);
+        let (now, later) = names(&j, false, Draw::NotReady, 2_000);
         assert_eq!(now, ["provider: submit"]);
         assert_eq!(later, ["anyone: expire"]);
-        let (now, later) = names(&j, &RULES, Draw::NotReady, 2_001);
+        let (now, later) = names(&j, false, Draw::NotReady, 2_001);
         assert_eq!(now, ["anyone: expire"]);
         assert!(later.is_empty());
+        assert_eq!(
+            lines(&j, Draw::NotReady, 2_001)[1],
+            "    anyone: expire (after 1970-01-01 00:33:20 UTC, 1s ago; not submitted: full \
+             refund, a failure on the provider's record)"
+        );
     }
 
     #[test]
     fn submitted_not_selected_approve_dispute_then_settle() {
         let mut j = job(JobState::Submitted);
         j.audit = AuditDraw::NotSelected;
-        let (now, later) = names(&j, &RULES, Draw::NotSelected, 3_000);
+        let (now, later) = names(&j, false, Draw::NotSelected, 3_000);
         assert_eq!(
             now,
             ["client: approve", "client: dispute", "attestors: attest"]
         );
         assert_eq!(later, ["anyone: settle"]);
-        let (now, later) = names(&j, &RULES, Draw::NotSelected, 3_001);
+        let (now, later) = names(&j, false, Draw::NotSelected, 3_001);
         assert_eq!(now, ["client: approve", "anyone: settle"]);
         assert!(later.is_empty());
+        assert_eq!(
+            lines(&j, Draw::NotSelected, 3_000)[3],
+            "    attestors: attest (until 1970-01-01 00:50:00 UTC, now; 0 valid / 0 invalid of \
+             quorum 2)"
+        );
         // A pending draw that would not select: the same, and draw-audit can record it.
         j.audit = AuditDraw::Pending;
-        let (now, _) = names(&j, &RULES, Draw::NotSelected, 3_001);
+        let (now, _) = names(&j, false, Draw::NotSelected, 3_001);
         assert_eq!(
             now,
             ["client: approve", "anyone: settle", "anyone: draw-audit"]
+        );
+        assert_eq!(
+            lines(&j, Draw::NotSelected, 3_001)[1],
+            "    client: approve (pays 7 units)"
         );
     }
 
     #[test]
     fn submitted_draw_not_ready_blocks_approve_and_settle() {
         let j = job(JobState::Submitted);
-        let (now, later) = names(&j, &RULES, Draw::NotReady, 2_500);
+        let (now, later) = names(&j, false, Draw::NotReady, 2_500);
         assert_eq!(now, ["client: dispute", "attestors: attest"]);
         assert_eq!(
             later,
             ["client: approve", "anyone: settle", "anyone: draw-audit"]
+        );
+        let acts = possible_actions(&j, Draw::NotReady, false, 2_500);
+        assert_eq!(
+            note_text(&acts[0].note).as_deref(),
+            Some("the audit draw needs a slot after the submission")
         );
     }
 
     #[test]
     fn submitted_pending_draw_that_selects() {
         let j = job(JobState::Submitted);
-        let (now, later) = names(&j, &RULES, Draw::Selected, 3_000);
+        let (now, later) = names(&j, false, Draw::Selected, 3_000);
         assert_eq!(
             now,
             ["anyone: draw-audit", "client: dispute", "attestors: attest"]
         );
         assert!(later.is_empty());
         // After the challenge window the vote itself records the selection and counts.
-        let (now, later) = names(&j, &RULES, Draw::Selected, 3_001);
+        let (now, later) = names(&j, false, Draw::Selected, 3_001);
         assert_eq!(now, ["anyone: draw-audit", "attestors: attest"]);
         assert!(later.is_empty());
+        assert_eq!(
+            lines(&j, Draw::Selected, 3_001)[2],
+            "    attestors: attest (records the selection; votes then count for 10m)"
+        );
+        let acts = possible_actions(&j, Draw::Selected, false, 3_001);
+        assert_eq!(
+            action_json(&acts[1], 3_001)["note_detail"],
+            json!({"kind": "selection_opens_voting", "seconds": 600})
+        );
     }
 
     #[test]
@@ -1222,15 +1280,20 @@ mod tests {
         let mut j = job(JobState::Submitted);
         j.audit = AuditDraw::Selected;
         j.vote_deadline = 3_600;
-        let (now, later) = names(&j, &RULES, Draw::Selected, 3_000);
+        let (now, later) = names(&j, false, Draw::Selected, 3_000);
         assert_eq!(now, ["client: dispute", "attestors: attest"]);
         assert_eq!(later, ["anyone: expire"]);
-        let (now, later) = names(&j, &RULES, Draw::Selected, 3_600);
+        let (now, later) = names(&j, false, Draw::Selected, 3_600);
         assert_eq!(now, ["attestors: attest"]);
         assert_eq!(later, ["anyone: expire"]);
-        let (now, later) = names(&j, &RULES, Draw::Selected, 3_601);
+        let (now, later) = names(&j, false, Draw::Selected, 3_601);
         assert_eq!(now, ["anyone: expire"]);
         assert!(later.is_empty());
+        assert_eq!(
+            lines(&j, Draw::Selected, 3_601)[1],
+            "    anyone: expire (after 1970-01-01 01:00:00 UTC, 1s ago; no quorum: full refund, \
+             nobody slashed)"
+        );
     }
 
     #[test]
@@ -1238,34 +1301,68 @@ mod tests {
         let mut j = job(JobState::Disputed);
         j.vote_deadline = 4_000;
         j.audit = AuditDraw::NotSelected;
-        let (now, later) = names(&j, &RULES, Draw::NotSelected, 4_000);
+        let (now, later) = names(&j, false, Draw::NotSelected, 4_000);
         assert_eq!(now, ["attestors: attest"]);
         assert_eq!(later, ["anyone: expire"]);
-        let (now, later) = names(&j, &RULES, Draw::NotSelected, 4_001);
+        let (now, later) = names(&j, false, Draw::NotSelected, 4_001);
         assert_eq!(now, ["anyone: expire"]);
         assert!(later.is_empty());
         j.audit = AuditDraw::Pending;
-        let (now, _) = names(&j, &RULES, Draw::Selected, 10);
+        let (now, _) = names(&j, false, Draw::Selected, 10);
         assert_eq!(now, ["attestors: attest", "anyone: draw-audit"]);
-        let (now, _) = names(&j, &RULES, Draw::NotReady, 10);
+        let (now, _) = names(&j, false, Draw::NotReady, 10);
         assert_eq!(now, ["attestors: attest"]);
     }
 
     #[test]
+    fn nothing_possible_is_said() {
+        assert_eq!(actions_lines(&[], 0), ["  possible now:", "    nothing"]);
+    }
+
+    #[test]
     fn action_text_names_role_and_window() {
-        let a = JobAction::new(Role::Client, "dispute", true).until(1_200);
+        let j = job(JobState::Submitted);
+        let mut dispute = possible_actions(&j, Draw::NotReady, false, 2_800)
+            .into_iter()
+            .find(|a| a.action == Action::Dispute)
+            .expect("dispute possible");
         assert_eq!(
-            a.text(1_000),
-            "client: dispute (until 1970-01-01 00:20:00 UTC, in 3m 20s)"
+            action_text(&dispute, 2_800),
+            "client: dispute (until 1970-01-01 00:50:00 UTC, in 3m 20s)"
         );
-        let a = JobAction::new(Role::Anyone, "expire", true).after(988);
+        dispute.until = None;
+        dispute.after = Some(2_788);
         assert_eq!(
-            a.text(1_000),
-            "anyone: expire (after 1970-01-01 00:16:28 UTC, 12s ago)"
+            action_text(&dispute, 2_800),
+            "client: dispute (after 1970-01-01 00:46:28 UTC, 12s ago)"
         );
-        assert_eq!(
-            JobAction::new(Role::Client, "cancel", true).text(0),
-            "client: cancel"
-        );
+        dispute.after = None;
+        assert_eq!(action_text(&dispute, 0), "client: dispute");
+    }
+
+    #[test]
+    fn attestor_status_follows_its_delays() {
+        let a = Attestor {
+            version: 1,
+            bump: 0,
+            network: Pubkey::default(),
+            key: Pubkey::default(),
+            active_from: 100,
+            active_until: NOT_REMOVED,
+            votes_cast: 0,
+            votes_against_outcome: 0,
+            reserved: [0; 32],
+        };
+        assert!(!attestor_active(&a, 99));
+        assert!(attestor_status(&a, 99).starts_with("added, votes from"));
+        assert!(attestor_active(&a, 100));
+        let removed = Attestor {
+            active_until: 200,
+            ..a
+        };
+        assert!(attestor_active(&removed, 199));
+        assert!(attestor_status(&removed, 199).contains("removal takes effect"));
+        assert!(!attestor_active(&removed, 200));
+        assert!(attestor_status(&removed, 200).starts_with("removed"));
     }
 }

@@ -132,7 +132,7 @@ pub fn svg(report: &Report) -> String {
     let max = report
         .epochs
         .iter()
-        .map(|e| e.curve_emission.max(e.emission) as f64 / unit)
+        .map(|e| e.curve_emission.max(e.allocated) as f64 / unit)
         .fold(0.0, f64::max);
     let step = nice_step(max);
     let top = (max / step).ceil().max(1.0) * step;
@@ -170,7 +170,7 @@ pub fn svg(report: &Report) -> String {
         let gx = MARGIN_LEFT + group_w * i as f64 + (group_w - 3.0 * bar_w) / 2.0;
         for (k, (value, color, what)) in [
             (e.curve_emission, CURVE_COLOR, "curve"),
-            (e.emission, ALLOCATED_COLOR, "allocated"),
+            (e.allocated, ALLOCATED_COLOR, "allocated"),
             (e.claimed, CLAIMED_COLOR, "claimed"),
         ]
         .into_iter()
@@ -191,11 +191,11 @@ pub fn svg(report: &Report) -> String {
         text(
             &mut svg,
             gx + bar_w * 1.5,
-            y_of(e.curve_emission.max(e.emission) as f64 / unit) - 6.0,
+            y_of(e.curve_emission.max(e.allocated) as f64 / unit) - 6.0,
             "middle",
             10,
             "normal",
-            &tokens(e.emission),
+            &tokens(e.allocated),
         );
         text(
             &mut svg,

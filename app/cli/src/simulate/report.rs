@@ -1,6 +1,6 @@
 //! The report of a run: per-provider rows (work claimed and verified, money in and out,
 //! rewards and shares), protocol totals, per-epoch emission, the economic checks the protocol
-//! promises (DESIGN.md: stake alone earns nothing, the fee cap makes wash trading lose,
+//! promises (DESIGN.md: stake alone earns nothing, rewards below the fee make wash trading lose,
 //! audits catch and slash cheaters, rewards follow verified work), the audit of every
 //! invariant, and the run's speed. `report.json` is this structure; the text output renders it.
 
@@ -69,8 +69,8 @@ pub struct ProviderRow {
     pub fees_paid: u64,
     pub slashed: u64,
     pub rewards: u64,
-    /// What the fee cap kept back from its pro-rata share.
-    pub withheld_by_fee_cap: u64,
+    /// What the reward rate cap kept back from its pro-rata share of the emission.
+    pub withheld_by_rate_cap: u64,
     /// Gross it paid for jobs it posted to itself.
     pub own_spend: u64,
     /// payments + rewards − slashed − own spend (payment and stake units at par when the
@@ -177,7 +177,7 @@ impl Report {
                     fees_paid: t.fees_paid,
                     slashed: s.total_slashed,
                     rewards: t.rewards,
-                    withheld_by_fee_cap: t.withheld_by_cap,
+                    withheld_by_rate_cap: t.withheld_by_cap,
                     own_spend: t.own_spend,
                     net: i64::try_from(net).unwrap_or(if net < 0 { i64::MIN } else { i64::MAX }),
                     score: t.score,
@@ -487,7 +487,7 @@ impl Report {
                     tokens(p.fees_paid),
                     tokens(p.slashed),
                     tokens(p.rewards),
-                    tokens(p.withheld_by_fee_cap),
+                    tokens(p.withheld_by_rate_cap),
                     signed_tokens(p.net),
                     pct(p.reward_share),
                     pct(p.verified_work_share),
@@ -502,7 +502,7 @@ impl Report {
                 "fees paid",
                 "slashed",
                 "rewards",
-                "fee-capped",
+                "rate-capped",
                 "net",
                 "reward%",
                 "work%",
@@ -546,8 +546,10 @@ impl Report {
                     e.index.to_string(),
                     tokens(e.curve_emission),
                     tokens(e.emission),
+                    tokens(e.allocated),
                     tokens(e.claimed),
                     e.settled_jobs.to_string(),
+                    tokens(e.total_value),
                     tokens(e.total_fees),
                 ]
             })
@@ -556,9 +558,11 @@ impl Report {
             &[
                 "epoch",
                 "curve E(e)",
+                "emission",
                 "allocated",
                 "claimed",
                 "settled jobs",
+                "value",
                 "fees",
             ],
             &rows,

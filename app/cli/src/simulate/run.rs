@@ -9,11 +9,15 @@
 //!    slash); clients approve most clean results at once;
 //! 4. the crank expires overdue jobs (client refunded, provider failure) and, after the
 //!    challenge window, settles the results nobody approved;
-//! 5. after the epoch ends the crank finalizes it and every provider with work claims.
+//! 5. after the epoch ends the crank finalizes it and closes its shards (their rent back to
+//!    whoever paid it), and every provider with work claims its book pages.
+//!
+//! Job ids are each poster's own counter (its Client record's), from 0. The attestors were
+//! added, and the governance delay waited out, before the first epoch (`world`).
 //!
 //! The simulator keeps its own tally only of what the chain does not record (units reported,
-//! audits drawn, fees per provider as read from the ProviderEpochs before the claim); the
-//! rest of the report is read back from the accounts.
+//! audits drawn, fees per provider as read from its book pages before the claim); the rest of
+//! the report is read back from the accounts.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -24,9 +28,10 @@ use anyhow::{bail, ensure, Context as _, Result};
 use indicatif::ProgressBar;
 use solana_sdk::signature::Signer;
 use spice::errors::SpiceError;
-use spice::instructions::{AttestArgs, CreateJobArgs};
+use spice::instructions::{AttestArgs, CreateJobArgs, SubmitResultArgs};
 use spice::state::{
-    AuditDraw, Epoch, Job, Network, Provider, ProviderEpoch, ProviderStats, ProviderStatus, Verdict,
+    offset_in_page, page_of, AuditDraw, EpochBook, EpochEntry, Job, Network, Provider,
+    ProviderBook, ProviderStats, ProviderStatus, Verdict,
 };
 use spice_sdk::accounts::Snapshot;
 use spice_sdk::audit::{self, AuditReport};
@@ -39,8 +44,6 @@ use super::rng::Rng;
 use super::scenario::{ProviderKind, Scenario};
 use super::world::{self, ProviderActor, Wallet, World};
 
-/// Epochs one `claim_rewards` transaction carries (the worst case that fits, per REFERENCE).
-const EPOCHS_PER_CLAIM: usize = 7;
 /// Claim rounds after the last epoch for claims the circuit breaker deferred.
 const FINAL_CLAIM_ROUNDS: u32 = 8;
 
@@ -126,18 +129,19 @@ pub struct Tally {
     /// Units it reported: the work it claimed.
     pub reported_units: u64,
     pub audited: u64,
-    /// Protocol fees its settled jobs paid, from its ProviderEpochs.
+    /// Protocol fees its settled jobs paid, from its book pages.
     pub fees_paid: u64,
-    /// Reward score, from its ProviderEpochs.
+    /// Counted value of its settled jobs, from its book pages.
+    pub value: u64,
+    /// Reward score, from its book pages.
     pub score: u128,
     /// Rewards claimed (the claims' balance changes).
     pub rewards: u64,
-    /// What the fee cap withheld: pro-rata share minus the reward.
+    /// What the reward rate cap withheld: its pro-rata share of the epochs' emission minus
+    /// its reward.
     pub withheld_by_cap: u64,
     /// Gross payment for jobs it posted to itself (wash trading).
     pub own_spend: u64,
-    /// Epochs to claim: (index, the ProviderEpoch's rent payer).
-    pending: Vec<(u64, Pubkey)>,
 }
 
 /// One provider at the end of the run.
@@ -161,10 +165,15 @@ pub struct EpochRecord {
     pub index: u64,
     /// `E(e)` of the curve.
     pub curve_emission: u64,
-    /// Allocated at finalization (0 when nobody worked).
+    /// Emission at finalization: the curve's, capped by the budget and the vault (0 when
+    /// nobody worked).
     pub emission: u64,
+    /// What finalization allocated: `min(emission, total score × reward_rate_cap)`.
+    pub allocated: u64,
     pub shortfall: u64,
     pub total_score: u128,
+    /// Counted value of the epoch's settled jobs.
+    pub total_value: u64,
     pub total_fees: u64,
     pub settled_jobs: u64,
     /// Claimed from it by the end of the run.
@@ -217,7 +226,8 @@ struct Sim<'a> {
     rng: Rng,
     progress: &'a ProgressBar,
     jobs: Vec<SimJob>,
-    next_job_id: u64,
+    /// Each poster's next job id (its Client record's counter).
+    next_job_ids: BTreeMap<Pubkey, u64>,
     tallies: Vec<Tally>,
     epochs: Vec<EpochRecord>,
     totals: JobTotals,
@@ -237,13 +247,14 @@ pub fn simulate(scenario: &Scenario, progress: &ProgressBar) -> Result<Outcome> 
         rng: Rng::new(scenario.seed),
         progress,
         jobs: Vec::new(),
-        next_job_id: 1,
+        next_job_ids: BTreeMap::new(),
         tallies,
         epochs: Vec::new(),
         totals: JobTotals::default(),
         notes: Vec::new(),
     };
-    for e in 0..scenario.epochs {
+    let first = sim.w.first_epoch;
+    for e in first..first.saturating_add(scenario.epochs) {
         sim.run_epoch(e).with_context(|| format!("epoch {e}"))?;
     }
     sim.final_claims()?;
@@ -271,7 +282,7 @@ impl Sim<'_> {
     fn phase(&self, epoch: u64, what: &str) {
         self.progress.set_message(format!(
             "epoch {}/{}: {what}",
-            epoch + 1,
+            epoch.saturating_sub(self.w.first_epoch) + 1,
             self.scenario.epochs
         ));
     }
@@ -287,7 +298,8 @@ impl Sim<'_> {
         &self.w.providers[i]
     }
 
-    /// Settlement keys of job `j`, `payer` paying any epoch-record rent.
+    /// Settlement keys of job `j`, `payer` paying any reward-account rent. Payments go to the
+    /// payees' associated token accounts, which every wallet has.
     fn settle_keys(&self, j: usize, payer: Pubkey, epoch: u64) -> SettleKeys {
         let job = &self.jobs[j];
         let client = self.poster(job.poster);
@@ -295,9 +307,8 @@ impl Sim<'_> {
         SettleKeys {
             job: job.key,
             client: client.key(),
-            client_token: client.payment,
             provider: provider.pda,
-            provider_token: provider.wallet.payment,
+            provider_owner: provider.wallet.key(),
             payer,
             epoch,
         }
@@ -442,13 +453,16 @@ impl Sim<'_> {
         // f64 → u64 saturates; the min keeps it within the job.
         let work_units = ((max_units as f64) * fraction).floor().max(0.0) as u64;
         let work_units = work_units.min(max_units);
-        let job_id = self.next_job_id;
-        self.next_job_id = job_id.checked_add(1).context("job ids exhausted")?;
+        let poster_key = self.poster(poster).key();
+        let next = self.next_job_ids.entry(poster_key).or_insert(0);
+        let job_id = *next;
+        *next = job_id.checked_add(1).context("job ids exhausted")?;
         let args = CreateJobArgs {
             job_id,
             price_per_unit: jc.price_per_unit,
             max_units,
             spec_hash: tag(1, job_id),
+            spec_uri: String::new(),
             target_provider: Some(self.provider(provider).pda),
             accept_seconds: jc.accept_seconds,
             run_seconds: jc.run_seconds,
@@ -481,8 +495,9 @@ impl Sim<'_> {
     }
 
     /// Every provider accepts the jobs reserved for it, several per transaction. One
-    /// suspended since the jobs were posted is refused (`ProviderNotActive`): its jobs stay
-    /// open and expire.
+    /// suspended since the jobs were posted is refused (`ProviderNotActive`), and one without
+    /// room under the exposure limit (`ExposureLimit`) takes the jobs that fit, one by one:
+    /// the others stay open and expire.
     fn accept_jobs(&mut self) -> Result<()> {
         for p in 0..self.w.providers.len() {
             let mine = self.jobs_of(p, Stage::Open);
@@ -503,6 +518,21 @@ impl Sim<'_> {
                         }
                     }
                     Err(e) if is_code(&e, SpiceError::ProviderNotActive) => {}
+                    Err(e) if is_code(&e, SpiceError::ExposureLimit) => {
+                        for &j in mine.get(range).context("packing accepts")? {
+                            let one = ix::accept_job(&self.w.net, owner.pubkey(), self.jobs[j].key);
+                            match self.w.chain.try_send(&[one], &[&owner]) {
+                                Ok(()) => self.jobs[j].stage = Stage::Running,
+                                Err(e)
+                                    if is_code(&e, SpiceError::ExposureLimit)
+                                        || is_code(&e, SpiceError::ProviderNotActive) => {}
+                                Err(e) => {
+                                    let name = self.provider(p).spec.name.clone();
+                                    return Err(e).with_context(|| format!("accept_job by {name}"));
+                                }
+                            }
+                        }
+                    }
                     Err(e) => {
                         let name = self.provider(p).spec.name.clone();
                         return Err(e).with_context(|| format!("accept_job by {name}"));
@@ -533,8 +563,11 @@ impl Sim<'_> {
                     &self.w.net,
                     owner.pubkey(),
                     key,
-                    tag(2, self.jobs[j].job_id),
-                    units,
+                    SubmitResultArgs {
+                        result_hash: tag(2, self.jobs[j].job_id),
+                        units,
+                        result_uri: String::new(),
+                    },
                 ));
                 self.jobs[j].reported = units;
                 self.jobs[j].stage = Stage::Submitted;
@@ -616,14 +649,18 @@ impl Sim<'_> {
             if js.is_empty() {
                 continue;
             }
+            // The crank co-signs as the rent payer of the reward accounts an approval may
+            // create: the program refuses to create them with the job's client paying (see
+            // the CLI's `job approve --payer`).
             let client = self.poster(poster).kp.insecure_clone();
+            let crank = self.w.crank.insecure_clone();
             let ixs: Vec<Instruction> = js
                 .iter()
-                .map(|&j| ix::approve_job(&self.w.net, &self.settle_keys(j, client.pubkey(), e)))
+                .map(|&j| ix::approve_job(&self.w.net, &self.settle_keys(j, crank.pubkey(), e)))
                 .collect();
             self.w
                 .chain
-                .send_packed(|| "approve_job".into(), &ixs, &[&client])?;
+                .send_packed(|| "approve_job".into(), &ixs, &[&client, &crank])?;
             for j in js {
                 bump(&mut self.totals.approved);
                 let units = self.jobs[j].reported;
@@ -648,7 +685,6 @@ impl Sim<'_> {
         };
         let first = usize::try_from(self.rng.range(0, (n as u64).saturating_sub(1)))
             .context("attestor index")?;
-        let client_stake = self.poster(self.jobs[j].poster).stake;
         let key = self.jobs[j].key;
         let mut earlier: Vec<Pubkey> = Vec::with_capacity(quorum);
         for k in 0..quorum {
@@ -658,11 +694,11 @@ impl Sim<'_> {
                 &self.w.net,
                 &keys,
                 attestor.pubkey(),
-                client_stake,
                 AttestArgs {
                     verdict,
                     measured_units: measured,
                     evidence_hash: tag(3, self.jobs[j].job_id),
+                    evidence_uri: String::new(),
                 },
                 &earlier,
             );
@@ -701,13 +737,7 @@ impl Sim<'_> {
             let job = &self.jobs[j];
             let client = self.poster(job.poster);
             let provider = (stage == Stage::Missed).then(|| self.provider(job.provider).pda);
-            ixs.push(ix::expire_job(
-                &self.w.net,
-                job.key,
-                client.key(),
-                client.payment,
-                provider,
-            ));
+            ixs.push(ix::expire_job(&self.w.net, job.key, client.key(), provider));
             closing.push((j, stage));
         }
         self.w
@@ -745,94 +775,139 @@ impl Sim<'_> {
         Ok(())
     }
 
-    /// Finalizes epoch `e` (the crank pays the Epoch's rent) and queues each provider's claim.
+    /// The entry of epoch `e` in the network's EpochBook.
+    fn epoch_entry(&mut self, e: u64) -> Result<EpochEntry> {
+        let network = self.w.net.network;
+        let book: EpochBook = self
+            .w
+            .chain
+            .fetch_required(&pda::epoch_book(&network, page_of(e)))?;
+        book.entries
+            .get(offset_in_page(e))
+            .copied()
+            .context("epoch book entry")
+    }
+
+    /// Finalizes epoch `e` (the crank pays the book page's rent), records what each provider
+    /// worked and earned in it, and closes the epoch's shards (rent back to their payers).
     fn finalize(&mut self, e: u64) -> Result<()> {
         let net = self.w.net;
         let crank = self.w.crank.insecure_clone();
-        let fin = flows::finalize_epoch(&mut self.w.chain.ledger, &net, crank.pubkey(), e)
-            .with_context(|| format!("reading the shards of epoch {e}"))?;
+        let fin = ix::finalize_epoch(&net, crank.pubkey(), e);
         self.w
             .chain
             .send(|| format!("finalize_epoch {e}"), &[fin], &[&crank])?;
-        let epoch: Epoch = self.w.chain.fetch_required(&pda::epoch(&net.network, e))?;
+        let epoch = self.epoch_entry(e)?;
         let mut record = EpochRecord {
             index: e,
             curve_emission: world::curve_emission(&self.w.params, e)?,
             emission: epoch.emission,
+            allocated: epoch.allocated,
             shortfall: epoch.shortfall,
             total_score: epoch.total_score,
+            total_value: epoch.total_value,
             total_fees: epoch.total_fees,
-            settled_jobs: epoch.total_jobs,
+            settled_jobs: epoch.jobs,
             claimed: 0,
             rewards: BTreeMap::new(),
         };
-        let cap = self.w.params.reward_per_fee_cap_bps;
         for p in 0..self.w.providers.len() {
-            let address = pda::provider_epoch(&self.provider(p).pda, e);
-            let Some(pe) = self.w.chain.fetch::<ProviderEpoch>(&address)? else {
+            let address = pda::provider_book(&self.provider(p).pda, page_of(e));
+            let Some(book) = self.w.chain.fetch::<ProviderBook>(&address)? else {
                 continue;
             };
-            let curve = |fees: u64, cap: u32| {
-                spice::curve::reward_share(epoch.emission, pe.score, epoch.total_score, fees, cap)
-                    .map_err(|err| anyhow::anyhow!("reward of epoch {e}: {err:?}"))
+            let Some(entry) = book.entries.get(offset_in_page(e)).copied() else {
+                continue;
             };
-            let reward = curve(pe.fees, cap)?;
-            // The share without the fee cap: the cap at its maximum over every fee possible.
-            let pro_rata = curve(u64::MAX, 10_000)?;
+            if entry.score == 0 {
+                continue;
+            }
+            let reward = epoch
+                .reward(entry.score)
+                .map_err(|err| anyhow::anyhow!("reward of epoch {e}: {err:?}"))?;
+            // The share of the emission without the rate cap.
+            let pro_rata =
+                spice::curve::reward_share(epoch.emission, entry.score, epoch.total_score)
+                    .map_err(|err| anyhow::anyhow!("share of epoch {e}: {err:?}"))?;
             let t = &mut self.tallies[p];
-            t.fees_paid = t.fees_paid.checked_add(pe.fees).context("fees overflow")?;
-            t.score = t.score.checked_add(pe.score).context("score overflow")?;
+            t.fees_paid = t
+                .fees_paid
+                .checked_add(entry.fees)
+                .context("fees overflow")?;
+            t.value = t.value.checked_add(entry.value).context("value overflow")?;
+            t.score = t.score.checked_add(entry.score).context("score overflow")?;
             t.withheld_by_cap = t
                 .withheld_by_cap
                 .checked_add(pro_rata.saturating_sub(reward))
                 .context("withheld overflow")?;
-            t.pending.push((e, pe.payer));
             record
                 .rewards
                 .insert(self.provider(p).spec.name.clone(), reward);
         }
         self.epochs.push(record);
+        let closes = flows::close_epoch_shards(&mut self.w.chain.ledger, &net, e)
+            .with_context(|| format!("reading the shards of epoch {e}"))?;
+        self.w.chain.send_packed(
+            || format!("close_epoch_shard of epoch {e}"),
+            &closes,
+            &[&crank],
+        )?;
         Ok(())
     }
 
-    /// Every provider with finalized epochs claims them (several per transaction). A claim
-    /// the circuit breaker refuses stays queued for a later round.
+    /// What provider `p` can claim now, epoch by epoch.
+    fn claimable(&mut self, p: usize) -> Result<Vec<flows::Claimable>> {
+        let now = self.w.chain.now()?;
+        let owner = self.provider(p).wallet.key();
+        flows::claimable(&mut self.w.chain.ledger, &self.w.net, &owner, now)
+            .with_context(|| format!("reading the book pages of {}", self.provider(p).spec.name))
+    }
+
+    /// Every provider with something to claim claims its book pages, as few transactions as
+    /// fit. What the circuit breaker holds back stays owed for a later round.
     fn claim_round(&mut self) -> Result<()> {
         for p in 0..self.w.providers.len() {
-            while !self.tallies[p].pending.is_empty() {
-                let batch: Vec<(u64, Pubkey)> = self.tallies[p]
-                    .pending
-                    .iter()
-                    .take(EPOCHS_PER_CLAIM)
-                    .copied()
-                    .collect();
-                let owner = self.provider(p).wallet.kp.insecure_clone();
-                let destination = self.provider(p).wallet.stake;
+            let owed = self.claimable(p)?;
+            if owed.is_empty() {
+                continue;
+            }
+            let owner = self.provider(p).wallet.kp.insecure_clone();
+            let destination = self.provider(p).wallet.stake;
+            let pages = flows::pages_of(&owed);
+            let batches = flows::claim_batches(
+                &self.w.net,
+                &owner.pubkey(),
+                &owner.pubkey(),
+                &destination,
+                &pages,
+                &[],
+            );
+            let before = self.w.chain.balance(&destination)?;
+            for batch in batches {
                 let claim = ix::claim_rewards(&self.w.net, owner.pubkey(), destination, &batch);
-                let before = self.w.chain.balance(&destination)?;
                 match self.w.chain.try_send(&[claim], &[&owner]) {
                     Ok(()) => {}
-                    Err(err) if is_code(&err, SpiceError::RewardOutflowLimit) => {
-                        let name = &self.provider(p).spec.name;
-                        self.notes.push(format!(
-                            "{name}: a claim of epochs {:?} met the reward circuit breaker and \
-                             was retried later",
-                            batch.iter().map(|(e, _)| e).collect::<Vec<_>>()
-                        ));
-                        break;
-                    }
+                    Err(err) if is_code(&err, SpiceError::RewardOutflowLimit) => break,
                     Err(err) => {
                         let name = self.provider(p).spec.name.clone();
                         return Err(err).with_context(|| format!("claim_rewards by {name}"));
                     }
                 }
-                let after = self.w.chain.balance(&destination)?;
-                let got = after
-                    .checked_sub(before)
-                    .context("claim lowered a balance")?;
-                let t = &mut self.tallies[p];
-                t.rewards = t.rewards.checked_add(got).context("rewards overflow")?;
-                t.pending.drain(..batch.len());
+            }
+            let after = self.w.chain.balance(&destination)?;
+            let got = after
+                .checked_sub(before)
+                .context("claim lowered a balance")?;
+            let t = &mut self.tallies[p];
+            t.rewards = t.rewards.checked_add(got).context("rewards overflow")?;
+            let left = self.claimable(p)?;
+            if !left.is_empty() {
+                let name = &self.provider(p).spec.name;
+                self.notes.push(format!(
+                    "{name}: a claim of epochs {:?} met the reward circuit breaker; the rest was \
+                     claimed later",
+                    left.iter().map(|c| c.epoch).collect::<Vec<_>>()
+                ));
             }
         }
         Ok(())
@@ -840,13 +915,9 @@ impl Sim<'_> {
 
     /// Reads back what each finalized epoch has paid out.
     fn record_claimed(&mut self) -> Result<()> {
-        let network = self.w.net.network;
-        for r in &mut self.epochs {
-            let epoch: Epoch = self
-                .w
-                .chain
-                .fetch_required(&pda::epoch(&network, r.index))?;
-            r.claimed = epoch.claimed;
+        for i in 0..self.epochs.len() {
+            let index = self.epochs[i].index;
+            self.epochs[i].claimed = self.epoch_entry(index)?.claimed;
         }
         Ok(())
     }
@@ -854,7 +925,14 @@ impl Sim<'_> {
     /// Claims the circuit breaker deferred, one window later each round.
     fn final_claims(&mut self) -> Result<()> {
         let mut rounds = 0;
-        while self.tallies.iter().any(|t| !t.pending.is_empty()) {
+        loop {
+            let mut pending = false;
+            for p in 0..self.w.providers.len() {
+                pending |= !self.claimable(p)?.is_empty();
+            }
+            if !pending {
+                break;
+            }
             ensure!(
                 rounds < FINAL_CLAIM_ROUNDS,
                 "claims still refused by the circuit breaker after {FINAL_CLAIM_ROUNDS} windows"

@@ -216,12 +216,15 @@ const HOUR: i64 = 3_600;
 const DAY: i64 = 24 * HOUR;
 
 /// The network the simulator starts from: one-day epochs, every window short enough that a
-/// job's whole life fits in an epoch, a 5 % fee, a fee cap of 0.5 (wash trading loses), a 25 %
-/// audit rate with a 2-vote quorum and a 25 % slash.
+/// job's whole life fits in an epoch, a one-hour unbonding period (the governance delay the
+/// setup waits out for its attestors), a 5 % fee, a reward rate cap of 1.25 % of a job's value
+/// (2.5 % at the highest multiplier: half the fee, so rewards never exceed fees and wash
+/// trading loses), no reference price or exposure limit (allowed below the fee), a 25 % audit
+/// rate with a 2-vote quorum and a 25 % slash.
 pub fn base_params() -> NetworkParams {
     NetworkParams {
         min_stake: 1_000 * TOKEN,
-        unbond_seconds: 7 * DAY,
+        unbond_seconds: HOUR,
         protocol_fee_bps: 500,
         slash_bps: 2_500,
         slash_client_share_bps: 5_000,
@@ -238,7 +241,10 @@ pub fn base_params() -> NetworkParams {
         max_total_emission: 1_000 * TOKEN,
         m_max_bps: 20_000,
         stake_cap: 20_000 * TOKEN,
-        reward_per_fee_cap_bps: 5_000,
+        reward_rate_cap_bps: 125,
+        reference_price: 0,
+        stake_per_payment_bps: 10_000,
+        max_exposure_bps: 0,
         shard_count: 4,
         claim_window_epochs: 8,
         max_reward_outflow_per_window: 10 * TOKEN,
@@ -286,9 +292,28 @@ impl Scenario {
             .context("price_per_unit × max_units overflows u64")
     }
 
+    /// A job's whole life (accept, run, or work plus the challenge window), with a minute of
+    /// margin: it must fit in the epoch the job starts in.
+    pub fn job_life_seconds(&self) -> i64 {
+        let j = &self.jobs;
+        j.accept_seconds
+            .max(j.run_seconds)
+            .max(
+                j.work_seconds
+                    .saturating_add(self.params().challenge_seconds),
+            )
+            .saturating_add(60)
+    }
+
     /// Refuses a scenario that cannot run, with the reason.
     pub fn validate(&self) -> Result<()> {
         let p = self.params();
+        if let Err(e) = p.validate_for(self.mints == MintLayout::Single) {
+            bail!(
+                "[network] parameters out of bounds: {e} (bounds, the economic ones included: \
+                 docs/REFERENCE.md)"
+            );
+        }
         ensure!(
             (1..=200).contains(&self.epochs),
             "epochs must be 1 to 200 (got {})",
@@ -373,11 +398,7 @@ impl Scenario {
         // A job's whole life (accept, work, the later of its completion deadline and its
         // challenge window) must end inside the epoch it started in, so its settlement scores
         // for that epoch, which is then finalized.
-        let life = j
-            .accept_seconds
-            .max(j.run_seconds)
-            .max(j.work_seconds.saturating_add(p.challenge_seconds))
-            .saturating_add(60);
+        let life = self.job_life_seconds();
         ensure!(
             life < p.epoch_seconds,
             "a job's life ({life} s: accept, run or work + challenge window) must fit in an \

@@ -1,6 +1,7 @@
 //! The simulated world before the first job: a fresh in-memory ledger, the mints, the network,
-//! every actor's wallet (SOL, token accounts, tokens), the funded reward vault, the attestors
-//! and the registered providers — all through real transactions, as an operator would do it.
+//! every actor's wallet (SOL, token accounts, tokens), the attestors (added, and the governance
+//! delay waited out so they may vote on every job of the run), the funded reward vault and the
+//! registered providers — all through real transactions, as an operator would do it.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -57,6 +58,9 @@ pub struct World {
     pub attestors: Vec<Keypair>,
     /// Stake-mint tokens put in the reward vault.
     pub funded: u64,
+    /// The first epoch of the run: the attestors vote from its start, and a job's whole life
+    /// fits in what is left of it.
+    pub first_epoch: u64,
     /// Payment tokens each client started with.
     pub client_budget: u64,
 }
@@ -101,6 +105,7 @@ pub fn build(scenario: &Scenario) -> Result<World> {
         stake_mint,
         payment_program,
         stake_program,
+        false,
     );
     chain.send(
         || "create_network (the logs name a parameter out of bounds, if any)".into(),
@@ -120,6 +125,7 @@ pub fn build(scenario: &Scenario) -> Result<World> {
         clients: Vec::new(),
         attestors: Vec::new(),
         funded: 0,
+        first_epoch: 0,
         client_budget: scenario.client_budget()?,
     };
 
@@ -153,10 +159,34 @@ pub fn build(scenario: &Scenario) -> Result<World> {
             .send(|| "funding wallets with SOL".into(), &ixs, &[&op])?;
     }
 
+    // Attestors: an addition takes effect after the governance delay (unbond_seconds), and an
+    // attestor votes only on jobs accepted from then: add them first and wait it out.
+    for kp in attestor_keys {
+        let add = ix::add_attestor(world.operator.pubkey(), world.net.network, kp.pubkey());
+        let op = world.operator.insecure_clone();
+        world
+            .chain
+            .send(|| format!("add_attestor {}", kp.pubkey()), &[add], &[&op])?;
+        world.attestors.push(kp);
+    }
+    if !world.attestors.is_empty() {
+        world.chain.warp_seconds(params.unbond_seconds)?;
+    }
+    // The run starts in the current epoch if a job's whole life still fits in it, else at the
+    // start of the next one.
+    let now = world.chain.now()?;
+    let mut first = world.net.epoch_at(now);
+    let next_start = world.net.epoch_start(first.saturating_add(1));
+    if now.saturating_add(scenario.job_life_seconds()) >= next_start {
+        world.chain.warp_to(next_start.saturating_add(1))?;
+        first = first.saturating_add(1);
+    }
+    world.first_epoch = first;
+
     // Rewards: the operator mints the network token to itself and funds the vault.
     let fund = match scenario.rewards.fund {
         Some(f) => f,
-        None => curve_total(&params, scenario.epochs)?,
+        None => curve_total(&params, first, scenario.epochs)?,
     };
     let op = world.operator.insecure_clone();
     let operator_wallet = world.wallet(op, 0, fund)?;
@@ -172,15 +202,6 @@ pub fn build(scenario: &Scenario) -> Result<World> {
             .send(|| "fund_rewards".into(), &[ixf], &[&operator_wallet.kp])?;
     }
     world.funded = fund;
-
-    for kp in attestor_keys {
-        let add = ix::add_attestor(world.operator.pubkey(), world.net.network, kp.pubkey());
-        let op = world.operator.insecure_clone();
-        world
-            .chain
-            .send(|| format!("add_attestor {}", kp.pubkey()), &[add], &[&op])?;
-        world.attestors.push(kp);
-    }
 
     // Clients hold payment tokens, and a stake-mint account too: a vote on their job pays
     // them their share of a slash there.
@@ -301,11 +322,11 @@ fn create_mint(
     Ok(mint.pubkey())
 }
 
-/// What the curve emits over the first `epochs` epochs (within the lifetime budget): the
-/// default reward funding, so the vault never limits the run.
-pub fn curve_total(params: &NetworkParams, epochs: u64) -> Result<u64> {
+/// What the curve emits over the `epochs` epochs from `first` (within the lifetime budget):
+/// the default reward funding, so the vault never limits the run.
+pub fn curve_total(params: &NetworkParams, first: u64, epochs: u64) -> Result<u64> {
     let mut total: u64 = 0;
-    for e in 0..epochs {
+    for e in first..first.saturating_add(epochs) {
         let emission = curve_emission(params, e)?;
         total = total
             .checked_add(emission)
