@@ -4,16 +4,18 @@
 use anchor_lang::error::ErrorCode;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use solana_sdk::instruction::InstructionError;
 use spice::constants::*;
 use spice::errors::SpiceError;
-use spice::state::{seeds, AuditDraw, JobState, ProviderStatus, ACCOUNT_VERSION};
+use spice::instructions::{CreateJobArgs, SubmitResultArgs};
+use spice::state::{seeds, AuditDraw, Client, JobState, JobTerms, ProviderStatus, ACCOUNT_VERSION};
 use spice_sdk::ix::{self, SettleKeys};
 use spice_sdk::pda;
-use spice_tests::market::{default_params, Actor, Market, Mints, DAY, JOB_WINDOW, MIN_STAKE};
+use spice_tests::market::{
+    default_params, result_args, Actor, Market, Mints, DAY, JOB_WINDOW, MIN_STAKE,
+};
 use spice_tests::{
-    anchor_err, assert_code, assert_ix_err, spice_err, substitute, Env, INIT_EXISTING,
-    TOKEN_2022_PROGRAM, TOKEN_INSUFFICIENT_FUNDS, TOKEN_PROGRAM,
+    anchor_err, assert_code, spice_err, substitute, Env, TOKEN_2022_PROGRAM,
+    TOKEN_INSUFFICIENT_FUNDS, TOKEN_PROGRAM,
 };
 
 type Res = Result<(), solana_program_test::BanksClientError>;
@@ -44,8 +46,28 @@ fn expected(price: u64, max_units: u64, units: u64, fee_bps: u16) -> (u64, u64, 
     )
 }
 
+/// Gives `actor` a Client record on `m`'s network (a job created and cancelled), so that an
+/// instruction it signs as a client gets past the record's lookup to the check under test.
+async fn give_client_record(m: &mut Market, actor: &Actor) {
+    let mint = m.net.payment_mint;
+    m.env.mint_to(&mint, &actor.payment, 1).await;
+    let job = m.create_job(actor, 1, 1).await;
+    Env::ok(cancel(m, actor, job).await);
+}
+
+/// A market with a governance delay (`unbond_seconds`) shorter than a job's run time, so a
+/// parameter change can apply while a job runs.
+async fn setup_short_delay() -> (Market, Actor, Actor) {
+    let mut params = default_params();
+    params.unbond_seconds = MIN_WINDOW_SECONDS;
+    let mut m = Market::with_params(Mints::SPL, params).await;
+    let provider = m.provider(2 * MIN_STAKE).await;
+    let client = m.actor(10_000_000, 0).await;
+    (m, provider, client)
+}
+
 async fn cancel(m: &mut Market, client: &Actor, job: Pubkey) -> Res {
-    let ix = ix::cancel_job(&m.net, client.key(), job, client.payment);
+    let ix = ix::cancel_job(&m.net, client.key(), job);
     m.env.send(&[ix], &[&client.kp]).await
 }
 
@@ -146,7 +168,7 @@ async fn create_job_escrows_payment_on_every_mint_layout() {
     for mints in [Mints::SPL, Mints::T22, Mints::MIXED, Mints::SINGLE] {
         let (mut m, provider, client) = setup(mints).await;
         let lamports = m.env.lamports(&client.key()).await;
-        let mut args = m.job_args(1_000, 100);
+        let mut args = m.job_args(&client, 1_000, 100).await;
         let target = m.provider_pda(&provider.key());
         args.target_provider = Some(target);
         args.spec_hash = [3; 32];
@@ -183,13 +205,18 @@ async fn create_job_escrows_payment_on_every_mint_layout() {
         assert_eq!(j.max_units, 100);
         assert_eq!(j.escrowed, 100_000);
         assert_eq!(j.spec_hash, [3; 32]);
+        assert_eq!(j.spec_uri, "https://example.org/job.toml");
         assert_eq!(j.result_hash, [0; 32]);
+        assert_eq!(j.result_uri, "");
+        assert_eq!(j.terms, JobTerms::of(&default_params()));
         assert_eq!(j.reported_units, 0);
         assert_eq!(j.state, JobState::Open);
         assert_eq!(j.created_at, now);
         assert_eq!(j.accept_deadline, now + JOB_WINDOW);
         assert_eq!(j.run_seconds, JOB_WINDOW);
         assert_eq!(j.completion_deadline, 0);
+        assert_eq!(j.accepted_at, 0);
+        assert_eq!((j.stake_at_accept, j.slash_lock, j.exposure), (0, 0, 0));
         assert_eq!(j.challenge_deadline, 0);
         assert_eq!(j.vote_deadline, 0);
         assert_eq!(j.audit, AuditDraw::Pending);
@@ -201,8 +228,15 @@ async fn create_job_escrows_payment_on_every_mint_layout() {
         assert_eq!(v.amount, 100_000);
         assert_eq!(m.env.owner(&vault).await, Some(mints.payment_program));
         assert_eq!(m.env.balance(&client.payment).await, 10_000_000 - 100_000);
-        // The client paid both rents.
-        let rent = m.job_rent(&job).await;
+        // The client's first job opened its Client record: the next id is 1.
+        let record = pda::client(&m.net.network, &client.key());
+        let c: Client = m.env.fetch(&record).await;
+        assert_eq!(c.client, client.key());
+        assert_eq!(c.network, m.net.network);
+        assert_eq!(c.jobs_created, 1);
+        assert_eq!((c.owed_payment, c.owed_stake), (0, 0));
+        // The client paid the three rents (job, vault, record).
+        let rent = m.job_rent(&job).await + m.env.lamports(&record).await;
         assert_eq!(lamports - m.env.lamports(&client.key()).await, rent);
         m.check_invariants().await;
     }
@@ -212,7 +246,7 @@ async fn create_job_escrows_payment_on_every_mint_layout() {
 async fn error_create_job_invalid_terms() {
     let (mut m, _, client) = setup(Mints::SPL).await;
     for (price, max_units) in [(0, 10), (10, 0), (0, 0)] {
-        let args = m.job_args(price, max_units);
+        let args = m.job_args(&client, price, max_units).await;
         let (_, res) = m.try_create_job(&client, args).await;
         assert_code(res, spice_err(SpiceError::InvalidJobTerms));
     }
@@ -232,7 +266,7 @@ async fn error_create_job_invalid_window() {
         (JOB_WINDOW, short),
         (JOB_WINDOW, p.max_run_seconds + 1),
     ] {
-        let mut args = m.job_args(10, 10);
+        let mut args = m.job_args(&client, 10, 10).await;
         args.accept_seconds = accept;
         args.run_seconds = run;
         let (_, res) = m.try_create_job(&client, args).await;
@@ -243,7 +277,7 @@ async fn error_create_job_invalid_window() {
         (MIN_WINDOW_SECONDS, MIN_WINDOW_SECONDS),
         (p.max_accept_seconds, p.max_run_seconds),
     ] {
-        let mut args = m.job_args(10, 10);
+        let mut args = m.job_args(&client, 10, 10).await;
         args.accept_seconds = accept;
         args.run_seconds = run;
         let (_, res) = m.try_create_job(&client, args).await;
@@ -256,7 +290,7 @@ async fn error_create_job_invalid_window() {
 async fn error_create_job_price_times_units_overflows() {
     let (mut m, _, client) = setup(Mints::SPL).await;
     for (price, max_units) in [(u64::MAX, 2), (1 << 32, 1 << 32), (2, u64::MAX)] {
-        let args = m.job_args(price, max_units);
+        let args = m.job_args(&client, price, max_units).await;
         let (_, res) = m.try_create_job(&client, args).await;
         assert_code(res, spice_err(SpiceError::MathOverflow));
     }
@@ -267,7 +301,7 @@ async fn error_create_job_price_times_units_overflows() {
 async fn error_create_job_paused() {
     let (mut m, _, client) = setup(Mints::SPL).await;
     m.set_pause(PAUSE_CREATE_JOB).await;
-    let args = m.job_args(10, 10);
+    let args = m.job_args(&client, 10, 10).await;
     let (_, res) = m.try_create_job(&client, args).await;
     assert_code(res, spice_err(SpiceError::Paused));
     // The other flags do not stop jobs.
@@ -279,7 +313,7 @@ async fn error_create_job_paused() {
 #[tokio::test]
 async fn error_create_job_insufficient_funds() {
     let (mut m, _, client) = setup(Mints::SPL).await;
-    let args = m.job_args(10_000_001, 1);
+    let args = m.job_args(&client, 10_000_001, 1).await;
     let (job, res) = m.try_create_job(&client, args).await;
     assert_code(res, TOKEN_INSUFFICIENT_FUNDS);
     assert!(!m.env.exists(&job).await);
@@ -290,7 +324,7 @@ async fn error_create_job_insufficient_funds() {
 async fn error_create_job_with_someone_elses_tokens() {
     let (mut m, _, victim) = setup(Mints::SPL).await;
     let attacker = m.actor(0, 0).await;
-    let args = m.job_args(10, 10);
+    let args = m.job_args(&attacker, 10, 10).await;
     let ix = ix::create_job(&m.net, attacker.key(), victim.payment, args);
     assert_code(
         m.env.send(&[ix], &[&attacker.kp]).await,
@@ -302,7 +336,7 @@ async fn error_create_job_with_someone_elses_tokens() {
 #[tokio::test]
 async fn error_create_job_client_not_signing() {
     let (mut m, _, client) = setup(Mints::SPL).await;
-    let args = m.job_args(10, 10);
+    let args = m.job_args(&client, 10, 10).await;
     m.env
         .assert_needs_signature(
             ix::create_job(&m.net, client.key(), client.payment, args),
@@ -316,7 +350,7 @@ async fn error_create_job_wrong_mint() {
     let mut m = Market::new(Mints::SPL).await;
     let client = m.actor(1_000_000, 1_000_000).await;
     // The stake mint as payment mint, paying from a stake-mint account.
-    let args = m.job_args(10, 10);
+    let args = m.job_args(&client, 10, 10).await;
     let mut ix = ix::create_job(&m.net, client.key(), client.stake, args);
     substitute(&mut ix, &m.net.payment_mint, &m.net.stake_mint);
     assert_code(
@@ -324,7 +358,7 @@ async fn error_create_job_wrong_mint() {
         spice_err(SpiceError::WrongMint),
     );
     // The right mint, paying from a stake-mint account.
-    let args = m.job_args(10, 10);
+    let args = m.job_args(&client, 10, 10).await;
     let ix = ix::create_job(&m.net, client.key(), client.stake, args);
     assert_code(
         m.env.send(&[ix], &[&client.kp]).await,
@@ -336,27 +370,42 @@ async fn error_create_job_wrong_mint() {
 #[tokio::test]
 async fn error_create_job_wrong_token_program() {
     let (mut m, _, client) = setup(Mints::SPL).await;
-    let args = m.job_args(10, 10);
+    let args = m.job_args(&client, 10, 10).await;
     let mut ix = ix::create_job(&m.net, client.key(), client.payment, args);
     substitute(&mut ix, &TOKEN_PROGRAM, &TOKEN_2022_PROGRAM);
-    // The escrow vault's `init` reaches Token-2022 first, which refuses an SPL Token mint.
-    assert_ix_err(
+    // The client's token account belongs to another token program than the one named.
+    assert_code(
         m.env.send(&[ix], &[&client.kp]).await,
-        InstructionError::IncorrectProgramId,
+        anchor_err(ErrorCode::ConstraintTokenTokenProgram),
     );
 }
 
 #[tokio::test]
-async fn error_create_job_same_id_twice() {
+async fn error_create_job_wrong_id() {
     let (mut m, _, client) = setup(Mints::SPL).await;
-    let args = m.job_args(10, 10);
+    // Before its first job a client's next id is 0: 1 is refused.
+    let mut args = m.job_args(&client, 10, 10).await;
+    assert_eq!(args.job_id, 0);
+    args.job_id = 1;
+    let (_, res) = m.try_create_job(&client, args).await;
+    assert_code(res, spice_err(SpiceError::WrongJobId));
+    let args = m.job_args(&client, 10, 10).await;
     let (job, res) = m.try_create_job(&client, args.clone()).await;
     Env::ok(res);
+    // The same id again, live or closed, and an id ahead of the counter are refused.
     let (_, res) = m.try_create_job(&client, args.clone()).await;
-    assert_ix_err(res, INIT_EXISTING);
-    // Once the job is closed its id is free again.
+    assert_code(res, spice_err(SpiceError::WrongJobId));
     Env::ok(cancel(&mut m, &client, job).await);
-    let (_, res) = m.try_create_job(&client, args).await;
+    let (_, res) = m.try_create_job(&client, args.clone()).await;
+    assert_code(res, spice_err(SpiceError::WrongJobId));
+    let mut ahead = args.clone();
+    ahead.job_id = 2;
+    let (_, res) = m.try_create_job(&client, ahead).await;
+    assert_code(res, spice_err(SpiceError::WrongJobId));
+    // The next id works.
+    let next = m.job_args(&client, 10, 10).await;
+    assert_eq!(next.job_id, 1);
+    let (_, res) = m.try_create_job(&client, next).await;
     Env::ok(res);
     m.check_invariants().await;
 }
@@ -380,16 +429,20 @@ async fn error_cancel_job_not_client() {
     let (mut m, _, client) = setup(Mints::SPL).await;
     let attacker = m.actor(0, 0).await;
     let job = m.create_job(&client, 10, 10).await;
-    let ix = ix::cancel_job(&m.net, attacker.key(), job, attacker.payment);
+    // Without a Client record of its own the attacker's cancel names none.
+    let ix = ix::cancel_job(&m.net, attacker.key(), job);
+    assert_code(
+        m.env.send(&[ix], &[&attacker.kp]).await,
+        anchor_err(ErrorCode::AccountNotInitialized),
+    );
+    give_client_record(&mut m, &attacker).await;
+    let ix = ix::cancel_job(&m.net, attacker.key(), job);
     assert_code(
         m.env.send(&[ix], &[&attacker.kp]).await,
         spice_err(SpiceError::NotJobClient),
     );
     m.env
-        .assert_needs_signature(
-            ix::cancel_job(&m.net, client.key(), job, client.payment),
-            &client.key(),
-        )
+        .assert_needs_signature(ix::cancel_job(&m.net, client.key(), job), &client.key())
         .await;
     assert!(m.env.exists(&job).await);
     m.check_invariants().await;
@@ -430,26 +483,26 @@ async fn error_cancel_job_substituted_accounts() {
             pda::escrow_vault(&other_job),
             anchor_err(ErrorCode::ConstraintSeeds),
         ),
-        // The refund to someone else's account.
+        // The refund to someone else's account (the client's ATA is derived from the job).
         (
             client.payment,
             other.payment,
-            anchor_err(ErrorCode::ConstraintTokenOwner),
+            anchor_err(ErrorCode::ConstraintSeeds),
         ),
-        // The refund to a stake-mint account.
+        // The refund in the stake mint.
         (
             m.net.payment_mint,
             m.net.stake_mint,
-            anchor_err(ErrorCode::ConstraintTokenMint),
+            spice_err(SpiceError::WrongMint),
         ),
         (
             TOKEN_PROGRAM,
             TOKEN_2022_PROGRAM,
-            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+            spice_err(SpiceError::WrongTokenProgram),
         ),
     ];
     for (old, new, code) in cases {
-        let mut ix = ix::cancel_job(&m.net, client.key(), job, client.payment);
+        let mut ix = ix::cancel_job(&m.net, client.key(), job);
         substitute(&mut ix, &old, &new);
         assert_code(m.env.send(&[ix], &[&client.kp]).await, code);
     }
@@ -462,11 +515,25 @@ async fn error_cancel_job_of_another_network() {
     let (mut m, _, client) = setup(Mints::SPL).await;
     let job = m.create_job(&client, 10, 10).await;
     let other = m.second_network(2).await;
-    let ix = ix::cancel_job(&other, client.key(), job, client.payment);
+    // Without a Client record on the other network the cancel names none.
+    let ix = ix::cancel_job(&other, client.key(), job);
+    assert_code(
+        m.env.send(std::slice::from_ref(&ix), &[&client.kp]).await,
+        anchor_err(ErrorCode::AccountNotInitialized),
+    );
+    // With one (a job of its own there), the job is refused as another network's.
+    let args = m.job_args(&client, 10, 10).await;
+    let args = CreateJobArgs { job_id: 0, ..args };
+    let there = pda::job(&other.network, &client.key(), 0);
+    m.env.track(other.payment_mint, pda::escrow_vault(&there));
+    let create = ix::create_job(&other, client.key(), client.payment, args);
+    Env::ok(m.env.send(&[create], &[&client.kp]).await);
     assert_code(
         m.env.send(&[ix], &[&client.kp]).await,
         spice_err(SpiceError::WrongNetwork),
     );
+    assert!(m.env.exists(&job).await);
+    m.check_invariants().await;
 }
 
 // ---------------------------------------------------------------- accept_job
@@ -482,15 +549,22 @@ async fn accept_job_assigns_the_provider() {
     assert_eq!(j.state, JobState::Running);
     assert_eq!(j.provider, Some(m.provider_pda(&provider.key())));
     assert_eq!(j.completion_deadline, now + JOB_WINDOW);
+    assert_eq!(j.accepted_at, now);
+    // The stake it had then, 10 % of it locked for a fraud verdict, its value at max units.
+    assert_eq!(j.stake_at_accept, 2 * MIN_STAKE);
+    assert_eq!(j.slash_lock, 2 * MIN_STAKE / 10);
+    assert_eq!(j.exposure, 100);
     let p = m.provider_account(&provider.key()).await;
     assert_eq!(p.active_jobs, 1);
     assert_eq!(p.stats.jobs_accepted, 1);
+    assert_eq!((p.locked, p.exposure), (2 * MIN_STAKE / 10, 100));
     // A second job at the same time.
     let job2 = m.create_job(&client, 10, 10).await;
     Env::ok(m.accept(&provider, job2).await);
     let p = m.provider_account(&provider.key()).await;
     assert_eq!(p.active_jobs, 2);
     assert_eq!(p.stats.jobs_accepted, 2);
+    assert_eq!((p.locked, p.exposure), (2 * (2 * MIN_STAKE / 10), 200));
     m.check_invariants().await;
 }
 
@@ -549,7 +623,7 @@ async fn error_accept_job_paused() {
 async fn error_accept_job_not_target_provider() {
     let (mut m, provider, client) = setup(Mints::SPL).await;
     let other = m.provider(MIN_STAKE).await;
-    let mut args = m.job_args(10, 10);
+    let mut args = m.job_args(&client, 10, 10).await;
     args.target_provider = Some(m.provider_pda(&provider.key()));
     let (job, res) = m.try_create_job(&client, args).await;
     Env::ok(res);
@@ -639,12 +713,18 @@ async fn submit_result_starts_the_challenge_window() {
     let (mut m, provider, client) = setup(Mints::SPL).await;
     let job = m.running_job(&client, &provider, 10, 10).await;
     m.env.warp_seconds(JOB_WINDOW).await;
-    let ix = ix::submit_result(&m.net, provider.key(), job, [5; 32], 10);
+    let args = SubmitResultArgs {
+        result_hash: [5; 32],
+        units: 10,
+        result_uri: "https://example.org/out".into(),
+    };
+    let ix = ix::submit_result(&m.net, provider.key(), job, args);
     Env::ok(m.env.send(&[ix], &[&provider.kp]).await);
     let clock = m.env.clock().await;
     let j = m.job_account(&job).await;
     assert_eq!(j.state, JobState::Submitted);
     assert_eq!(j.result_hash, [5; 32]);
+    assert_eq!(j.result_uri, "https://example.org/out");
     assert_eq!(j.reported_units, 10);
     assert_eq!(j.submit_slot, clock.slot);
     assert_eq!(j.challenge_deadline, clock.unix_timestamp + CHALLENGE);
@@ -689,7 +769,7 @@ async fn error_submit_by_another_provider() {
         spice_err(SpiceError::NotJobProvider),
     );
     // The job's provider account, signed by the other provider.
-    let mut ix = ix::submit_result(&m.net, other.key(), job, [6; 32], 10);
+    let mut ix = ix::submit_result(&m.net, other.key(), job, result_args(10));
     substitute(
         &mut ix,
         &m.provider_pda(&other.key()),
@@ -699,7 +779,7 @@ async fn error_submit_by_another_provider() {
         m.env.send(&[ix], &[&other.kp]).await,
         anchor_err(ErrorCode::ConstraintSeeds),
     );
-    let ix = ix::submit_result(&m.net, provider.key(), job, [6; 32], 10);
+    let ix = ix::submit_result(&m.net, provider.key(), job, result_args(10));
     m.env.assert_needs_signature(ix, &provider.key()).await;
     assert_eq!(m.job_account(&job).await.state, JobState::Running);
 }
@@ -742,6 +822,8 @@ async fn approve_job_pays_provider_fee_and_refund() {
     ] {
         let mut params = default_params();
         params.protocol_fee_bps = fee_bps;
+        // Rewards stay below the fee (rate cap × m_max ≤ fee) without bootstrap parameters.
+        params.reward_rate_cap_bps = u32::from(fee_bps) * 10_000 / params.m_max_bps;
         m.update_params(params).await;
         let job = m
             .submitted_job(&client, &provider, price, max_units, units)
@@ -814,13 +896,17 @@ async fn error_approve_job_not_client() {
         m.env.send(&[ix], &[&attacker.kp]).await,
         spice_err(SpiceError::NotJobClient),
     );
-    // The attacker everywhere the client is.
+    // The attacker everywhere the client is: without a Client record of its own it names none.
     let keys = SettleKeys {
         client: attacker.key(),
-        client_token: attacker.payment,
         ..m.settle_keys(job, &client, &provider).await
     };
     let ix = ix::approve_job(&m.net, &keys);
+    assert_code(
+        m.env.send(std::slice::from_ref(&ix), &[&attacker.kp]).await,
+        anchor_err(ErrorCode::AccountNotInitialized),
+    );
+    give_client_record(&mut m, &attacker).await;
     assert_code(
         m.env.send(&[ix], &[&attacker.kp]).await,
         spice_err(SpiceError::NotJobClient),
@@ -939,7 +1025,7 @@ async fn error_settle_job_substituted_accounts() {
             "provider token",
             provider.payment,
             attacker.payment,
-            anchor_err(ErrorCode::ConstraintTokenOwner),
+            anchor_err(ErrorCode::ConstraintSeeds),
         ),
         (
             "client (rent)",
@@ -951,7 +1037,7 @@ async fn error_settle_job_substituted_accounts() {
             "client token",
             client.payment,
             attacker.payment,
-            anchor_err(ErrorCode::ConstraintTokenOwner),
+            anchor_err(ErrorCode::ConstraintSeeds),
         ),
         (
             "treasury",
@@ -963,13 +1049,13 @@ async fn error_settle_job_substituted_accounts() {
             "payment mint",
             m.net.payment_mint,
             m.net.stake_mint,
-            anchor_err(ErrorCode::ConstraintTokenMint),
+            spice_err(SpiceError::WrongMint),
         ),
         (
             "token program",
             TOKEN_PROGRAM,
             TOKEN_2022_PROGRAM,
-            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+            spice_err(SpiceError::WrongTokenProgram),
         ),
     ];
     let good = settle_ix(&mut m, job, &client, &provider).await;
@@ -1180,11 +1266,11 @@ async fn error_expire_job_substituted_accounts() {
             attacker.key(),
             spice_err(SpiceError::NotJobClient),
         ),
-        // The refund to the attacker.
+        // The refund to the attacker (the client's ATA is derived from the job).
         (
             client.payment,
             attacker.payment,
-            anchor_err(ErrorCode::ConstraintTokenOwner),
+            anchor_err(ErrorCode::ConstraintSeeds),
         ),
         (
             pda::escrow_vault(&job),
@@ -1194,12 +1280,12 @@ async fn error_expire_job_substituted_accounts() {
         (
             m.net.payment_mint,
             m.net.stake_mint,
-            anchor_err(ErrorCode::ConstraintTokenMint),
+            spice_err(SpiceError::WrongMint),
         ),
         (
             TOKEN_PROGRAM,
             TOKEN_2022_PROGRAM,
-            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+            spice_err(SpiceError::WrongTokenProgram),
         ),
     ];
     for (old, new, code) in cases {
@@ -1250,34 +1336,34 @@ async fn error_job_instructions_with_spl_token_on_a_token_2022_network() {
         substitute(&mut ix, &TOKEN_2022_PROGRAM, &TOKEN_PROGRAM);
         ix
     };
-    let args = m.job_args(10, 10);
+    let args = m.job_args(&client, 10, 10).await;
     let ix = swap(ix::create_job(&m.net, client.key(), client.payment, args));
-    assert_ix_err(
-        m.env.send(&[ix], &[&client.kp]).await,
-        InstructionError::IncorrectProgramId,
-    );
-    let open = m.create_job(&client, 10, 10).await;
-    let ix = swap(ix::cancel_job(&m.net, client.key(), open, client.payment));
     assert_code(
         m.env.send(&[ix], &[&client.kp]).await,
         anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+    );
+    let open = m.create_job(&client, 10, 10).await;
+    let ix = swap(ix::cancel_job(&m.net, client.key(), open));
+    assert_code(
+        m.env.send(&[ix], &[&client.kp]).await,
+        spice_err(SpiceError::WrongTokenProgram),
     );
     let job = m.submitted_job(&client, &provider, 10, 10, 10).await;
     let ix = swap(approve_ix(&mut m, job, &client, &provider).await);
     assert_code(
         m.env.send(&[ix], &[&client.kp]).await,
-        anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+        spice_err(SpiceError::WrongTokenProgram),
     );
     m.env.warp_seconds(CHALLENGE + 1).await;
     let ix = swap(settle_ix(&mut m, job, &client, &provider).await);
     assert_code(
         m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+        spice_err(SpiceError::WrongTokenProgram),
     );
     let ix = swap(m.expire_ix(open, &client, None));
     assert_code(
         m.env.send(&[ix], &[]).await,
-        anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+        spice_err(SpiceError::WrongTokenProgram),
     );
     // With the right program every one of them works.
     Env::ok(settle(&mut m, job, &client, &provider).await);
@@ -1306,7 +1392,7 @@ async fn error_closed_job_cannot_be_touched_again() {
 #[tokio::test]
 async fn running_job_finishes_after_min_stake_raised() {
     // The minimum rising above the provider's stake stops new work, not running work.
-    let (mut m, provider, client) = setup(Mints::SPL).await;
+    let (mut m, provider, client) = setup_short_delay().await;
     let job = m.running_job(&client, &provider, 100, 10).await;
     let mut params = default_params();
     params.min_stake = 3 * MIN_STAKE;
