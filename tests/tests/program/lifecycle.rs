@@ -10,7 +10,9 @@ use spice::errors::SpiceError;
 use spice::state::ProviderStatus;
 use spice_sdk::ix;
 use spice_sdk::pda;
-use spice_tests::market::{hardware, Actor, Market, Mints, DAY, JOB_WINDOW, MIN_STAKE};
+use spice_tests::market::{
+    hardware, result_args, Actor, Market, Mints, DAY, JOB_WINDOW, MIN_STAKE,
+};
 use spice_tests::{assert_code, spice_err, Env};
 
 const CHALLENGE: i64 = DAY;
@@ -86,7 +88,7 @@ async fn full_lifecycle(mints: Mints) {
     m.check_invariants().await;
     step(&mut m, ix::accept_job(&net, p1.key(), a), &[&p1.kp]).await;
     // B: c2, reserved for p2, settled by a crank after the challenge window.
-    let mut args = m.job_args(500, 40);
+    let mut args = m.job_args(&c2, 500, 40).await;
     args.target_provider = Some(p2_pda);
     let (b, res) = m.try_create_job(&c2, args).await;
     Env::ok(res);
@@ -98,9 +100,9 @@ async fn full_lifecycle(mints: Mints) {
     step(&mut m, ix::accept_job(&net, p1.key(), e), &[&p1.kp]).await;
     assert_eq!(m.provider_account(&p1.key()).await.active_jobs, 2);
 
-    let ix = ix::submit_result(&net, p1.key(), a, [1; 32], 60);
+    let ix = ix::submit_result(&net, p1.key(), a, result_args(60));
     step(&mut m, ix, &[&p1.kp]).await;
-    let ix = ix::submit_result(&net, p2.key(), b, [2; 32], 40);
+    let ix = ix::submit_result(&net, p2.key(), b, result_args(40));
     step(&mut m, ix, &[&p2.kp]).await;
 
     let keys = m.settle_keys(a, &c1, &p1).await;
@@ -109,7 +111,7 @@ async fn full_lifecycle(mints: Mints) {
     // C: cancelled while open.
     let c = m.create_job(&c2, 50, 50).await;
     m.check_invariants().await;
-    let ix = ix::cancel_job(&net, c2.key(), c, c2.payment);
+    let ix = ix::cancel_job(&net, c2.key(), c);
     close_step(&mut m, c, &c2, ix, &[&c2.kp]).await;
 
     // D: nobody accepts it.
@@ -120,7 +122,7 @@ async fn full_lifecycle(mints: Mints) {
     let f = m.create_job(&c1, 100, 50).await;
     m.check_invariants().await;
     step(&mut m, ix::accept_job(&net, p2.key(), f), &[&p2.kp]).await;
-    let ix = ix::submit_result(&net, p2.key(), f, [3; 32], 50);
+    let ix = ix::submit_result(&net, p2.key(), f, result_args(50));
     step(&mut m, ix, &[&p2.kp]).await;
     step(&mut m, ix::dispute_job(&net, c1.key(), f), &[&c1.kp]).await;
 
@@ -278,7 +280,7 @@ async fn pause_stops_entries_never_exits() {
     m.check_invariants().await;
 
     // Entries stop.
-    let args = m.job_args(10, 10);
+    let args = m.job_args(&c, 10, 10).await;
     let (_, res) = m.try_create_job(&c, args).await;
     assert_code(res, spice_err(SpiceError::Paused));
     assert_code(
@@ -298,10 +300,10 @@ async fn pause_stops_entries_never_exits() {
     m.check_invariants().await;
 
     // Exits never do.
-    let ix = ix::cancel_job(&net, c.key(), to_cancel, c.payment);
+    let ix = ix::cancel_job(&net, c.key(), to_cancel);
     close_step(&mut m, to_cancel, &c, ix, &[&c.kp]).await;
     for (job, units) in [(to_approve, 10), (to_settle, 9), (to_dispute, 8)] {
-        let ix = ix::submit_result(&net, p.key(), job, [4; 32], units);
+        let ix = ix::submit_result(&net, p.key(), job, result_args(units));
         step(&mut m, ix, &[&p.kp]).await;
     }
     let keys = m.settle_keys(to_approve, &c, &p).await;
