@@ -5,10 +5,10 @@ use anchor_lang::error::ErrorCode;
 use solana_sdk::signature::{Keypair, Signer};
 use spice::audit::{self, Draw};
 use spice::errors::SpiceError;
-use spice::state::{Attestor, AuditDraw, Job, ProviderStatus, Verdict};
+use spice::state::{Attestor, AuditDraw, Job, ProviderStatus, Verdict, NOT_REMOVED};
 use spice_sdk::{ix, pda};
 use spice_tests::attestation::slot_hashes;
-use spice_tests::market::{default_params, Actor, Market, Mints, DAY, MIN_STAKE};
+use spice_tests::market::{default_params, result_args, Actor, Market, Mints, DAY, MIN_STAKE};
 use spice_tests::{anchor_err, assert_code, spice_err, Env};
 
 const PRICE: u64 = 1_000;
@@ -50,27 +50,49 @@ fn fee(gross: u64) -> u64 {
 #[tokio::test]
 async fn add_remove_and_readd_attestor() {
     let mut m = market(0, 2).await;
+    let delay = default_params().unbond_seconds;
     let key = Keypair::new().pubkey();
+    let record = pda::attestor(&m.net.network, &key);
     let auth = m.authority.insecure_clone();
     let add = ix::add_attestor(auth.pubkey(), m.net.network, key);
     Env::ok(m.env.send(std::slice::from_ref(&add), &[&auth]).await);
-    let rec: Attestor = m.env.fetch(&pda::attestor(&m.net.network, &key)).await;
-    assert!(rec.active && rec.key == key && rec.votes_cast == 0);
+    // In office after the governance delay, until removed.
+    let now = m.env.now().await;
+    let rec: Attestor = m.env.fetch(&record).await;
+    assert_eq!((rec.key, rec.votes_cast), (key, 0));
+    assert_eq!(
+        (rec.active_from, rec.active_until),
+        (now + delay, NOT_REMOVED)
+    );
     assert_eq!(m.network().await.attestor_count, 1);
     assert_code(
         m.env.send(std::slice::from_ref(&add), &[&auth]).await,
         spice_err(SpiceError::AttestorAlreadyActive),
     );
+    // A removal takes effect after the delay too.
     let remove = ix::remove_attestor(auth.pubkey(), m.net.network, key);
     Env::ok(m.env.send(std::slice::from_ref(&remove), &[&auth]).await);
+    let now = m.env.now().await;
+    let rec: Attestor = m.env.fetch(&record).await;
+    assert_eq!(rec.active_until, now + delay);
     assert_eq!(m.network().await.attestor_count, 0);
     assert_code(
         m.env.send(&[remove], &[&auth]).await,
         spice_err(SpiceError::AttestorInactive),
     );
+    // Re-added only once the removal is in effect.
+    assert_code(
+        m.env.send(std::slice::from_ref(&add), &[&auth]).await,
+        spice_err(SpiceError::AttestorAlreadyActive),
+    );
+    m.env.warp_seconds(delay).await;
     Env::ok(m.env.send(&[add], &[&auth]).await);
-    let rec: Attestor = m.env.fetch(&pda::attestor(&m.net.network, &key)).await;
-    assert!(rec.active);
+    let now = m.env.now().await;
+    let rec: Attestor = m.env.fetch(&record).await;
+    assert_eq!(
+        (rec.active_from, rec.active_until),
+        (now + delay, NOT_REMOVED)
+    );
     assert_eq!(m.network().await.attestor_count, 1);
 }
 
@@ -106,15 +128,36 @@ async fn error_vote_by_non_attestor() {
 
 #[tokio::test]
 async fn error_vote_by_removed_attestor() {
-    let (mut m, att, provider, client, job) = disputed(2).await;
+    // A governance delay (1 h) shorter than the vote window (2 days), quorum 3 so that no vote
+    // here decides.
+    let mut p = default_params();
+    p.unbond_seconds = 3_600;
+    p.attestation_quorum = 3;
+    let mut m = Market::with_params(Mints::MIXED, p).await;
+    let att = m.attestors(3).await;
+    let provider = m.provider(10 * MIN_STAKE).await;
+    let client = m.actor(1_000_000, 0).await;
+    let job = m.submitted_job(&client, &provider, PRICE, 200, 100).await;
+    let dispute = ix::dispute_job(&m.net, client.key(), job);
+    Env::ok(m.env.send(&[dispute], &[&client.kp]).await);
     let auth = m.authority.insecure_clone();
-    let remove = ix::remove_attestor(auth.pubkey(), m.net.network, att[0].pubkey());
-    Env::ok(m.env.send(&[remove], &[&auth]).await);
+    for a in &att[..2] {
+        let remove = ix::remove_attestor(auth.pubkey(), m.net.network, a.pubkey());
+        Env::ok(m.env.send(&[remove], &[&auth]).await);
+    }
+    // Until the removal takes effect the attestor is still in office.
+    Env::ok(
+        m.try_attest(job, &client, &provider, &att[1], Verdict::Valid, 10, &[])
+            .await,
+    );
+    m.env.warp_seconds(3_600).await;
     assert_code(
         m.try_attest(job, &client, &provider, &att[0], Verdict::Valid, 10, &[])
             .await,
         spice_err(SpiceError::AttestorInactive),
     );
+    let j: Job = m.env.fetch(&job).await;
+    assert_eq!((j.valid_votes, j.invalid_votes), (1, 0));
 }
 
 #[tokio::test]
@@ -180,6 +223,8 @@ async fn error_attestor_votes_on_own_job() {
         let add = ix::add_attestor(auth.pubkey(), m.net.network, key);
         Env::ok(m.env.send(&[add], &[&auth]).await);
     }
+    // In office for jobs accepted from now on.
+    m.env.warp_seconds(default_params().unbond_seconds).await;
     let job = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
     let pkp = provider.kp.insecure_clone();
     assert_code(
@@ -379,7 +424,6 @@ async fn dispute_without_quorum_refunds_and_slashes_nobody() {
         &m.net,
         job,
         client.key(),
-        client.payment,
         Some(m.provider_pda(&provider.key())),
     );
     assert_code(
@@ -554,7 +598,6 @@ async fn selected_job_without_quorum_expires_to_a_refund() {
         &m.net,
         job,
         client.key(),
-        client.payment,
         Some(m.provider_pda(&provider.key())),
     );
     m.env.warp_seconds(DAY + 1).await;
@@ -658,12 +701,12 @@ async fn selected_fraction_matches_the_audit_rate() {
     Env::ok(m.env.send(&[top_up], &[]).await);
     let mut jobs = Vec::new();
     for _ in 0..N {
-        let args = m.job_args(1, 1);
+        let args = m.job_args(&client, 1, 1).await;
         let job = m.track_job(&client.key(), args.job_id);
         let ixs = [
             ix::create_job(&m.net, client.key(), client.payment, args),
             ix::accept_job(&m.net, provider.key(), job),
-            ix::submit_result(&m.net, provider.key(), job, [1; 32], 1),
+            ix::submit_result(&m.net, provider.key(), job, result_args(1)),
         ];
         Env::ok(m.env.send(&ixs, &[&client.kp, &provider.kp]).await);
         jobs.push(job);
