@@ -8,6 +8,11 @@ use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use serde_json::Value;
 use spice_sdk::pda;
+use spice_sdk::spice::curve;
+
+/// `unbond_seconds` of migrations/embedded.toml: the delay of every governance change
+/// (parameter proposals, attestor additions and removals).
+const GOVERNANCE_DELAY: i64 = 3_600;
 
 /// A temporary home with its own ledger file and keypairs.
 struct World {
@@ -81,9 +86,9 @@ impl World {
             .expect("pubkey")
     }
 
-    /// Deploys a network like migrations/embedded.toml with `audit_rate_bps` and the
-    /// attestor keypairs kept in this world; returns the network address.
-    fn deploy(&self, audit_rate_bps: u16) -> Pubkey {
+    /// Writes a deploy file like migrations/embedded.toml with `audit_rate_bps` and the
+    /// attestor keypairs kept in this world; returns its path.
+    fn deploy_file(&self, audit_rate_bps: u16) -> String {
         let shipped = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/embedded.toml"),
         )
@@ -103,18 +108,39 @@ impl World {
             text.push_str(&line);
             text.push('\n');
         }
-        let file = self.path("deploy.toml");
+        let file = self.path(&format!("deploy-{audit_rate_bps}.toml"));
         std::fs::write(&file, text).expect("write deploy file");
-        let file = file.to_string_lossy().to_string();
+        file.to_string_lossy().to_string()
+    }
+
+    /// Deploys a network like migrations/embedded.toml with `audit_rate_bps` (twice: the second
+    /// run changes nothing), then waits out the governance delay so that its attestors vote on
+    /// the jobs accepted from then; returns the network address.
+    fn deploy(&self, audit_rate_bps: u16) -> Pubkey {
+        let file = self.deploy_file(audit_rate_bps);
         let first = self.ok("authority", &["network", "deploy", &file]);
         assert_eq!(first["changed"], true);
+        assert_eq!(
+            first["attestors_not_yet_active"].as_array().map(Vec::len),
+            Some(3),
+            "{first}"
+        );
         let again = self.ok("authority", &["network", "deploy", &file]);
         assert_eq!(again["changed"], false, "a second deploy changes nothing");
+        self.warp(GOVERNANCE_DELAY);
         first["network"]
             .as_str()
             .expect("network")
             .parse()
             .expect("pubkey")
+    }
+
+    /// Moves the embedded ledger's clock by `seconds`.
+    fn warp(&self, seconds: i64) {
+        self.ok(
+            "anyone",
+            &["dev", "warp", "--seconds", &seconds.to_string()],
+        );
     }
 
     /// A provider with `stake` staked (the authority mints the stake tokens).
@@ -171,26 +197,33 @@ impl World {
         key
     }
 
-    /// The client creates job `id`; the provider accepts it and submits `units`. Returns the
-    /// job's address.
-    fn submitted_job(&self, client: &str, provider: &str, id: u64, units: u64) -> String {
+    /// The client creates its next job (1 000 per unit, at most 100 units); returns the job's
+    /// address and id.
+    fn job(&self, client: &str) -> (String, u64) {
         let created = self.ok(
             client,
             &[
                 "job",
                 "create",
-                "--id",
-                &id.to_string(),
                 "--price-per-unit",
                 "1000",
                 "--max-units",
                 "100",
+                "--spec-uri",
+                "https://example.com/spec.json",
             ],
         );
         let job = created["job"]
             .as_str()
             .expect("create names the job")
             .to_string();
+        (job, created["job_id"].as_u64().expect("job id"))
+    }
+
+    /// The client creates a job; the provider accepts it and submits `units`. Returns the
+    /// job's address.
+    fn submitted_job(&self, client: &str, provider: &str, units: u64) -> String {
+        let (job, _) = self.job(client);
         self.ok(provider, &["job", "accept", &job]);
         self.ok(
             provider,
@@ -202,6 +235,8 @@ impl World {
                 &units.to_string(),
                 "--result",
                 "out.tar",
+                "--result-uri",
+                "https://example.com/out.tar",
             ],
         );
         job
@@ -234,41 +269,160 @@ fn a_provider_and_a_client_go_from_a_job_to_a_reward_claim() {
     w.deploy(0);
     w.provider("provider", 2_000_000_000);
     w.client("client", 1_000_000);
+    w.key("payer");
 
-    let job = w.submitted_job("client", "provider", 1, 80);
-    let shown = w.ok("client", &["job", "show", &job]);
+    let job = w.submitted_job("client", "provider", 80);
+    let shown = w.ok("client", &["job", "show", "0"]);
+    assert_eq!(
+        shown["address"],
+        job.as_str(),
+        "the client's first job is id 0"
+    );
     assert_eq!(shown["state"], "Submitted", "{shown}");
-    w.ok("client", &["job", "approve", &job]);
+    assert_eq!(shown["terms"]["protocol_fee_bps"], 250, "{shown}");
+    assert_eq!(shown["spec_uri"], "https://example.com/spec.json");
+    assert_eq!(shown["result_uri"], "https://example.com/out.tar");
+    assert_eq!(
+        shown["slash_lock"], 400_000_000,
+        "20 % of the stake at accept"
+    );
+    let now: Vec<&str> = shown["actions_now"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(|a| a["action"].as_str())
+        .collect();
+    assert!(
+        now.contains(&"approve") && now.contains(&"dispute"),
+        "{now:?}"
+    );
+
+    // The job's client cannot pay the rent of the reward accounts its approval creates (the
+    // program closes the job into the client's wallet first): another wallet pays it.
+    let approved = w.ok(
+        "client",
+        &[
+            "job",
+            "approve",
+            &job,
+            "--payer",
+            &w.path("payer.json").to_string_lossy(),
+        ],
+    );
+    assert_eq!(approved["settled"], true, "{approved}");
     assert_eq!(
         w.run("client", &["job", "show", &job]).code,
         1,
         "a settled job is closed"
     );
     // 80 units × 1000 = 80 000 paid; 2.5 % fee to the treasury; the rest of the escrow back.
+    // The provider has no payment-mint account: its payment waits in the payouts vault.
+    assert_eq!(
+        approved["provider_paid"]["to"], "payouts_vault",
+        "{approved}"
+    );
+    let p = w.ok(
+        "anyone",
+        &[
+            "provider",
+            "show",
+            &w.path("provider.json").to_string_lossy(),
+        ],
+    );
+    assert_eq!(p["owed_payment"], 78_000, "{p}");
+    assert_eq!(p["locked"], 0);
+    let collected = w.ok(
+        "anyone",
+        &[
+            "provider",
+            "collect",
+            "--owner",
+            &w.path("provider.json").to_string_lossy(),
+        ],
+    );
+    assert_eq!(collected["amount"], 78_000);
     let paid = w.balance("authority", "payment", "provider");
     assert_eq!(paid["balance"], 78_000);
     let refunded = w.balance("authority", "payment", "client");
     assert_eq!(refunded["balance"], 1_000_000 - 80_000);
+    let again = w.run(
+        "anyone",
+        &[
+            "provider",
+            "collect",
+            "--owner",
+            &w.path("provider.json").to_string_lossy(),
+        ],
+    );
+    assert_eq!(again.code, 1, "nothing left to collect");
 
     // Nothing is claimable before the epoch is finalized.
     let early = w.ok("provider", &["rewards", "claim"]);
     assert_eq!(early["claimed"], 0);
+    let epoch = approved["epoch"].as_u64().expect("epoch of the work");
     w.ok("anyone", &["dev", "warp", "--epochs", "1"]);
     let finalized = w.ok("anyone", &["rewards", "finalize"]);
-    assert_eq!(finalized["finalized"][0]["epoch"], 0, "{finalized}");
+    assert_eq!(finalized["finalized"][0]["epoch"], epoch, "{finalized}");
+    assert_eq!(
+        finalized["finalized"].as_array().map(Vec::len),
+        Some(1),
+        "only epochs with work are finalized by default: {finalized}"
+    );
+    // Score = value × m(stake); the sole provider of the epoch gets its allocation,
+    // min(emission, score × reward_rate_cap_bps 80 / 10 000).
+    let m = curve::stake_multiplier_bps(2_000_000_000, 100_000_000_000, 30_000).expect("m");
+    let score = curve::job_score(curve::job_value(80, 1_000, 0).expect("value"), m).expect("score");
+    let emission = curve::curve_emission(10_000_000_000, 500, 1_000_000_000, epoch).expect("E");
+    let reward = curve::epoch_allocation(emission, score, 80).expect("allocation");
+    assert!(
+        reward > 0 && reward < 2_000,
+        "below the 2 000 fee: {reward}"
+    );
+    let claimable = w.ok("provider", &["rewards", "claimable"]);
+    assert_eq!(claimable["total"], reward, "{claimable}");
     let claim = w.ok("provider", &["rewards", "claim"]);
-    let claimed = claim["claimed"].as_u64().expect("claimed");
-    // The fee cap (reward_per_fee_cap_bps 5 000) bounds it: half the 2 000 fee.
-    assert_eq!(claimed, 1_000, "{claim}");
+    assert_eq!(claim["claimed"], reward, "{claim}");
+    assert_eq!(claim["pages"], serde_json::json!([0]));
     assert_eq!(claim["transactions"], 1);
+    assert_eq!(claim["still_owed"], 0);
     let again = w.ok("provider", &["rewards", "claim"]);
     assert_eq!(again["claimed"], 0, "an epoch is claimed once");
+
+    // The finalized epoch's shards close, rent back to their payer.
+    let closed = w.ok("anyone", &["rewards", "close-shards"]);
+    assert_eq!(
+        closed["closed"].as_array().map(Vec::len),
+        Some(1),
+        "{closed}"
+    );
+    assert_eq!(closed["closed"][0]["payer"], w.key("payer").to_string());
+    let none = w.ok("anyone", &["rewards", "close-shards"]);
+    assert_eq!(none["closed"].as_array().map(Vec::len), Some(0));
+    let shown = w.ok("anyone", &["rewards", "show", &epoch.to_string()]);
+    assert_eq!(shown["open_shards"], 0, "{shown}");
+    assert_eq!(shown["claimed"], reward);
+
+    // The provider's book page closes once its 16 epochs are over and it is paid.
+    let provider_key = w.path("provider.json").to_string_lossy().to_string();
+    let kept = w.ok("anyone", &["rewards", "close-book", &provider_key]);
+    assert_eq!(kept["closed"].as_array().map(Vec::len), Some(0), "{kept}");
+    w.ok("anyone", &["dev", "warp", "--epochs", "16"]);
+    let book = w.ok("anyone", &["rewards", "close-book", &provider_key]);
+    assert_eq!(book["closed"].as_array().map(Vec::len), Some(1), "{book}");
+    // After its claim window (168 epochs) the epoch closes.
+    let early = w.ok("anyone", &["rewards", "close-epoch"]);
+    assert_eq!(early["closed"].as_array().map(Vec::len), Some(0), "{early}");
+    w.ok("anyone", &["dev", "warp", "--epochs", "170"]);
+    let closed = w.ok("anyone", &["rewards", "close-epoch"]);
+    assert_eq!(closed["closed"][0]["epoch"], epoch, "{closed}");
+    assert_eq!(closed["closed"][0]["returned_to_pool"], 0);
 
     let audit = w.audit();
     assert_eq!(audit.code, 0, "{}\n{}", audit.stdout, audit.stderr);
     assert!(audit.json["summary"]
         .as_array()
         .is_some_and(|s| s.len() == 6));
+    assert_eq!(audit.json["freeze_authority_accepted"], false);
 }
 
 #[test]
@@ -277,7 +431,7 @@ fn attestors_find_fraud_in_a_disputed_job_and_the_provider_is_slashed() {
     w.deploy(0);
     let provider = w.provider("cheater", 2_000_000_000);
     w.client("client", 1_000_000);
-    let job = w.submitted_job("client", "cheater", 7, 100);
+    let job = w.submitted_job("client", "cheater", 100);
 
     w.ok("client", &["job", "dispute", &job]);
     let shown = w.ok("anyone", &["job", "show", &job]);
@@ -290,52 +444,218 @@ fn attestors_find_fraud_in_a_disputed_job_and_the_provider_is_slashed() {
     assert_eq!(refused.code, 1);
     assert!(refused.stderr.contains("failed"), "{}", refused.stderr);
 
-    w.ok(
+    let first = w.ok(
         "attestor-1",
         &[
             "attestor",
             "attest",
             &job,
             "--invalid",
-            "--units",
-            "0",
             "--evidence",
             "no output",
+            "--evidence-uri",
+            "https://example.com/evidence",
         ],
     );
-    w.ok(
+    assert_eq!(first["decided"], false, "{first}");
+    assert_eq!(first["evidence_uri"], "https://example.com/evidence");
+    let decided = w.ok(
         "attestor-2",
         &[
             "attestor",
             "attest",
             &job,
             "--invalid",
-            "--units",
-            "0",
             "--evidence",
             "no output",
         ],
     );
-    // The quorum decided: refund in full, and a slash of slash_bps (20 %) of the stake, half
-    // of it to the client.
+    assert_eq!(decided["decided"], true, "{decided}");
+    assert_eq!(decided["outcome"]["result"], "fraud");
+    // A slash of slash_bps (20 %) of the stake at accept, half of it to the client: the
+    // client has no stake-mint account, so its share waits in the payouts vault.
+    assert_eq!(decided["outcome"]["slashed"], 400_000_000);
+    assert_eq!(decided["outcome"]["client_share_owed"], 200_000_000);
     let refunded = w.balance("anyone", "payment", "client");
     assert_eq!(refunded["balance"], 1_000_000);
+    let collected = w.ok(
+        "anyone",
+        &[
+            "job",
+            "collect",
+            "--client",
+            &w.path("client.json").to_string_lossy(),
+        ],
+    );
+    assert_eq!(collected["stake"], 200_000_000, "{collected}");
     let share = w.balance("anyone", "stake", "client");
     assert_eq!(share["balance"], 200_000_000);
     let p = w.ok("anyone", &["provider", "show", &provider.to_string()]);
-    let text = p.to_string();
-    assert!(
-        text.contains("400000000"),
-        "slashed 400 000 000 in the stats: {text}"
-    );
+    assert_eq!(p["stats"]["total_slashed"], 400_000_000, "{p}");
+    assert_eq!(p["locked"], 0, "{p}");
     let a = w.ok(
         "anyone",
         &["attestor", "show", &w.key("attestor-1").to_string()],
     );
-    assert!(a.to_string().contains("\"votes_cast\":1"), "{a}");
+    assert_eq!(a["votes_cast"], 1, "{a}");
+    assert_eq!(a["active"], true, "{a}");
 
     let audit = w.audit();
     assert_eq!(audit.code, 0, "{}\n{}", audit.stdout, audit.stderr);
+}
+
+#[test]
+fn stake_locked_behind_running_jobs_is_withdrawn_once_they_end() {
+    let w = World::new();
+    w.deploy(0);
+    w.provider("provider", 2_000_000_000);
+    w.client("client", 1_000_000);
+    let mut jobs = Vec::new();
+    for want in 0..4u64 {
+        let (job, id) = w.job("client");
+        assert_eq!(id, want, "ids follow the client's counter");
+        w.ok("provider", &["job", "accept", &job]);
+        jobs.push(job);
+    }
+    // Each job locks 20 % of the stake at accept: 4 × 400 000 000.
+    let p = w.ok("provider", &["provider", "show"]);
+    assert_eq!(p["locked"], 1_600_000_000, "{p}");
+    assert_eq!(p["exposure"], 400_000, "{p}");
+    assert_eq!(p["exposure_limit"], 2_000_000_000, "{p}");
+    w.ok("provider", &["provider", "unbond", "1000000000"]);
+    w.warp(GOVERNANCE_DELAY);
+    // The vault holds 2 000 000 000 and keeps the 1 600 000 000 locked: 400 000 000 leaves.
+    let partial = w.ok("provider", &["provider", "withdraw"]);
+    assert_eq!(partial["amount"], 400_000_000, "{partial}");
+    assert_eq!(partial["still_unbonding"], 600_000_000, "{partial}");
+    let locked = w.run("provider", &["provider", "withdraw"]);
+    assert_eq!(locked.code, 1);
+    assert!(locked.stderr.contains("StakeLocked"), "{}", locked.stderr);
+
+    // Past their completion deadline anyone expires the jobs: the locks are released.
+    w.warp(1);
+    for job in &jobs {
+        let expired = w.ok("anyone", &["job", "expire", job]);
+        assert_eq!(expired["reason"], "not submitted", "{expired}");
+    }
+    let rest = w.ok("provider", &["provider", "withdraw"]);
+    assert_eq!(rest["amount"], 600_000_000, "{rest}");
+    let p = w.ok("provider", &["provider", "show"]);
+    assert_eq!(p["locked"], 0);
+    assert_eq!(p["stats"]["jobs_failed"], 4);
+    assert_eq!(w.audit().code, 0);
+}
+
+#[test]
+fn parameters_and_attestors_change_after_the_governance_delay() {
+    let w = World::new();
+    w.deploy(0);
+    let proposed = w.ok(
+        "authority",
+        &["network", "propose-params", "--set", "audit_rate_bps=500"],
+    );
+    assert_eq!(
+        proposed["changed"],
+        serde_json::json!(["audit_rate_bps: 0 -> 500"]),
+        "{proposed}"
+    );
+    let shown = w.ok("anyone", &["network", "show"]);
+    assert_eq!(shown["pending_params"]["applicable_now"], false, "{shown}");
+    assert_eq!(shown["params"]["audit_rate_bps"], 0);
+    assert_eq!(shown["freeze_authority_accepted"], false);
+    let early = w.run("anyone", &["network", "apply-params"]);
+    assert_eq!(early.code, 1);
+    assert!(
+        early.stderr.contains("ParamsNotYetEffective"),
+        "{}",
+        early.stderr
+    );
+    w.warp(GOVERNANCE_DELAY);
+    let applied = w.ok("anyone", &["network", "apply-params"]);
+    assert_eq!(
+        applied["applied"],
+        serde_json::json!(["audit_rate_bps: 0 -> 500"])
+    );
+    let shown = w.ok("anyone", &["network", "show"]);
+    assert_eq!(shown["params"]["audit_rate_bps"], 500);
+    assert!(shown["pending_params"].is_null(), "{shown}");
+
+    // A proposal can be withdrawn; the two parameters fixed at creation cannot be proposed.
+    w.ok(
+        "authority",
+        &["network", "propose-params", "--set", "min_stake=2000000000"],
+    );
+    w.ok("authority", &["network", "propose-params", "--cancel"]);
+    let shown = w.ok("anyone", &["network", "show"]);
+    assert!(shown["pending_params"].is_null(), "{shown}");
+    let fixed = w.run(
+        "authority",
+        &["network", "propose-params", "--set", "epoch_seconds=7200"],
+    );
+    assert_eq!(fixed.code, 1);
+    assert!(fixed.stderr.contains("fixed"), "{}", fixed.stderr);
+
+    // The deploy file (audit_rate_bps 0) differs now: deploy proposes it, waits, applies it.
+    let file = w.deploy_file(0);
+    let proposes = w.ok("authority", &["network", "deploy", &file]);
+    assert_eq!(proposes["changed"], true, "{proposes}");
+    assert!(
+        proposes["params_pending_until"]["unix"].is_i64(),
+        "{proposes}"
+    );
+    let waits = w.ok("authority", &["network", "deploy", &file]);
+    assert_eq!(waits["changed"], false, "{waits}");
+    assert!(waits["params_pending_until"]["unix"].is_i64(), "{waits}");
+    w.warp(GOVERNANCE_DELAY);
+    let applies = w.ok("authority", &["network", "deploy", &file]);
+    assert_eq!(applies["changed"], true, "{applies}");
+    assert!(applies["params_pending_until"].is_null(), "{applies}");
+    let shown = w.ok("anyone", &["network", "show"]);
+    assert_eq!(shown["params"]["audit_rate_bps"], 0);
+    assert_eq!(
+        w.ok("authority", &["network", "deploy", &file])["changed"],
+        false
+    );
+
+    // Attestor changes take the same delay.
+    let newcomer = w.key("attestor-4");
+    let added = w.ok("authority", &["attestor", "add", &newcomer.to_string()]);
+    let now = w.ok("anyone", &["dev", "clock"])["unix_timestamp"]
+        .as_i64()
+        .expect("clock");
+    assert_eq!(
+        added["effective_at"]["unix"],
+        now + GOVERNANCE_DELAY,
+        "{added}"
+    );
+    let record = w.ok("anyone", &["attestor", "show", &newcomer.to_string()]);
+    assert_eq!(record["active"], false, "{record}");
+    let removed = w.ok(
+        "authority",
+        &["attestor", "remove", &w.key("attestor-3").to_string()],
+    );
+    assert_eq!(removed["effective_at"]["unix"], now + GOVERNANCE_DELAY);
+    let still = w.ok(
+        "anyone",
+        &["attestor", "show", &w.key("attestor-3").to_string()],
+    );
+    assert_eq!(
+        still["active"], true,
+        "votes until the removal takes effect: {still}"
+    );
+    w.warp(GOVERNANCE_DELAY);
+    let list = w.ok("anyone", &["attestor", "list"]);
+    let active: Vec<&str> = list
+        .as_array()
+        .expect("attestors")
+        .iter()
+        .filter(|a| a["active"] == true)
+        .filter_map(|a| a["key"].as_str())
+        .collect();
+    assert_eq!(active.len(), 3, "{list}");
+    assert!(active.contains(&newcomer.to_string().as_str()));
+    assert!(!active.contains(&w.key("attestor-3").to_string().as_str()));
+    assert_eq!(w.audit().code, 0);
 }
 
 #[test]
@@ -388,8 +708,6 @@ fn errors_are_named_and_the_ledger_survives_them() {
         &[
             "job",
             "create",
-            "--id",
-            "1",
             "--price-per-unit",
             "1000",
             "--max-units",
@@ -402,19 +720,31 @@ fn errors_are_named_and_the_ledger_survives_them() {
         "a readable error: {}",
         out.stderr
     );
+    // Job ids come from the client's counter: --id only asserts it.
     let out = w.run(
         "client",
-        &["network", "update-params", "--set", "audit_rate_bps=10"],
+        &[
+            "job",
+            "create",
+            "--id",
+            "5",
+            "--price-per-unit",
+            "1",
+            "--max-units",
+            "1",
+        ],
     );
     assert_eq!(out.code, 1);
-    assert!(
-        out.stderr.contains("NotAuthority") || out.stderr.contains("authority"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("next job id"), "{}", out.stderr);
     let out = w.run(
         "client",
-        &["network", "update-params", "--set", "no_such=1"],
+        &["network", "propose-params", "--set", "audit_rate_bps=10"],
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("NotAuthority"), "{}", out.stderr);
+    let out = w.run(
+        "client",
+        &["network", "propose-params", "--set", "no_such=1"],
     );
     assert_eq!(out.code, 1);
     assert_eq!(w.audit().code, 0);

@@ -170,10 +170,16 @@ fn small_scenario_keeps_the_protocols_economics() {
     assert!(u(totals, "rewards_claimed") <= u(totals, "emission_allocated"));
     let epochs = report["epochs"].as_array().expect("epochs");
     assert_eq!(epochs.len() as u64, u(&report["scenario"], "epochs"));
+    let mut value = 0;
     for e in epochs {
-        assert!(u(e, "claimed") <= u(e, "emission"), "{e}");
+        // What finalization allocates: min(emission, total score × reward rate cap).
+        assert!(u(e, "claimed") <= u(e, "allocated"), "{e}");
+        assert!(u(e, "allocated") <= u(e, "emission"), "{e}");
         assert!(u(e, "emission") <= u(e, "curve_emission"), "{e}");
+        value += u(e, "total_value");
     }
+    let values: u64 = providers.iter().map(|p| u(p, "value")).sum();
+    assert_eq!(value, values, "the epochs' value is the providers' value");
 
     let timing = &report["timing"];
     assert!(f(timing, "wall_seconds") > 0.0);

@@ -64,6 +64,9 @@ pub struct ProviderRow {
     pub claimed_units: u64,
     /// Units paid for after settlement: the work the protocol verified or accepted.
     pub verified_units: u64,
+    /// Counted value of its settled jobs (units × the price, capped by the reference price):
+    /// what its score is made of, from its book pages.
+    pub value: u64,
     /// Net of fees.
     pub payments_received: u64,
     pub fees_paid: u64,
@@ -173,6 +176,7 @@ impl Report {
                     jobs_audited: t.audited,
                     claimed_units: t.reported_units,
                     verified_units: s.units_completed,
+                    value: t.value,
                     payments_received: s.total_earned,
                     fees_paid: t.fees_paid,
                     slashed: s.total_slashed,
