@@ -169,11 +169,12 @@ impl<'info> RefundAccounts<'info> {
         f(&out)
     }
 
-    /// Pays `to_provider` to the provider owner `provider_owner` through `provider_token` (or
-    /// holds it) and `fee` to `treasury`, then refunds the rest of the vault to the client and
-    /// closes the vault and the job. Returns the refund and whether the provider's payment is
-    /// owed.
-    fn settle_and_close(
+    /// Pays the provider (`to`, its owner, the amount) or holds it, the fee to the treasury,
+    /// refunds the rest of the vault to the client (or holds it) and closes the vault. The job
+    /// account itself closes last, with [`RefundAccounts::close_job`]: its rent moves by hand,
+    /// and a cross-program call after such a move would see the books of the accounts it is
+    /// handed out of balance. Returns the refund and whether the provider's payment is owed.
+    fn pay_out(
         &mut self,
         provider_pay: Option<(&AccountInfo<'info>, Pubkey, u64)>,
         fee: Option<(&AccountInfo<'info>, u64)>,
@@ -211,24 +212,6 @@ impl<'info> RefundAccounts<'info> {
                 false,
             )?;
         }
-        self.close_job()?;
-        Ok((
-            Refund {
-                amount: refund,
-                owed: refund_owed,
-            },
-            provider_owed,
-        ))
-    }
-
-    /// Refunds everything the escrow vault holds to the client (or holds it for the client)
-    /// and closes the vault and the job.
-    pub fn refund_and_close(&mut self) -> Result<Refund> {
-        Ok(self.settle_and_close(None, None)?.0)
-    }
-
-    /// Closes the emptied escrow vault and the job, rents to the client.
-    fn close_job(&mut self) -> Result<()> {
         let client = self.client.to_account_info();
         let record = self.client_record.to_account_info();
         let dest = pda_account::rent_destination(&client, &record).clone();
@@ -241,7 +224,35 @@ impl<'info> RefundAccounts<'info> {
             &job.to_account_info(),
             signer,
         )?;
+        Ok((
+            Refund {
+                amount: refund,
+                owed: refund_owed,
+            },
+            provider_owed,
+        ))
+    }
+
+    /// Refunds everything the escrow vault holds to the client (or holds it for the client)
+    /// and closes the vault; the caller ends with [`RefundAccounts::close_job`].
+    pub fn refund(&mut self) -> Result<Refund> {
+        Ok(self.pay_out(None, None)?.0)
+    }
+
+    /// Closes the job account, rent to the client. Always the last step of an instruction that
+    /// ends a job: no cross-program call may follow this lamport move.
+    pub fn close_job(&mut self) -> Result<()> {
+        let client = self.client.to_account_info();
+        let record = self.client_record.to_account_info();
+        let dest = pda_account::rent_destination(&client, &record).clone();
         self.job.close(dest)
+    }
+
+    /// [`RefundAccounts::refund`], then [`RefundAccounts::close_job`].
+    pub fn refund_and_close(&mut self) -> Result<Refund> {
+        let refund = self.refund()?;
+        self.close_job()?;
+        Ok(refund)
     }
 }
 
@@ -364,7 +375,10 @@ impl<'info> SettleAccounts<'info> {
         let work = self.refund.job.work(units, payout.fee, multiplier)?;
         let client = self.refund.job.client;
 
-        let (refund, provider_owed) = self.refund.settle_and_close(
+        // Reward accounts first: creating them calls the system program, which must come
+        // before any lamports move by hand (the job's close, last).
+        self.record_work(job_key, work, backing_stake, &reward)?;
+        let (refund, provider_owed) = self.refund.pay_out(
             Some((&provider_token, owner, payout.provider)),
             Some((&treasury, payout.fee)),
         )?;
@@ -393,7 +407,7 @@ impl<'info> SettleAccounts<'info> {
             provider_payment_owed: provider_owed,
             client_refund_owed: refund.owed,
         });
-        self.record_work(job_key, work, backing_stake, &reward)?;
+        self.refund.close_job()?;
         Ok(payout)
     }
 

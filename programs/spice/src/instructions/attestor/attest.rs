@@ -154,7 +154,7 @@ impl<'info> Attest<'info> {
         let backing = s.refund.job.backing();
         let terms = s.refund.job.terms;
         let client = s.refund.job.client;
-        let refund = s.refund.refund_and_close()?;
+        let refund = s.refund.refund()?;
 
         let provider = &mut s.provider;
         let slash = provider.slash_job(backing)?;
@@ -211,7 +211,8 @@ impl<'info> Attest<'info> {
             refund_owed: refund.owed,
             to_client_owed,
         });
-        Ok(())
+        // Last: the job's rent moves by hand, and no cross-program call may follow.
+        self.settle.refund.close_job()
     }
 
     /// Closes the attestations of earlier voters handed over in `remaining` as
