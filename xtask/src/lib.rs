@@ -4,6 +4,12 @@
 //! [`anchor_lang_idl::build::IdlBuilder`] (what `anchor idl build` does) and writes
 //! `idl/spice.json`; `-- idl --check` builds it again and fails if the committed file differs.
 //! The test `tests/idl_fresh.rs` runs the check, so `cargo test --workspace` fails on a stale IDL.
+//!
+//! `cargo run -p xtask -- reference` rewrites the generated blocks of `docs/REFERENCE.md` from
+//! the IDL and the program's account sizes ([`reference`]); `-- reference --check` fails if they
+//! are stale, and so does the test `tests/reference.rs`.
+
+pub mod reference;
 
 use std::env;
 use std::fs;

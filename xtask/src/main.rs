@@ -15,6 +15,9 @@ usage: cargo run -p xtask -- <task>
 tasks:
   idl            build the program's IDL on the host and write idl/spice.json
   idl --check    build it and fail if idl/spice.json differs (writes nothing under idl/)
+  reference      rewrite the generated blocks of docs/REFERENCE.md from idl/spice.json
+  reference --check
+                 fail if those blocks are stale (writes nothing)
   help           this text
 
 The IDL build runs `cargo test --features idl-build` on programs/spice in its own target dir
@@ -28,6 +31,8 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["idl"] => idl(false),
         ["idl", "--check"] => idl(true),
+        ["reference"] => xtask::reference::run(&workspace_root(), false),
+        ["reference", "--check"] => xtask::reference::run(&workspace_root(), true),
         [] | ["help"] | ["-h"] | ["--help"] => {
             println!("{USAGE}");
             Ok(true)

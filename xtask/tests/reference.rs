@@ -1,159 +1,173 @@
-//! docs/REFERENCE.md against the program and its IDL:
-//! - every `#[account]` type is allocated `8 + INIT_SPACE` bytes (discriminator + `InitSpace`),
-//!   and the "Account sizes" table must give exactly those numbers;
-//! - the IDL's accounts are exactly the types listed here as in the IDL (the accounts the program
-//!   creates by hand and only reaches through `UncheckedAccount` are not in it);
-//! - every instruction of the IDL has its own heading;
-//! - every event of the IDL has its row;
-//! - every error of the IDL has its row with its code.
+//! docs/REFERENCE.md against the program and its IDL.
 //!
-//! `cargo test -p xtask --test reference -- --nocapture` prints the sizes.
+//! - Its generated blocks (accounts, types, instructions, events, errors, constants: see
+//!   `xtask/src/reference/mod.rs`) are exactly what `cargo run -p xtask -- reference` renders
+//!   from `idl/spice.json` and the program's `8 + INIT_SPACE` sizes.
+//! - Its hand-written part keeps up: every instruction has a section with who signs, its checks,
+//!   effects and events around its generated block; every account type has a section; every
+//!   event and error of the IDL is named in the prose (where it is emitted or raised).
 
-use std::collections::BTreeSet;
+use std::process::Command;
 
-use anchor_lang::{Discriminator, Space};
-use serde_json::Value;
-use spice::state::{
-    Attestation, Attestor, Epoch, EpochShard, Job, Network, Provider, ProviderEpoch,
+use xtask::reference::{
+    check, markers, parse_idl, program_accounts, render, stale_message, Check, REFERENCE_COMMAND,
 };
 
 const REFERENCE: &str = include_str!("../../docs/REFERENCE.md");
 const IDL: &str = include_str!("../../idl/spice.json");
 
-/// A program account type.
-struct AccountType {
-    /// Name as in the IDL and the docs.
-    name: &'static str,
-    /// `T::INIT_SPACE`.
-    init_space: usize,
-    /// `T::DISCRIMINATOR.len()`.
-    discriminator: usize,
-    /// Whether the IDL lists it. Anchor's IDL has the accounts that some instruction takes as
-    /// `Account<T>`; `EpochShard` is only reached as an `UncheckedAccount` or a remaining
-    /// account (it is created by hand in `pda_account.rs`), so it is not in it.
-    in_idl: bool,
+#[test]
+fn generated_blocks_are_fresh() {
+    let idl = parse_idl(IDL).unwrap();
+    match check(REFERENCE, &idl, &program_accounts()) {
+        Ok(Check::Fresh) => {}
+        Ok(Check::Stale {
+            line,
+            block,
+            committed,
+            generated,
+        }) => panic!(
+            "{}",
+            stale_message(line, block.as_deref(), &committed, &generated)
+        ),
+        Err(e) => panic!("{e:#}\n\nthen run:\n\n    {REFERENCE_COMMAND}\n"),
+    }
 }
 
-macro_rules! account_type {
-    ($ty:ident, $in_idl:expr) => {
-        AccountType {
-            name: stringify!($ty),
-            init_space: <$ty as Space>::INIT_SPACE,
-            discriminator: <$ty as Discriminator>::DISCRIMINATOR.len(),
-            in_idl: $in_idl,
-        }
+#[test]
+fn a_stale_block_is_reported_with_the_command_that_fixes_it() {
+    let idl = parse_idl(IDL).unwrap();
+    let stale = REFERENCE.replacen(
+        "| 6000 | `0x1770` | `MathOverflow` |",
+        "| 6000 | `0x1770` | `Renamed` |",
+        1,
+    );
+    assert_ne!(stale, REFERENCE, "the errors block has no row for 6000");
+    let Check::Stale {
+        line,
+        block,
+        committed,
+        generated,
+    } = check(&stale, &idl, &program_accounts()).unwrap()
+    else {
+        panic!("a changed row must be stale");
     };
+    assert_eq!(block.as_deref(), Some(render::ERRORS));
+    let message = stale_message(line, block.as_deref(), &committed, &generated);
+    assert!(message.contains(REFERENCE_COMMAND), "{message}");
+    assert!(message.contains("Renamed") && message.contains("MathOverflow"));
 }
 
-/// Every program account. A new `#[account]` type is added here and to docs/REFERENCE.md.
-fn accounts() -> Vec<AccountType> {
-    vec![
-        account_type!(Attestation, true),
-        account_type!(Attestor, true),
-        account_type!(Epoch, true),
-        account_type!(EpochShard, false),
-        account_type!(Job, true),
-        account_type!(Network, true),
-        account_type!(Provider, true),
-        account_type!(ProviderEpoch, true),
-    ]
+/// The lines of the section under `heading` (exact line), up to the next heading of its level
+/// or above.
+fn section<'a>(doc: &'a str, heading: &str) -> Option<Vec<&'a str>> {
+    let level = heading.chars().take_while(|c| *c == '#').count();
+    let mut lines = doc.lines().skip_while(|l| *l != heading);
+    lines.next()?;
+    Some(
+        lines
+            .take_while(|l| {
+                let hashes = l.chars().take_while(|c| *c == '#').count();
+                !(hashes > 0 && hashes <= level && l.chars().nth(hashes) == Some(' '))
+            })
+            .collect(),
+    )
 }
 
-fn idl() -> Value {
-    serde_json::from_str(IDL).expect("idl/spice.json is not JSON")
+#[test]
+fn every_instruction_has_a_hand_written_section() {
+    let idl = parse_idl(IDL).unwrap();
+    let mut problems = Vec::new();
+    for ix in &idl.instructions {
+        let heading = format!("#### `{}`", ix.name);
+        let Some(lines) = section(REFERENCE, &heading) else {
+            problems.push(format!("no section `{heading}`"));
+            continue;
+        };
+        let text = lines.join("\n");
+        let block = markers::start_marker(&render::instruction_block(&ix.name));
+        if !text.contains(&block) {
+            problems.push(format!(
+                "{heading}: no generated block `{block}` in its section"
+            ));
+        }
+        let prose = markers::hand_written(&text);
+        for item in ["**Signs**", "**Checks**", "**Effects**", "**Events**"] {
+            if !prose.contains(item) {
+                problems.push(format!("{heading}: no {item} item"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "docs/REFERENCE.md:\n{}",
+        problems.join("\n")
+    );
 }
 
-/// The `name`s of an array of the IDL.
-fn idl_names(idl: &Value, key: &str) -> Vec<String> {
-    idl[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("the IDL has no `{key}` array"))
+#[test]
+fn every_account_type_has_a_section() {
+    let idl = parse_idl(IDL).unwrap();
+    let mut problems = Vec::new();
+    for account in &idl.accounts {
+        let heading = format!("### {}", account.name);
+        let Some(lines) = section(REFERENCE, &heading) else {
+            problems.push(format!("no section `{heading}`"));
+            continue;
+        };
+        let block = markers::start_marker(&render::account_block(&account.name));
+        let text = lines.join("\n");
+        if !text.contains(&block) {
+            problems.push(format!(
+                "{heading}: no generated block `{block}` in its section"
+            ));
+        }
+        if !markers::hand_written(&text).contains("Seeds") {
+            problems.push(format!(
+                "{heading}: its seeds are not described (\"Seeds\")"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "docs/REFERENCE.md:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn every_event_and_error_is_named_in_the_prose() {
+    let idl = parse_idl(IDL).unwrap();
+    let prose = markers::hand_written(REFERENCE);
+    let missing: Vec<String> = idl
+        .events
         .iter()
-        .filter_map(|item| item["name"].as_str().map(str::to_owned))
-        .collect()
-}
-
-/// Fails listing the lines docs/REFERENCE.md lacks.
-fn assert_reference_has(section: &str, lines: Vec<String>) {
-    let missing: Vec<String> = lines
-        .into_iter()
-        .filter(|line| !REFERENCE.contains(line.as_str()))
+        .map(|e| &e.name)
+        .chain(idl.errors.iter().map(|e| &e.name))
+        // `Name` or `Name { field, … }`.
+        .filter(|name| {
+            !prose.contains(&format!("`{name}`")) && !prose.contains(&format!("`{name} {{"))
+        })
+        .cloned()
         .collect();
     assert!(
         missing.is_empty(),
-        "docs/REFERENCE.md ({section}) is out of date; it must contain:\n{}",
-        missing.join("\n")
+        "docs/REFERENCE.md: these events and errors are named only in the generated tables; \
+         say in the prose which instruction emits or raises each (or that it is no longer \
+         used): {missing:?}"
     );
 }
 
 #[test]
-fn account_sizes_match_the_program() {
-    let mut rows = Vec::new();
-    for AccountType {
-        name,
-        init_space,
-        discriminator,
-        ..
-    } in accounts()
-    {
-        // Accounts are created with `space = 8 + T::INIT_SPACE`: 8 is the discriminator.
-        assert_eq!(discriminator, 8, "{name}: discriminator is not 8 bytes");
-        println!("{name}: 8 + {init_space} = {} bytes", 8 + init_space);
-        rows.push(format!(
-            "| `{name}` | 8 + {init_space} | {} |",
-            8 + init_space
-        ));
-    }
-    assert_reference_has("\"Account sizes\"", rows);
-}
-
-#[test]
-fn every_idl_account_has_a_size() {
-    let in_idl: BTreeSet<String> = idl_names(&idl(), "accounts").into_iter().collect();
-    let here: BTreeSet<String> = accounts()
-        .iter()
-        .filter(|a| a.in_idl)
-        .map(|a| a.name.to_owned())
-        .collect();
-    assert_eq!(
-        in_idl, here,
-        "the accounts of idl/spice.json and those marked `in_idl` in accounts() of \
-         xtask/tests/reference.rs differ: add the new account there and to the \
-         \"Account sizes\" table of docs/REFERENCE.md"
+fn reference_check_command_passes() {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["reference", "--check"])
+        .output()
+        .expect("failed to start the xtask binary");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
     );
-}
-
-#[test]
-fn every_event_is_documented() {
-    let rows = idl_names(&idl(), "events")
-        .into_iter()
-        .map(|name| format!("| `{name}` |"))
-        .collect();
-    assert_reference_has("\"Events\"", rows);
-}
-
-#[test]
-fn every_instruction_is_documented() {
-    let headings = idl_names(&idl(), "instructions")
-        .into_iter()
-        .map(|name| format!("#### `{name}`"))
-        .collect();
-    assert_reference_has("\"Instructions\"", headings);
-}
-
-#[test]
-fn every_error_is_documented_with_its_code() {
-    let rows = idl()["errors"]
-        .as_array()
-        .expect("the IDL has no `errors` array")
-        .iter()
-        .map(|e| {
-            format!(
-                "| {} | `{}` |",
-                e["code"],
-                e["name"].as_str().unwrap_or("?")
-            )
-        })
-        .collect();
-    assert_reference_has("\"Errors\"", rows);
 }
