@@ -86,6 +86,7 @@ const PINNED: &[(u64, &str)] = &[
     (6071, "WrongPayee"),
     (6072, "BookStillOpen"),
     (6073, "CounterOutOfRange"),
+    (6074, "PayoutsVaultRequired"),
 ];
 
 #[test]

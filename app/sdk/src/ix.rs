@@ -442,7 +442,8 @@ fn refund_accounts(net: &NetworkKeys, job: Pubkey, client: Pubkey) -> accounts::
         client,
         client_record: pda::client(&net.network, &client),
         client_token: net.payment_ata(&client),
-        payouts: net.payment_payouts(),
+        // Always passed for now: a refused payout then waits instead of failing.
+        payouts: Some(net.payment_payouts()),
         payment_mint: net.payment_mint,
         token_program: net.payment_token_program,
     }
@@ -606,7 +607,7 @@ pub fn attest(
             attestation: pda::attestation(&k.job, &attestor),
             stake_vault: pda::stake_vault(&k.provider),
             stake_treasury: net.stake_treasury(),
-            stake_payouts: net.stake_payouts(),
+            stake_payouts: Some(net.stake_payouts()),
             client_stake_token: net.stake_ata(&k.client),
             stake_mint: net.stake_mint,
             stake_token_program: net.stake_token_program,

@@ -1,6 +1,6 @@
-//! Hard bounds on every governance parameter, pause flags and fixed sizes. `update_params` can
-//! move a parameter only inside these bounds, so a compromised authority cannot, say, set a 100%
-//! fee or a zero-second challenge window.
+//! Hard bounds on every governance parameter, pause flags and fixed sizes. a parameter proposal
+//! can move a parameter only inside these bounds, so a compromised authority cannot, say, set a
+//! 100% fee or a zero-second challenge window.
 
 use anchor_lang::prelude::*;
 
@@ -76,8 +76,8 @@ pub const EPOCHS_PER_PAGE: u64 = 16;
 /// `OUTFLOW_BUCKETS` buckets of `ceil(outflow_window_seconds / OUTFLOW_BUCKETS)` seconds.
 pub const OUTFLOW_BUCKETS: usize = 8;
 
-/// Largest number of epoch shards: `finalize_epoch` and `close_epoch` pass every shard with its
-/// rent payer, and 12 pairs with distinct payers still fit a legacy transaction (1232 bytes).
+/// Largest number of epoch shards: `finalize_epoch` passes every shard of the epoch, and the
+/// bound keeps that transaction small.
 #[constant]
 pub const MAX_SHARD_COUNT: u8 = 12;
 

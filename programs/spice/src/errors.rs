@@ -78,7 +78,7 @@ pub enum SpiceError {
     WrongMint,
     #[msg("The token program does not match the network's token program for this mint")]
     WrongTokenProgram,
-    #[msg("A provider account of another network was passed")]
+    #[msg("An account of another network was passed")]
     WrongNetwork,
     #[msg("The job's escrow vault does not hold its recorded escrow")]
     EscrowMismatch,
@@ -108,13 +108,13 @@ pub enum SpiceError {
     EpochAlreadyFinalized,
     #[msg("The epoch has not ended yet")]
     EpochNotEnded,
-    #[msg("Every shard of the epoch must be passed, in order, with its rent payer")]
+    #[msg("Every shard of the epoch must be passed, in order")]
     InvalidShardAccounts,
     #[msg("A claim needs (EpochBook, ProviderBook) page pairs of the same page, at least one")]
     InvalidClaimAccounts,
     #[msg("This provider book page belongs to another provider, network or page")]
     NotYourProviderEpoch,
-    #[msg("The claim window of this epoch has closed")]
+    #[msg("The claim window of this epoch has closed (no longer returned: claims skip such epochs)")]
     ClaimWindowClosed,
     #[msg("The claim window of this epoch is still open")]
     ClaimWindowOpen,
@@ -159,6 +159,8 @@ pub enum SpiceError {
     BookStillOpen,
     #[msg("A counter would leave its range: the account is inconsistent")]
     CounterOutOfRange,
+    #[msg("A payee's token account refuses this payout: pass the network's payouts vault so it can wait there")]
+    PayoutsVaultRequired,
 }
 
 impl From<crate::curve::CurveError> for anchor_lang::error::Error {

@@ -327,7 +327,7 @@ pub struct WorkRecorded {
     pub provider: Pubkey,
     pub epoch: u64,
     pub shard: u8,
-    /// `value × m(stake backing the job)`.
+    /// `value × m(stake backing the job) / 10_000`.
     pub score: u128,
     /// Counted value: units × min(price, reference price).
     pub value: u64,
@@ -373,6 +373,15 @@ pub struct RewardClaimed {
     pub amount: u64,
     /// Still owed for the epoch: the circuit breaker let only part of it out now.
     pub still_owed: u64,
+}
+
+/// A finalized epoch's shard was closed; its rent went back to its payer.
+#[event]
+pub struct EpochShardClosed {
+    pub network: Pubkey,
+    pub epoch: u64,
+    pub shard: u8,
+    pub payer: Pubkey,
 }
 
 /// An epoch past its claim deadline was closed; its unclaimed rewards returned to the pool.

@@ -45,7 +45,7 @@ pub mod spice {
 
     // ------------------------------------------------------------ authority
 
-    /// Creates a network (parameters within hard bounds) with its treasury and reward vaults.
+    /// Creates a network (parameters within bounds) with its treasury, payouts and reward vaults.
     pub fn create_network<'info>(
         ctx: Context<'info, CreateNetwork<'info>>,
         args: CreateNetworkArgs,
@@ -161,7 +161,7 @@ pub mod spice {
         instructions::cancel_job::handler(ctx)
     }
 
-    /// Approves a submitted result: the job settles.
+    /// Approves a submitted result: the job settles, unless the audit draw selects it.
     pub fn approve_job(ctx: Context<ApproveJob>) -> Result<()> {
         instructions::approve_job::handler(ctx)
     }

@@ -166,18 +166,6 @@ pub fn payee_accepts(
 /// paid.
 pub const ASSOCIATED_TOKEN_PROGRAM: Pubkey = anchor_spl::associated_token::ID;
 
-/// Whether `account` is a token account of `mint` owned by `owner` (a destination someone else
-/// chose for the owner's tokens).
-pub fn is_token_account_of(account: &AccountInfo, mint: &Pubkey, owner: &Pubkey) -> bool {
-    let Ok(data) = account.try_borrow_data() else {
-        return false;
-    };
-    match StateWithExtensions::<spl_token_2022::state::Account>::unpack(&data) {
-        Ok(state) => state.base.mint == *mint && state.base.owner == *owner,
-        Err(_) => false,
-    }
-}
-
 /// The balance of the token account `account` (one the program created and knows).
 pub fn amount_of(account: &AccountInfo) -> Result<u64> {
     let data = account.try_borrow_data()?;

@@ -34,8 +34,8 @@ pub struct VaultOut<'a, 'info> {
     pub vault: AccountInfo<'info>,
     pub authority: AccountInfo<'info>,
     pub signer: &'a [&'a [&'a [u8]]],
-    /// The network's payouts vault of the mint.
-    pub payouts: AccountInfo<'info>,
+    /// The network's payouts vault of the mint, if the sender passed it.
+    pub payouts: Option<AccountInfo<'info>>,
 }
 
 impl<'info> VaultOut<'_, 'info> {
@@ -67,11 +67,14 @@ impl<'info> VaultOut<'_, 'info> {
         let mint = self.mint.account().key();
         if payee_accepts(to, &mint, self.token_program.key, payee, amount) {
             self.pay(to, amount)?;
-            Ok(false)
-        } else {
-            self.pay(&self.payouts, amount)?;
-            Ok(true)
+            return Ok(false);
         }
+        let payouts = self
+            .payouts
+            .as_ref()
+            .ok_or(SpiceError::PayoutsVaultRequired)?;
+        self.pay(payouts, amount)?;
+        Ok(true)
     }
 }
 
@@ -126,13 +129,16 @@ pub struct RefundAccounts<'info> {
     )]
     pub client_token: UncheckedAccount<'info>,
 
-    /// The network's payment-mint payouts vault: holds refused payouts.
+    /// The network's payment-mint payouts vault: holds a payout its payee's account refuses.
+    /// Optional, so that settlements whose payees take their payouts do not all write one
+    /// account of the network; without it, a refused payout fails with `PayoutsVaultRequired`
+    /// (the SDK passes it whenever a payee's account would refuse, and retries with it).
     #[account(
         mut,
         seeds = [seeds::PAYOUTS, network.key().as_ref(), network.payment_mint.as_ref()],
         bump = network.payment_payouts_bump,
     )]
-    pub payouts: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub payouts: Option<Box<InterfaceAccount<'info, TokenAccount>>>,
 
     /// The network's payment mint.
     #[account(address = network.payment_mint @ SpiceError::WrongMint)]
@@ -164,7 +170,7 @@ impl<'info> RefundAccounts<'info> {
             vault: self.escrow_vault.to_account_info(),
             authority: job.to_account_info(),
             signer,
-            payouts: self.payouts.to_account_info(),
+            payouts: self.payouts.as_ref().map(|p| p.to_account_info()),
         };
         f(&out)
     }
@@ -307,7 +313,7 @@ pub struct SettleAccounts<'info> {
 
     /// CHECK: the provider's reward book page of the current epoch (a ProviderBook):
     /// `["provider_book", provider, page of the current epoch]`, checked by
-    /// `SettleAccounts::reward_bumps` (the seeds depend on the clock). The first settlement in
+    /// `SettleAccounts::reward_accounts` (the seeds depend on the clock). The first settlement in
     /// the page's epochs creates it (see `pda_account`).
     #[account(mut)]
     pub provider_book: UncheckedAccount<'info>,

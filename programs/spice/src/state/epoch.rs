@@ -15,7 +15,7 @@ pub struct Work {
 
 /// One of `shard_count` accumulators of an epoch: settlement of a job adds to the shard its
 /// address hashes to, so unrelated jobs rarely write the same account. `finalize_epoch` sums
-/// the shards into the epoch's entry and closes them.
+/// the shards into the epoch's entry; `close_epoch_shard` then closes them.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct EpochShard {
@@ -37,7 +37,7 @@ pub struct EpochShard {
     pub fees: u64,
     /// Jobs settled into this shard.
     pub jobs: u64,
-    /// Who paid the rent (the first settlement's payer); gets it back at finalization.
+    /// Who paid the rent (the first settlement's payer); gets it back at `close_epoch_shard`.
     pub payer: Pubkey,
 }
 

@@ -4,8 +4,8 @@ use crate::constants::*;
 use crate::errors::SpiceError;
 use crate::window::OutflowWindow;
 
-/// Every governance parameter of a network. Set at `create_network`, changed by `update_params`,
-/// always inside the hard bounds of [`NetworkParams::validate`].
+/// Every governance parameter of a network. Set at `create_network`, changed by
+/// `propose_params` + `apply_params`, always inside the bounds of [`NetworkParams::validate`].
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NetworkParams {
     /// Smallest active stake (stake-mint base units) a provider needs to accept jobs.
@@ -280,7 +280,8 @@ pub struct Network {
     pub params: NetworkParams,
     /// Parameters proposed by the authority, applicable by anyone from `pending_params_at`.
     pub pending_params: Option<NetworkParams>,
-    /// When the pending parameters may be applied: their proposal plus `unbond_seconds`.
+    /// The pending parameters may be applied strictly after this: their proposal plus the
+    /// `unbond_seconds` in force then.
     pub pending_params_at: i64,
     /// Pause flags (`PAUSE_*` constants): entries only, never exits.
     pub paused: u8,
@@ -344,7 +345,8 @@ impl Network {
         self.params.unbond_seconds
     }
 
-    /// Records a parameter proposal (or withdraws it with `None`); returns when it may apply.
+    /// Records a parameter proposal (or withdraws it with `None`); returns the moment after
+    /// which it may apply.
     pub fn propose_params(&mut self, params: Option<NetworkParams>, now: i64) -> Result<i64> {
         if let Some(p) = &params {
             self.check_params(p)?;
@@ -368,18 +370,20 @@ impl Network {
     /// Puts the pending parameters in force once their delay has passed; returns the old ones.
     pub fn apply_params(&mut self, now: i64) -> Result<NetworkParams> {
         let params = self.pending_params.ok_or(SpiceError::NoPendingParams)?;
-        if now < self.pending_params_at {
+        // Strictly after: a provider who began unbonding when the proposal was announced can
+        // withdraw at `pending_params_at`, before the proposal can apply.
+        if now <= self.pending_params_at {
             msg!(
-                "the proposed parameters apply from {}",
+                "the proposed parameters apply after {}",
                 self.pending_params_at
             );
             return err!(SpiceError::ParamsNotYetEffective);
         }
         // The lifetime budget may have been consumed further since the proposal.
-        require!(
+        check(
             params.max_total_emission >= self.total_allocated,
-            SpiceError::ParameterOutOfBounds
-        );
+            "max_total_emission",
+        )?;
         let old = self.params;
         self.params = params;
         self.pending_params = None;
@@ -445,15 +449,21 @@ impl Network {
             .ok_or(SpiceError::MathOverflow)?)
     }
 
-    /// The claim deadline epoch `index` gets when finalized now: the end of the
-    /// `claim_window_epochs`-th epoch after it (claims are possible while `now <` it), before any
-    /// extension by a claim pause.
-    pub fn claim_deadline(&self, index: u64) -> Result<i64> {
+    /// The claim deadline epoch `index` gets when finalized at `now` (claims are possible
+    /// while `now <` it, before any extension by a later claim pause): the end of the
+    /// `claim_window_epochs`-th epoch after it, or a full window from now if it is finalized
+    /// late — however late it is finalized (a claim pause, an idle crank), its providers get the
+    /// whole window.
+    pub fn claim_deadline(&self, index: u64, now: i64) -> Result<i64> {
         let last = index
             .checked_add(u64::from(self.params.claim_window_epochs))
             .and_then(|v| v.checked_add(1))
             .ok_or(SpiceError::MathOverflow)?;
-        self.epoch_start(last)
+        let window = i64::from(self.params.claim_window_epochs)
+            .checked_mul(self.params.epoch_seconds)
+            .and_then(|w| w.checked_add(now))
+            .ok_or(SpiceError::MathOverflow)?;
+        Ok(self.epoch_start(last)?.max(window))
     }
 
     /// The epoch shard a job's settlement writes to.

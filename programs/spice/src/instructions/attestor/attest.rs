@@ -90,6 +90,7 @@ pub struct Attest<'info> {
 
     /// The stake-mint payouts vault: holds the client's part of a slash if the client's token
     /// account refuses it (the settlement's payouts vault on a one-mint network: `dup`).
+    /// Optional like the settlement's.
     #[account(
         mut,
         dup,
@@ -100,7 +101,7 @@ pub struct Attest<'info> {
         ],
         bump = settle.refund.network.stake_payouts_bump,
     )]
-    pub stake_payouts: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub stake_payouts: Option<Box<InterfaceAccount<'info, TokenAccount>>>,
 
     /// CHECK: the client's associated token account of the stake mint, by address: its share of
     /// a slash goes there if it will take it (`token::payee_accepts`), otherwise it waits in the
@@ -177,7 +178,7 @@ impl<'info> Attest<'info> {
             vault: self.stake_vault.to_account_info(),
             authority: provider.to_account_info(),
             signer,
-            payouts: self.stake_payouts.to_account_info(),
+            payouts: self.stake_payouts.as_ref().map(|p| p.to_account_info()),
         };
         let client_stake_token = self.client_stake_token.to_account_info();
         let to_client_owed = out.pay_or_hold(&client_stake_token, &client, to_client)?;

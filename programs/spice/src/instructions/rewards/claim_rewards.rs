@@ -61,7 +61,7 @@ struct Owed {
 }
 
 /// The provider claims its rewards for every finalized, open epoch of the book pages passed —
-/// a year of daily epochs is 12 page pairs, one transaction: `allocated × score / total_score`
+/// a year of daily epochs is 23 page pairs, two transactions: `allocated × score / total_score`
 /// each, rounded down, less what it already received. The circuit breaker may let only part
 /// out now: the rest stays owed, still claimable before each epoch's deadline.
 pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {

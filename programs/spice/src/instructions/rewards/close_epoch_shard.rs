@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::errors::SpiceError;
+use crate::events::EpochShardClosed;
 use crate::state::{offset_in_page, page_of, seeds, EpochBook, EpochShard, EpochStatus, Network};
 
 #[derive(Accounts)]
@@ -55,5 +56,11 @@ pub fn handler(ctx: Context<CloseEpochShard>) -> Result<()> {
         .open_shards
         .checked_sub(1)
         .ok_or(SpiceError::CounterOutOfRange)?;
+    emit!(EpochShardClosed {
+        network: a.network.key(),
+        epoch: a.epoch_shard.epoch,
+        shard: a.epoch_shard.shard,
+        payer: a.epoch_shard.payer,
+    });
     Ok(())
 }

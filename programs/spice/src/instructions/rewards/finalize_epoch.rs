@@ -13,8 +13,8 @@ use crate::state::{
 
 #[derive(Accounts)]
 pub struct FinalizeEpoch<'info> {
-    /// Anyone; pays the rent of the epoch's book page if this is the page's first epoch, and
-    /// gets it back when the page closes.
+    /// Anyone; pays the rent of the epoch's book page if this is the page's first epoch (the
+    /// page is the network's permanent record: the rent stays with it).
     #[account(mut)]
     pub payer: Signer<'info>,
 
@@ -43,8 +43,8 @@ pub struct FinalizeEpoch<'info> {
 /// fixes its emission from the curve — capped by `max_total_emission` less what is allocated
 /// and by the reward vault's unallocated balance — and what its providers can claim,
 /// `min(emission, total_score × reward_rate_cap)`, and until when. The rest of the emission is
-/// never allocated. An epoch nobody worked in, or finalized after its claim window, allocates
-/// nothing.
+/// never allocated. An epoch nobody worked in allocates nothing; an epoch finalized late gets a
+/// full claim window from its finalization.
 pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let network_key = ctx.accounts.network.key();
@@ -96,7 +96,7 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
 
     let mut entry = EpochEntry {
         status: EpochStatus::Open,
-        claim_deadline: network.claim_deadline(index)?,
+        claim_deadline: network.claim_deadline(index, now)?,
         paused_base: network.claims_paused_total(now)?,
         finalized_at: now,
         ..EpochEntry::default()
@@ -131,10 +131,8 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
         network.total_allocated,
         unallocated,
     )?;
-    // Nobody could claim an epoch without work or past its window: allocate nothing rather
-    // than lock tokens.
-    let claimable = entry.total_score > 0 && now < entry.claim_deadline;
-    if claimable {
+    // Nobody could claim an epoch without work: allocate nothing rather than lock tokens.
+    if entry.total_score > 0 {
         entry.emission = capped.emission;
         entry.shortfall = capped.shortfall;
         entry.allocated = epoch_allocation(
