@@ -2,24 +2,27 @@
 //! vaults and accounts (reward vault, `attest`'s settlement and slash accounts, `approve_job`,
 //! `close_provider`, `finalize_epoch`), the same account passed twice as two mutable accounts,
 //! type confusion of every typed input, PDA seed mismatches, stale epoch accounts, closed
-//! account reuse, pre-funded addresses and audit-draw tampering. Each asserts the specific
-//! refusal; the one known defect found is an ignored `BUG:` test.
+//! accounts and job addresses, pre-funded addresses and audit-draw tampering. Each asserts the
+//! specific refusal.
 
 use anchor_lang::error::ErrorCode;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::signature::{Keypair, Signer};
+use spice::constants::EPOCHS_PER_PAGE;
 use spice::errors::SpiceError;
 use spice::instructions::AttestArgs;
-use spice::state::{Attestor, AuditDraw, Job, JobState, Verdict};
+use spice::state::{page_of, Attestor, AuditDraw, EpochStatus, Job, Verdict, NOT_REMOVED};
 use spice_sdk::ix::SettleKeys;
 use spice_sdk::{ix, pda};
-use spice_tests::market::{default_params, hardware, Actor, Market, Mints, DAY, MIN_STAKE};
+use spice_tests::market::{
+    default_params, hardware, result_args, Actor, Market, Mints, DAY, MIN_STAKE,
+};
 use spice_tests::rewards::curve_params;
 use spice_tests::{
-    anchor_err, assert_code, assert_ix_err, spice_err, substitute, Env, INIT_EXISTING,
-    TOKEN_2022_PROGRAM, TOKEN_INSUFFICIENT_FUNDS, TOKEN_PROGRAM,
+    anchor_err, assert_code, assert_ix_err, spice_err, substitute, Env, TOKEN_2022_PROGRAM,
+    TOKEN_INSUFFICIENT_FUNDS, TOKEN_PROGRAM,
 };
 
 const PRICE: u64 = 1_000;
@@ -85,7 +88,7 @@ async fn fund_rewards_refuses_substitutes_and_a_missing_signature() {
 #[tokio::test]
 async fn claim_rewards_refuses_a_substituted_vault_and_program() {
     let (mut m, p) = finalized_epoch().await;
-    let good = m.claim_ix(&p, &[0]).await;
+    let good = m.claim_ix(&p, &[0]);
     let net = m.net;
     let cases = [
         (
@@ -117,7 +120,7 @@ async fn the_same_vault_twice_is_refused() {
     let dup = anchor_err(ErrorCode::ConstraintDuplicateMutableAccount);
     // claim_rewards paying the reward vault into itself.
     let vault = pda::reward_vault(&m.net.network);
-    let mut ix = m.claim_ix(&p, &[0]).await;
+    let mut ix = m.claim_ix(&p, &[0]);
     substitute(&mut ix, &p.stake, &vault);
     assert_code(m.env.send(&[ix], &[&p.kp]).await, dup);
     // withdraw_treasury into the treasury it withdraws from.
@@ -131,13 +134,17 @@ async fn the_same_vault_twice_is_refused() {
     assert_code(m.env.send(&[ix], &[&p.kp]).await, dup);
     let ix = ix::close_provider(&m.net, p.key(), stake_vault);
     assert_code(m.env.send(&[ix], &[&p.kp]).await, dup);
-    // A settlement paying the escrow vault into itself as the provider's account.
+    // A settlement paying the escrow vault into itself as the provider's account: the
+    // provider's account is its owner's ATA, derived, so no vault can stand in for it.
     let client = m.actor(10_000_000, 0).await;
     let job = m.submitted_job(&client, &p, PRICE, 10, 10).await;
     let keys = m.settle_keys(job, &client, &p).await;
     let mut ix = ix::approve_job(&m.net, &keys);
     substitute(&mut ix, &p.payment, &pda::escrow_vault(&job));
-    assert_code(m.env.send(&[ix], &[&client.kp]).await, dup);
+    assert_code(
+        m.env.send(&[ix], &[&client.kp]).await,
+        anchor_err(ErrorCode::ConstraintSeeds),
+    );
     m.check_invariants().await;
     m.check_reward_invariants(&[0]).await;
 }
@@ -179,34 +186,30 @@ async fn close_epoch_refusals_and_no_reuse() {
         m.try_close_epoch(0).await,
         spice_err(SpiceError::ClaimWindowOpen),
     );
+    // Not finalized yet: nothing to close.
+    assert_code(
+        m.try_close_epoch(1).await,
+        spice_err(SpiceError::EpochNotFinalized),
+    );
     let window = u64::from(m.network().await.params.claim_window_epochs);
     m.warp_to_epoch(1 + window).await;
-    // The rent diverted to someone other than the finalizer.
-    let payers = m.shard_payers(0).await;
-    let thief = Keypair::new().pubkey();
-    let ix = ix::close_epoch(&m.net, 0, thief, &payers);
-    assert_code(
-        m.env.send(&[ix], &[]).await,
-        spice_err(SpiceError::WrongRentPayer),
-    );
     Env::ok(m.try_close_epoch(0).await);
-    assert!(!m.env.exists(&pda::epoch(&m.net.network, 0)).await);
-    // The closed epoch can be neither closed again nor claimed from.
-    let epoch_payer = m.env.payer();
-    let again = ix::close_epoch(&m.net, 0, epoch_payer, &payers);
+    // The record stays (EpochBook pages never close), marked closed.
+    assert_eq!(m.epoch(0).await.status, EpochStatus::Closed);
+    // The closed epoch can be neither closed again, nor claimed from, nor finalized again.
     assert_code(
-        m.env.send(&[again], &[]).await,
-        anchor_err(ErrorCode::AccountNotInitialized),
+        m.try_close_epoch(0).await,
+        spice_err(SpiceError::EpochClosed),
     );
     assert_code(
         m.try_claim(&p, &[0]).await,
-        anchor_err(ErrorCode::AccountNotInitialized),
+        spice_err(SpiceError::NothingToClaim),
     );
-    // Finalizing it again (past its claim window) allocates nothing: nothing of it could be
-    // claimed; the empty record can be closed again for its rent.
     let allocated = m.network().await.total_allocated;
-    Env::ok(m.try_finalize(0).await);
-    assert_eq!(m.epoch(0).await.emission, 0);
+    assert_code(
+        m.try_finalize(0).await,
+        spice_err(SpiceError::EpochAlreadyFinalized),
+    );
     assert_eq!(m.network().await.total_allocated, allocated);
     m.check_reward_invariants(&[0]).await;
 }
@@ -324,8 +327,9 @@ async fn attest_refuses_a_vote_without_the_attestors_signature() {
         verdict: Verdict::Invalid,
         measured_units: 0,
         evidence_hash: [5; 32],
+        evidence_uri: "https://example.org/evidence".into(),
     };
-    let vote = ix::attest(&m.net, &keys, att[0].pubkey(), client.stake, args, &[]);
+    let vote = ix::attest(&m.net, &keys, att[0].pubkey(), args, &[]);
     m.env.assert_needs_signature(vote, &att[0].pubkey()).await;
     let j: Job = m.env.fetch(&job).await;
     assert_eq!(j.invalid_votes, 0);
@@ -343,7 +347,7 @@ async fn authority_instructions_refuse_a_network_of_another_type_or_owner() {
     let treasury = m.net.payment_treasury();
     let candidate = Keypair::new();
     let build = |which: usize| match which {
-        0 => ix::update_params(auth.pubkey(), network, default_params()),
+        0 => ix::propose_params(auth.pubkey(), network, Some(default_params())),
         1 => ix::propose_authority(auth.pubkey(), network, Some(candidate.pubkey())),
         _ => ix::set_pause(auth.pubkey(), network, 1),
     };
@@ -440,10 +444,10 @@ async fn every_typed_account_refuses_another_type_or_owner() {
     let auth = m.authority.insecure_clone();
     let net = m.net;
     let keys = m.settle_keys(submitted, &client, &p).await;
-    let payers = m.shard_payers(0).await;
-    let claim = m.claim_ix(&p, &[0]).await;
-    let args = m.job_args(PRICE, 10);
+    let claim = m.claim_ix(&p, &[0]);
+    let args = m.job_args(&client, PRICE, 10).await;
     let payer = m.env.payer();
+    let provider = m.provider_pda(&p.key());
     let network_cases: Vec<(&str, Instruction, Vec<&Keypair>)> = vec![
         (
             "withdraw_treasury",
@@ -488,7 +492,7 @@ async fn every_typed_account_refuses_another_type_or_owner() {
         ),
         (
             "submit_result",
-            ix::submit_result(&net, p.key(), open, [9; 32], 1),
+            ix::submit_result(&net, p.key(), open, result_args(1)),
             vec![&p.kp],
         ),
         (
@@ -498,7 +502,7 @@ async fn every_typed_account_refuses_another_type_or_owner() {
         ),
         (
             "cancel_job",
-            ix::cancel_job(&net, client.key(), open, client.payment),
+            ix::cancel_job(&net, client.key(), open),
             vec![&client.kp],
         ),
         (
@@ -516,12 +520,42 @@ async fn every_typed_account_refuses_another_type_or_owner() {
             ix::fund_rewards(&net, outsider.key(), outsider.stake, 1),
             vec![&outsider.kp],
         ),
+        ("finalize_epoch", ix::finalize_epoch(&net, payer, 0), vec![]),
+        ("claim_rewards", claim, vec![&p.kp]),
         (
-            "finalize_epoch",
-            ix::finalize_epoch(&net, payer, 0, &payers),
+            "propose_params",
+            ix::propose_params(auth.pubkey(), net.network, None),
+            vec![&auth],
+        ),
+        ("apply_params", ix::apply_params(net.network), vec![]),
+        (
+            "collect_provider_payouts",
+            ix::collect_provider_payouts(&net, p.key(), p.payment),
             vec![],
         ),
-        ("claim_rewards", claim, vec![&p.kp]),
+        (
+            "collect_client_payouts",
+            ix::collect_client_payouts(&net, client.key(), client.payment, client.stake),
+            vec![],
+        ),
+        ("settle_job", ix::settle_job(&net, &keys), vec![]),
+        (
+            "expire_job",
+            ix::expire_job(&net, open, client.key(), None),
+            vec![],
+        ),
+        ("draw_audit", ix::draw_audit(&net, submitted), vec![]),
+        ("close_epoch", ix::close_epoch(&net, 0), vec![]),
+        (
+            "close_epoch_shard",
+            ix::close_epoch_shard(&net, 0, 0, payer),
+            vec![],
+        ),
+        (
+            "close_provider_book",
+            ix::close_provider_book(&net, provider, 0, payer, true),
+            vec![],
+        ),
     ];
     let mut cases: Vec<(&str, Instruction, Vec<&Keypair>, Pubkey)> = network_cases
         .into_iter()
@@ -611,7 +645,7 @@ async fn pda_substitutions_of_attestor_provider_and_job_accounts_are_refused() {
     );
     assert_code(m.env.send(&[remove], &[&auth]).await, seeds);
     let rec: Attestor = m.env.fetch(&pda::attestor(&other.network, &a)).await;
-    assert!(rec.active);
+    assert_eq!(rec.active_until, NOT_REMOVED);
     // update_provider: another owner's provider.
     let p = m.provider(MIN_STAKE).await;
     let q = m.provider(MIN_STAKE).await;
@@ -628,7 +662,7 @@ async fn pda_substitutions_of_attestor_provider_and_job_accounts_are_refused() {
     // create_job: the job / escrow address of another id, or another client's job address.
     let client = m.actor(1_000_000, 0).await;
     let victim = m.actor(0, 0).await;
-    let args = m.job_args(PRICE, 10);
+    let args = m.job_args(&client, PRICE, 10).await;
     let id = args.job_id;
     let job = pda::job(&net.network, &client.key(), id);
     let next = pda::job(&net.network, &client.key(), id + 1);
@@ -674,6 +708,7 @@ fn invalid_vote() -> AttestArgs {
         verdict: Verdict::Invalid,
         measured_units: 0,
         evidence_hash: [5; 32],
+        evidence_uri: "https://example.org/evidence".into(),
     }
 }
 
@@ -685,20 +720,10 @@ async fn attest_refuses_substituted_settlement_and_slash_accounts() {
     let net = m.net;
     let keys = m.settle_keys(job, &client, &provider).await;
     let earlier = [att[0].pubkey()];
-    let vote = |keys: &SettleKeys| {
-        ix::attest(
-            &net,
-            keys,
-            att[1].pubkey(),
-            client.stake,
-            invalid_vote(),
-            &earlier,
-        )
-    };
+    let vote =
+        |keys: &SettleKeys| ix::attest(&net, keys, att[1].pubkey(), invalid_vote(), &earlier);
     let stake_vault = pda::stake_vault(&m.provider_pda(&provider.key()));
     let seeds = anchor_err(ErrorCode::ConstraintSeeds);
-    let owner = anchor_err(ErrorCode::ConstraintTokenOwner);
-    let dup = anchor_err(ErrorCode::ConstraintDuplicateMutableAccount);
     let cases: Vec<(&str, Pubkey, Pubkey, u32)> = vec![
         // Substituted token accounts, vaults and mints.
         (
@@ -707,8 +732,9 @@ async fn attest_refuses_substituted_settlement_and_slash_accounts() {
             pda::escrow_vault(&other_job),
             seeds,
         ),
-        ("provider token", provider.payment, attacker.payment, owner),
-        ("client token", client.payment, attacker.payment, owner),
+        // The payees' accounts are ATAs derived from the job and the provider.
+        ("provider token", provider.payment, attacker.payment, seeds),
+        ("client token", client.payment, attacker.payment, seeds),
         ("treasury", net.payment_treasury(), attacker.payment, seeds),
         (
             "stake vault",
@@ -722,25 +748,25 @@ async fn attest_refuses_substituted_settlement_and_slash_accounts() {
             pda::reward_vault(&net.network),
             seeds,
         ),
-        ("client stake token", client.stake, attacker.stake, owner),
+        ("client stake token", client.stake, attacker.stake, seeds),
         (
             "stake mint",
             net.stake_mint,
             net.payment_mint,
-            anchor_err(ErrorCode::ConstraintTokenMint),
+            spice_err(SpiceError::WrongMint),
         ),
         // Wrong token programs (MIXED: payment on SPL Token, stake on Token-2022).
         (
             "payment token program",
             TOKEN_PROGRAM,
             TOKEN_2022_PROGRAM,
-            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+            spice_err(SpiceError::WrongTokenProgram),
         ),
         (
             "stake token program",
             TOKEN_2022_PROGRAM,
             TOKEN_PROGRAM,
-            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+            spice_err(SpiceError::WrongTokenProgram),
         ),
         // PDAs of another attestor (att[2] has not voted).
         (
@@ -755,38 +781,55 @@ async fn attest_refuses_substituted_settlement_and_slash_accounts() {
             pda::attestation(&job, &att[2].pubkey()),
             seeds,
         ),
-        // The same account twice: a vault paying into itself.
+        // A vault paying into itself: no vault can stand in for a payee's derived ATA.
         (
             "provider token = escrow",
             provider.payment,
             pda::escrow_vault(&job),
-            dup,
+            seeds,
         ),
-        // The client's stake account may alias its payment account on a single-mint network
-        // (`dup`), so a vault in its place is refused by the token-owner check instead.
         (
             "client stake token = stake vault",
             client.stake,
             stake_vault,
-            anchor_err(ErrorCode::ConstraintTokenOwner),
+            seeds,
         ),
         (
             "client stake token = stake treasury",
             client.stake,
             net.stake_treasury(),
-            anchor_err(ErrorCode::ConstraintTokenOwner),
+            seeds,
         ),
     ];
     m.env
         .assert_substitutions_refused(&vote(&keys), &[&att[1]], &cases)
         .await;
-    // The work record of another epoch than the current one.
-    let mut stale = keys;
-    stale.epoch += 1;
-    assert_code(m.env.send(&[vote(&stale)], &[&att[1]]).await, seeds);
     // Nothing moved; the genuine deciding vote then slashes and refunds.
     assert_eq!(m.job_account(&job).await.invalid_votes, 1);
     Env::ok(m.env.send(&[vote(&keys)], &[&att[1]]).await);
+    assert!(!m.env.exists(&job).await);
+    m.check_invariants().await;
+    // A fraud verdict records no work; a Valid one does, for the current epoch only: the
+    // work record of another epoch is refused.
+    let job = m.submitted_job(&client, &provider, PRICE, 20, 10).await;
+    Env::ok(
+        m.try_attest(job, &client, &provider, &att[0], Verdict::Valid, 10, &[])
+            .await,
+    );
+    let keys = m.settle_keys(job, &client, &provider).await;
+    let valid = |keys: &SettleKeys| {
+        let args = AttestArgs {
+            verdict: Verdict::Valid,
+            measured_units: 10,
+            ..invalid_vote()
+        };
+        ix::attest(&net, keys, att[1].pubkey(), args, &earlier)
+    };
+    let mut stale = keys;
+    stale.epoch += 1;
+    assert_code(m.env.send(&[valid(&stale)], &[&att[1]]).await, seeds);
+    assert_eq!(m.job_account(&job).await.valid_votes, 1);
+    Env::ok(m.env.send(&[valid(&keys)], &[&att[1]]).await);
     assert!(!m.env.exists(&job).await);
     m.check_invariants().await;
 }
@@ -859,13 +902,13 @@ async fn approve_job_refuses_substituted_accounts() {
             "provider token",
             provider.payment,
             attacker.payment,
-            anchor_err(ErrorCode::ConstraintTokenOwner),
+            anchor_err(ErrorCode::ConstraintSeeds),
         ),
         (
             "client token",
             client.payment,
             attacker.payment,
-            anchor_err(ErrorCode::ConstraintTokenOwner),
+            anchor_err(ErrorCode::ConstraintSeeds),
         ),
         (
             "treasury",
@@ -877,7 +920,7 @@ async fn approve_job_refuses_substituted_accounts() {
             "payment mint",
             m.net.payment_mint,
             m.net.stake_mint,
-            anchor_err(ErrorCode::ConstraintTokenMint),
+            spice_err(SpiceError::WrongMint),
         ),
     ];
     let good = ix::approve_job(&m.net, &keys);
@@ -905,31 +948,29 @@ async fn refunds_and_crank_settlement_refuse_the_escrow_vault_twice() {
     let mut m = Market::new(Mints::SPL).await;
     let provider = m.provider(2 * MIN_STAKE).await;
     let client = m.actor(10_000_000, 0).await;
-    let dup = anchor_err(ErrorCode::ConstraintDuplicateMutableAccount);
+    // The payees' accounts are their ATAs, derived from the job and the provider: the escrow
+    // vault cannot stand in for one (seeds), so it can never pay into itself.
+    let seeds = anchor_err(ErrorCode::ConstraintSeeds);
     // cancel_job refunding the escrow into itself.
     let open = m.create_job(&client, PRICE, 10).await;
-    let mut cancel = ix::cancel_job(&m.net, client.key(), open, client.payment);
+    let mut cancel = ix::cancel_job(&m.net, client.key(), open);
     substitute(&mut cancel, &client.payment, &pda::escrow_vault(&open));
-    assert_code(m.env.send(&[cancel], &[&client.kp]).await, dup);
+    assert_code(m.env.send(&[cancel], &[&client.kp]).await, seeds);
     // settle_job paying the provider's share into the escrow vault.
     let job = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
     m.env.warp_seconds(DAY + 1).await;
     let keys = m.settle_keys(job, &client, &provider).await;
     let mut settle = ix::settle_job(&m.net, &keys);
     substitute(&mut settle, &provider.payment, &pda::escrow_vault(&job));
-    assert_code(m.env.send(&[settle], &[]).await, dup);
-    // The client's account may alias others (`dup`), but never a vault: it must be the
-    // client's own tokens.
+    assert_code(m.env.send(&[settle], &[]).await, seeds);
+    // Nor for the client's refund.
     let mut settle = ix::settle_job(&m.net, &keys);
     substitute(&mut settle, &client.payment, &pda::escrow_vault(&job));
-    assert_code(
-        m.env.send(&[settle], &[]).await,
-        anchor_err(ErrorCode::ConstraintTokenOwner),
-    );
+    assert_code(m.env.send(&[settle], &[]).await, seeds);
     // expire_job refunding the escrow into itself (the open job, now past its accept window).
     let mut expire = m.expire_ix(open, &client, None);
     substitute(&mut expire, &client.payment, &pda::escrow_vault(&open));
-    assert_code(m.env.send(&[expire], &[]).await, dup);
+    assert_code(m.env.send(&[expire], &[]).await, seeds);
     Env::ok(m.expire(open, &client, None).await);
     Env::ok(m.env.send(&[ix::settle_job(&m.net, &keys)], &[]).await);
     m.check_invariants().await;
@@ -968,7 +1009,8 @@ async fn settle_job_by_a_crank_rounds_the_fee_up_and_is_not_blocked_by_prefundin
     );
     let payer = m.env.payer();
     let rent = m.env.rent(0).await;
-    for t in [pda::provider_epoch(&keys.provider, keys.epoch), shard] {
+    let book = pda::provider_book(&keys.provider, page_of(keys.epoch));
+    for t in [book, shard] {
         let gift = anchor_lang::solana_program::system_instruction::transfer(&payer, &t, rent);
         Env::ok(m.env.send(&[gift], &[]).await);
     }
@@ -1000,8 +1042,8 @@ async fn settle_job_by_a_crank_rounds_the_fee_up_and_is_not_blocked_by_prefundin
 
 /// `close_provider` refuses another provider's vault, the payment mint and a destination of
 /// the wrong mint; a donation to the stake vault does not block it (it is swept to the owner's
-/// chosen account); and rewards earned before closing stay claimable once the same owner
-/// registers again (ProviderEpoch is keyed by the provider PDA, which is per owner).
+/// chosen account); and rewards earned before closing stay claimable by the owner after it
+/// closed (ProviderBook is keyed by the provider PDA, which is per owner), once.
 #[tokio::test]
 async fn close_provider_refuses_substitutes_sweeps_donations_and_keeps_past_rewards() {
     let (mut m, p) = finalized_epoch().await;
@@ -1049,21 +1091,25 @@ async fn close_provider_refuses_substitutes_sweeps_donations_and_keeps_past_rewa
     Env::ok(m.env.send(&[close], &[&p.kp]).await);
     assert_eq!(m.env.balance(&p.stake).await - before, 50);
     assert!(!m.env.exists(&vault).await);
-    // Epoch 0's reward: unclaimable while the provider is closed, claimable after it
-    // registers again (still inside the claim window).
-    assert_code(
-        m.try_claim(&p, &[0]).await,
-        anchor_err(ErrorCode::AccountNotInitialized),
-    );
-    let register = ix::register_provider(&net, p.key(), p.stake, MIN_STAKE, hardware());
-    Env::ok(m.env.send(&[register], &[&p.kp]).await);
+    // Epoch 0's reward stays claimable by the owner while the provider is closed (its book
+    // page is keyed by the provider's address, not its account), once.
+    assert!(!m.env.exists(&m.provider_pda(&p.key())).await);
+    let owed = m.epoch(0).await.allocated;
+    assert!(owed > 0);
     let before = m.env.balance(&p.stake).await;
     Env::ok(m.try_claim(&p, &[0]).await);
-    assert!(m.env.balance(&p.stake).await > before);
+    assert_eq!(m.env.balance(&p.stake).await - before, owed);
     m.env.warp_slots(1).await;
     assert_code(
         m.try_claim(&p, &[0]).await,
-        anchor_err(ErrorCode::AccountNotInitialized),
+        spice_err(SpiceError::NothingToClaim),
+    );
+    // Registering again does not pay it twice.
+    let register = ix::register_provider(&net, p.key(), p.stake, MIN_STAKE, hardware());
+    Env::ok(m.env.send(&[register], &[&p.kp]).await);
+    assert_code(
+        m.try_claim(&p, &[0]).await,
+        spice_err(SpiceError::NothingToClaim),
     );
     m.check_invariants().await;
     m.check_reward_invariants(&[0]).await;
@@ -1086,72 +1132,76 @@ async fn stake_beyond_the_balance_is_refused() {
     m.check_invariants().await;
 }
 
-// ------------------------------------------------------------------ pre-funded init
+// ------------------------------------------------------------------ pre-funded addresses
 
-/// The known limitation (SECURITY.md): `init` of an address that already holds lamports fails
-/// on this runtime. Its scope: only that one address is blocked. The creator picks another
-/// network id, the client another job id, the authority (or attestor) another attestor key.
+/// Every account is created by hand: an address someone sent lamports to is topped up,
+/// allocated and assigned. Pre-funding the network, a job, an escrow vault or an attestor record
+/// blocks nothing (it was a known limitation with Anchor's `init` on this runtime).
 #[tokio::test]
-async fn prefunded_init_addresses_block_only_that_address() {
+async fn prefunded_init_addresses_block_nothing() {
     let mut m = Market::new(Mints::SPL).await;
     let net = m.net;
     let payer = m.env.payer();
     let rent = m.env.rent(0).await;
     let gift =
         |to: Pubkey| anchor_lang::solana_program::system_instruction::transfer(&payer, &to, rent);
-    // create_network at a pre-funded network address, then under another id.
+    // create_network at a pre-funded network address.
     let creator = m.creator.insecure_clone();
     let auth = m.authority.insecure_clone();
-    Env::ok(
-        m.env
-            .send(&[gift(pda::network(&creator.pubkey(), 7))], &[])
-            .await,
-    );
-    let blocked = m.create_network_ix(7, default_params());
-    assert_ix_err(m.env.send(&[blocked], &[&creator]).await, INIT_EXISTING);
-    let free = m.create_network_ix(8, default_params());
-    Env::ok(m.env.send(&[free], &[&creator]).await);
-    // create_job at a pre-funded job address, and at a pre-funded escrow address; then
-    // under a third id.
+    let address = pda::network(&creator.pubkey(), 7);
+    Env::ok(m.env.send(&[gift(address)], &[]).await);
+    let create = m.create_network_ix(7, default_params());
+    Env::ok(m.env.send(&[create], &[&creator]).await);
+    let n: spice::state::Network = m.env.fetch(&address).await;
+    assert_eq!(n.params, default_params());
+    m.env
+        .track(net.payment_mint, pda::treasury(&address, &net.payment_mint));
+    m.env
+        .track(net.stake_mint, pda::treasury(&address, &net.stake_mint));
+    m.env
+        .track(net.payment_mint, pda::payouts(&address, &net.payment_mint));
+    m.env
+        .track(net.stake_mint, pda::payouts(&address, &net.stake_mint));
+    m.env.track(net.stake_mint, pda::reward_vault(&address));
+    // create_job at a pre-funded job address (the client's next id), then at a pre-funded
+    // escrow address (the one after).
     let client = m.actor(1_000_000, 0).await;
-    let a = m.job_args(PRICE, 10);
-    let b = m.job_args(PRICE, 10);
-    let job_a = pda::job(&net.network, &client.key(), a.job_id);
-    let job_b = pda::job(&net.network, &client.key(), b.job_id);
+    let job_a = pda::job(&net.network, &client.key(), 0);
+    let job_b = pda::job(&net.network, &client.key(), 1);
     Env::ok(m.env.send(&[gift(job_a)], &[]).await);
     Env::ok(m.env.send(&[gift(pda::escrow_vault(&job_b))], &[]).await);
-    for args in [a, b] {
-        let create = ix::create_job(&net, client.key(), client.payment, args);
-        assert_ix_err(m.env.send(&[create], &[&client.kp]).await, INIT_EXISTING);
+    for want in [job_a, job_b] {
+        let job = m.create_job(&client, PRICE, 10).await;
+        assert_eq!(job, want);
+        assert_eq!(m.job_account(&job).await.escrowed, 10 * PRICE);
+        assert_eq!(m.env.balance(&pda::escrow_vault(&job)).await, 10 * PRICE);
     }
-    let job = m.create_job(&client, PRICE, 10).await;
-    assert_eq!(m.job_account(&job).await.escrowed, 10 * PRICE);
-    // add_attestor (init_if_needed) of a pre-funded record, then of another key.
-    let (blocked, other) = (Keypair::new().pubkey(), Keypair::new().pubkey());
+    // add_attestor of a pre-funded record.
+    let key = Keypair::new().pubkey();
     Env::ok(
         m.env
-            .send(&[gift(pda::attestor(&net.network, &blocked))], &[])
+            .send(&[gift(pda::attestor(&net.network, &key))], &[])
             .await,
     );
-    let add = ix::add_attestor(auth.pubkey(), net.network, blocked);
-    assert_ix_err(m.env.send(&[add], &[&auth]).await, INIT_EXISTING);
-    let add = ix::add_attestor(auth.pubkey(), net.network, other);
+    let add = ix::add_attestor(auth.pubkey(), net.network, key);
     Env::ok(m.env.send(&[add], &[&auth]).await);
+    let rec: Attestor = m.env.fetch(&pda::attestor(&net.network, &key)).await;
+    assert_eq!(rec.key, key);
     assert_eq!(m.network().await.attestor_count, 1);
     m.check_invariants().await;
 }
 
-// ------------------------------------------------------------------ closed job address reuse
+// ------------------------------------------------------------------ closed job addresses
 
-/// A job's address is `(network, client, job_id)`: after the job closes, only its client can
-/// create a job there again, and the new job starts from scratch (fresh state and escrow,
-/// nothing of the old job's carried over).
+/// A job's address is `(network, client, job_id)` and the id is the client's counter: after
+/// the job closes nobody creates a job there again, neither another client (seeds) nor the
+/// client itself (its counter moved on), and the old job's settlement cannot be replayed.
 #[tokio::test]
-async fn a_closed_jobs_address_is_reused_only_fresh_and_only_by_its_client() {
+async fn a_closed_jobs_address_is_never_reused() {
     let mut m = Market::new(Mints::SPL).await;
     let provider = m.provider(2 * MIN_STAKE).await;
     let client = m.actor(10_000_000, 0).await;
-    let args = m.job_args(PRICE, 10);
+    let args = m.job_args(&client, PRICE, 10).await;
     let (job, res) = m.try_create_job(&client, args.clone()).await;
     Env::ok(res);
     Env::ok(m.accept(&provider, job).await);
@@ -1177,23 +1227,23 @@ async fn a_closed_jobs_address_is_reused_only_fresh_and_only_by_its_client() {
         m.env.send(&[squat], &[&squatter.kp]).await,
         anchor_err(ErrorCode::ConstraintSeeds),
     );
-    // The client may reuse its id: a fresh Open job.
+    // Nor can the client: its next id is the one after.
     let reused = spice::instructions::CreateJobArgs {
         price_per_unit: 3,
         ..args
     };
     let create = ix::create_job(&m.net, client.key(), client.payment, reused);
-    Env::ok(m.env.send(&[create], &[&client.kp]).await);
-    let j = m.job_account(&job).await;
-    assert_eq!(j.state, JobState::Open);
-    assert_eq!((j.provider, j.escrowed), (None, 30));
-    assert_eq!(m.env.balance(&pda::escrow_vault(&job)).await, 30);
-    // Settlement of the old job cannot be replayed against it.
+    assert_code(
+        m.env.send(&[create], &[&client.kp]).await,
+        spice_err(SpiceError::WrongJobId),
+    );
+    assert!(!m.env.exists(&job).await);
+    // Settlement of the old job cannot be replayed.
     assert_code(
         m.env
             .send(&[ix::approve_job(&m.net, &keys)], &[&client.kp])
             .await,
-        spice_err(SpiceError::NotJobProvider),
+        anchor_err(ErrorCode::AccountNotInitialized),
     );
     m.check_invariants().await;
 }
@@ -1211,7 +1261,7 @@ async fn finalize_epoch_refuses_a_substituted_vault_or_shard() {
     let net = m.net;
     let payer = m.env.payer();
     let payers = m.shard_payers(0).await;
-    let good = ix::finalize_epoch(&net, payer, 0, &payers);
+    let good = ix::finalize_epoch(&net, payer, 0);
     let used = payers.iter().position(Option::is_some).expect("a shard") as u8;
     let cases = [
         (
@@ -1229,12 +1279,12 @@ async fn finalize_epoch_refuses_a_substituted_vault_or_shard() {
     ];
     m.env.assert_substitutions_refused(&good, &[], &cases).await;
     Env::ok(m.env.send(&[good], &[]).await);
-    assert_eq!(m.epoch(0).await.total_jobs, 1);
+    assert_eq!(m.epoch(0).await.jobs, 1);
     m.check_reward_invariants(&[0]).await;
 }
 
-/// `close_epoch` refuses an epoch of another network and shards of another epoch, and returns
-/// exactly the unclaimed emission (including the claims' rounding dust) to the pool.
+/// `close_epoch` refuses an epoch book of another network or page, and returns exactly the
+/// unclaimed allocation (including the claims' rounding dust) to the pool.
 #[tokio::test]
 async fn close_epoch_refuses_foreign_seeds_and_returns_exactly_the_unclaimed() {
     let (mut m, p) = finalized_epoch().await;
@@ -1243,108 +1293,49 @@ async fn close_epoch_refuses_foreign_seeds_and_returns_exactly_the_unclaimed() {
     let window = u64::from(m.network().await.params.claim_window_epochs);
     m.warp_to_epoch(1 + window).await;
     let epoch = m.epoch(0).await;
-    let payers = m.shard_payers(0).await;
-    let good = ix::close_epoch(&m.net, 0, epoch.payer, &payers);
-    // Network 2 with network 1's epoch.
+    let good = ix::close_epoch(&m.net, 0);
+    // Network 2 with network 1's epoch book.
     let mut ix = good.clone();
     substitute(&mut ix, &m.net.network, &other.network);
     assert_code(
         m.env.send(&[ix], &[]).await,
         anchor_err(ErrorCode::ConstraintSeeds),
     );
-    // Epoch 1's shards in place of epoch 0's.
+    // Another page's book (epoch 16's) for epoch 0.
     let mut ix = good.clone();
-    for i in 0..m.net.shard_count {
-        substitute(
-            &mut ix,
-            &pda::epoch_shard(&m.net.network, 0, i),
-            &pda::epoch_shard(&m.net.network, 1, i),
-        );
-    }
+    substitute(
+        &mut ix,
+        &pda::epoch_book(&m.net.network, 0),
+        &pda::epoch_book(&m.net.network, 1),
+    );
     assert_code(
         m.env.send(&[ix], &[]).await,
-        spice_err(SpiceError::InvalidShardAccounts),
+        anchor_err(ErrorCode::ConstraintSeeds),
     );
     let before = m.network().await;
     Env::ok(m.env.send(&[good], &[]).await);
     let after = m.network().await;
     assert_eq!(
         before.total_allocated - after.total_allocated,
-        epoch.emission - epoch.claimed
+        epoch.allocated - epoch.claimed
     );
     assert_eq!(after.total_claimed, before.total_claimed);
     m.check_reward_invariants(&[0]).await;
 }
 
-/// An Attestation is seeded by `(job address, attestor)` and a job address by
-/// `(network, client, job_id)`, which the client may reuse once the job closed. A vote left
-/// from the earlier job records that job's `created_slot`: it neither blocks the attestor on
-/// the new job nor counts as one of its votes, and it can still be closed for its rent.
-#[tokio::test]
-async fn an_attestor_can_vote_on_a_job_recreated_at_a_closed_jobs_address() {
-    let mut params = default_params();
-    params.attestation_quorum = 3;
-    let mut m = Market::with_params(Mints::MIXED, params).await;
-    let att = m.attestors(3).await;
-    let provider = m.provider(10 * MIN_STAKE).await;
-    let client = m.actor(1_000_000, 0).await;
-    let args = m.job_args(PRICE, 20);
-    let (job, res) = m.try_create_job(&client, args.clone()).await;
-    Env::ok(res);
-    let dispute = |m: &Market| ix::dispute_job(&m.net, client.key(), job);
-    Env::ok(m.accept(&provider, job).await);
-    Env::ok(m.submit(&provider, job, 10).await);
-    Env::ok(m.env.send(&[dispute(&m)], &[&client.kp]).await);
-    Env::ok(
-        m.try_attest(job, &client, &provider, &att[0], Verdict::Valid, 10, &[])
-            .await,
-    );
-    // No quorum: the job expires; att[0]'s vote outlives it.
-    m.env.warp_seconds(2 * DAY + 1).await;
-    Env::ok(m.expire(job, &client, Some(&provider)).await);
-    // The client re-creates the job at the same address (in a later slot: the earlier job
-    // was created, run, voted on and closed before) and disputes it again.
-    m.env.warp_slots(1).await;
-    let create = ix::create_job(&m.net, client.key(), client.payment, args);
-    Env::ok(m.env.send(&[create], &[&client.kp]).await);
-    Env::ok(m.accept(&provider, job).await);
-    Env::ok(m.submit(&provider, job, 10).await);
-    Env::ok(m.env.send(&[dispute(&m)], &[&client.kp]).await);
-    // The stale vote does not count on the new job and can be reclaimed...
-    let close = ix::close_attestation(job, att[0].pubkey());
-    let j: spice::state::Job = m.env.fetch(&job).await;
-    assert_eq!((j.valid_votes, j.invalid_votes), (0, 0));
-    // ...and does not block att[0] from voting on this new job; voting again is refused.
-    Env::ok(
-        m.try_attest(job, &client, &provider, &att[0], Verdict::Valid, 10, &[])
-            .await,
-    );
-    assert_code(
-        m.try_attest(job, &client, &provider, &att[0], Verdict::Valid, 10, &[])
-            .await,
-        spice_err(SpiceError::AlreadyVoted),
-    );
-    // The fresh vote counts for the new job and is not closable while it is open.
-    assert_code(
-        m.env.send(&[close], &[&att[0]]).await,
-        spice_err(SpiceError::JobStillOpen),
-    );
-    let j: spice::state::Job = m.env.fetch(&job).await;
-    assert_eq!(j.valid_votes, 1);
-}
-
-// ------------------------------------------------------------------ close_provider_epoch
+// ------------------------------------------------------------------ close_provider_book
 
 #[tokio::test]
-async fn close_provider_epoch_refusals_and_no_reuse() {
+async fn close_provider_book_refusals_and_no_reuse() {
     let (mut m, p) = finalized_epoch().await;
     let other = m.second_network(2).await;
-    let window = u64::from(m.network().await.params.claim_window_epochs);
-    m.warp_to_epoch(1 + window).await;
+    // Paid in full; once the page's epochs are over the page can close.
+    Env::ok(m.try_claim(&p, &[0]).await);
+    m.warp_to_epoch(EPOCHS_PER_PAGE).await;
     let provider = m.provider_pda(&p.key());
-    let record = pda::provider_epoch(&provider, 0);
+    let record = pda::provider_book(&provider, 0);
     let crank = m.crank();
-    let good = ix::close_provider_epoch(&m.net, provider, 0, crank);
+    let good = ix::close_provider_book(&m.net, provider, 0, crank, true);
     let cases: Vec<(&str, Pubkey, Pubkey, u32)> = vec![
         (
             "network: a Provider",
@@ -1359,9 +1350,9 @@ async fn close_provider_epoch_refusals_and_no_reuse() {
             anchor_err(ErrorCode::AccountOwnedByWrongProgram),
         ),
         (
-            "record: an Epoch",
+            "record: an EpochBook",
             record,
-            pda::epoch(&m.net.network, 0),
+            pda::epoch_book(&m.net.network, 0),
             anchor_err(ErrorCode::AccountDiscriminatorMismatch),
         ),
         (
@@ -1369,6 +1360,12 @@ async fn close_provider_epoch_refusals_and_no_reuse() {
             m.net.network,
             other.network,
             spice_err(SpiceError::WrongNetwork),
+        ),
+        (
+            "rent to someone else",
+            crank,
+            p.key(),
+            spice_err(SpiceError::WrongRentPayer),
         ),
     ];
     m.env.assert_substitutions_refused(&good, &[], &cases).await;
