@@ -423,12 +423,12 @@ impl Market {
         self.env.send(&[ix], &[]).await
     }
 
-    /// Proposes `params`, waits out the governance delay (the current `unbond_seconds`) and
-    /// applies them: the clock moves.
+    /// Proposes `params`, waits out the governance delay (the current `unbond_seconds`; the
+    /// proposal applies strictly after it) and applies them: the clock moves.
     pub async fn update_params(&mut self, params: NetworkParams) {
         let delay = self.network().await.params.unbond_seconds;
         Env::ok(self.try_propose_params(Some(params)).await);
-        self.env.warp_seconds(delay).await;
+        self.env.warp_seconds(delay + 1).await;
         Env::ok(self.try_apply_params().await);
     }
 

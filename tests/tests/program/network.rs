@@ -615,9 +615,9 @@ async fn apply_params_only_after_the_delay_and_with_a_proposal() {
     assert_eq!(n.pending_params, Some(new));
     assert_eq!(n.pending_params_at, now + default_params().unbond_seconds);
     assert_eq!(n.params, default_params());
-    m.env
-        .warp_seconds(default_params().unbond_seconds - 1)
-        .await;
+    // Strictly after the delay: a provider who began unbonding when the proposal was
+    // announced withdraws at that very moment, before it can apply.
+    m.env.warp_seconds(default_params().unbond_seconds).await;
     assert_code(
         m.try_apply_params().await,
         spice_err(SpiceError::ParamsNotYetEffective),
