@@ -114,7 +114,9 @@ pub enum SpiceError {
     InvalidClaimAccounts,
     #[msg("This provider book page belongs to another provider, network or page")]
     NotYourProviderEpoch,
-    #[msg("The claim window of this epoch has closed (no longer returned: claims skip such epochs)")]
+    #[msg(
+        "The claim window of this epoch has closed (no longer returned: claims skip such epochs)"
+    )]
     ClaimWindowClosed,
     #[msg("The claim window of this epoch is still open")]
     ClaimWindowOpen,
