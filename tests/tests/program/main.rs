@@ -2,9 +2,11 @@
 
 mod attest;
 mod fuzz;
+mod guarantees;
 mod job;
 mod lifecycle;
 mod network;
+mod payouts;
 mod provider;
 mod rewards;
 mod security;
