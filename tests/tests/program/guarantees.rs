@@ -158,7 +158,10 @@ async fn parameter_changes_wait_the_unbonding_period_and_can_be_withdrawn() {
     Env::ok(m.try_propose_params(Some(new)).await);
     let n = m.network().await;
     assert_eq!(n.pending_params, Some(new));
-    assert_eq!(n.params.protocol_fee_bps, 250, "nothing changes at proposal");
+    assert_eq!(
+        n.params.protocol_fee_bps, 250,
+        "nothing changes at proposal"
+    );
     assert_eq!(n.pending_params_at, m.env.now().await + delay);
     assert_code(
         m.try_apply_params().await,
@@ -214,7 +217,11 @@ async fn the_authority_cannot_reach_a_providers_stake_through_parameters_and_att
         let own = m.attestors_pending(1).await.remove(0);
         m.update_params(hostile(params)).await;
         assert_eq!(m.network().await.params.attestation_quorum, 1);
-        assert_eq!(m.job_account(&job).await.terms, terms, "the job keeps its terms");
+        assert_eq!(
+            m.job_account(&job).await.terms,
+            terms,
+            "the job keeps its terms"
+        );
 
         Env::ok(m.submit(&provider, job, 10).await);
         let dispute = ix::dispute_job(&m.net, client.key(), job);
@@ -283,8 +290,16 @@ async fn a_running_job_keeps_its_fee_slash_and_quorum_through_a_parameter_change
     Env::ok(m.env.send(&[dispute], &[&client.kp]).await);
     // Quorum 2 still: one Invalid vote decides nothing.
     Env::ok(
-        m.try_attest(job, &client, &provider, &attestors[0], Verdict::Invalid, 0, &[])
-            .await,
+        m.try_attest(
+            job,
+            &client,
+            &provider,
+            &attestors[0],
+            Verdict::Invalid,
+            0,
+            &[],
+        )
+        .await,
     );
     assert!(m.env.exists(&job).await, "one vote does not decide");
     let stake_before = m.provider_account(&provider.key()).await.stake;
@@ -315,9 +330,7 @@ async fn attestor_set_changes_wait_the_delay() {
     let client = m.actor(1_000_000, 0).await;
     let pending = m.attestors_pending(1).await.remove(0);
     // Not in office yet, even on a job accepted now.
-    let job = m
-        .submitted_job(&client, &provider, PRICE, 10, 10)
-        .await;
+    let job = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
     assert_code(
         m.try_attest(job, &client, &provider, &pending, Verdict::Valid, 10, &[])
             .await,
@@ -325,9 +338,7 @@ async fn attestor_set_changes_wait_the_delay() {
     );
     m.env.warp_seconds(delay).await;
     // In office, but the job was accepted before: still not its to judge.
-    let job2 = m
-        .submitted_job(&client, &provider, PRICE, 10, 10)
-        .await;
+    let job2 = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
     let _ = job;
     Env::ok(
         m.try_attest(job2, &client, &provider, &pending, Verdict::Valid, 10, &[])
@@ -337,17 +348,13 @@ async fn attestor_set_changes_wait_the_delay() {
     let remove = ix::remove_attestor(m.authority.pubkey(), m.net.network, pending.pubkey());
     let auth = m.authority.insecure_clone();
     Env::ok(m.env.send(&[remove], &[&auth]).await);
-    let job3 = m
-        .submitted_job(&client, &provider, PRICE, 10, 10)
-        .await;
+    let job3 = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
     Env::ok(
         m.try_attest(job3, &client, &provider, &pending, Verdict::Valid, 10, &[])
             .await,
     );
     m.env.warp_seconds(delay).await;
-    let job4 = m
-        .submitted_job(&client, &provider, PRICE, 10, 10)
-        .await;
+    let job4 = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
     assert_code(
         m.try_attest(job4, &client, &provider, &pending, Verdict::Valid, 10, &[])
             .await,
@@ -369,9 +376,7 @@ async fn stake_cannot_leave_ahead_of_a_verdict() {
     let stake = MIN_STAKE * 10;
     let provider = m.provider(stake).await;
     let client = m.actor(1_000_000, 0).await;
-    let job = m
-        .submitted_job(&client, &provider, PRICE, 10, 10)
-        .await;
+    let job = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
     let dispute = ix::dispute_job(&m.net, client.key(), job);
     Env::ok(m.env.send(&[dispute], &[&client.kp]).await);
     // Everything but the minimum goes to unbonding and, an hour later, out — except the lock.
@@ -381,7 +386,11 @@ async fn stake_cannot_leave_ahead_of_a_verdict() {
     let withdraw = ix::withdraw_unbonded(&m.net, provider.key(), provider.stake);
     Env::ok(m.env.send(&[withdraw], &[&provider.kp]).await);
     let p: Provider = m.provider_account(&provider.key()).await;
-    assert_eq!(p.locked, stake / 10, "10 % of the stake at accept is locked");
+    assert_eq!(
+        p.locked,
+        stake / 10,
+        "10 % of the stake at accept is locked"
+    );
     assert_eq!(p.stake + p.unbonding, p.locked.max(MIN_STAKE));
     // A second withdrawal finds nothing free.
     let again = ix::withdraw_unbonded(&m.net, provider.key(), provider.stake);
@@ -391,8 +400,16 @@ async fn stake_cannot_leave_ahead_of_a_verdict() {
     }
     // The verdict slashes 10 % of the stake it had at accept, in full.
     Env::ok(
-        m.try_attest(job, &client, &provider, &attestors[0], Verdict::Invalid, 0, &[])
-            .await,
+        m.try_attest(
+            job,
+            &client,
+            &provider,
+            &attestors[0],
+            Verdict::Invalid,
+            0,
+            &[],
+        )
+        .await,
     );
     Env::ok(
         m.try_attest(
@@ -427,7 +444,11 @@ async fn stake_added_after_accepting_neither_raises_the_slash_nor_the_score() {
     Env::ok(m.env.send(&[top_up], &[&provider.kp]).await);
     let j: Job = m.job_account(&job).await;
     assert_eq!(j.stake_at_accept, MIN_STAKE);
-    assert_eq!(j.slash_lock, MIN_STAKE / 10, "the lock follows the stake at accept");
+    assert_eq!(
+        j.slash_lock,
+        MIN_STAKE / 10,
+        "the lock follows the stake at accept"
+    );
     Env::ok(m.submit(&provider, job, 10).await);
     let keys = m.settle_keys(job, &client, &provider).await;
     let approve = ix::approve_job(&m.net, &keys);
@@ -474,7 +495,7 @@ async fn finalized_rewards_survive_a_hostile_window_and_rate() {
         ..curve_params()
     };
     m.update_params(params).await; // a week: now in epoch 2
-    // Epoch 0's deadline stays the one it was finalized with: it cannot be closed.
+                                   // Epoch 0's deadline stays the one it was finalized with: it cannot be closed.
     assert_code(
         m.try_close_epoch(0).await,
         spice_err(SpiceError::ClaimWindowOpen),
@@ -502,7 +523,10 @@ async fn no_epoch_closes_while_claims_are_paused_and_pauses_extend_deadlines() {
     );
     let before = m.env.balance(&provider.stake).await;
     Env::ok(m.try_claim(&provider, &[0]).await);
-    assert_eq!(m.env.balance(&provider.stake).await - before, entry.allocated);
+    assert_eq!(
+        m.env.balance(&provider.stake).await - before,
+        entry.allocated
+    );
 }
 
 #[tokio::test]
@@ -660,19 +684,14 @@ async fn a_dispute_never_shortens_an_audit_vote_deadline() {
     let mut m = Market::with_params(Mints::SPL, params).await;
     let provider = m.provider(MIN_STAKE).await;
     let client = m.actor(1_000_000, 0).await;
-    let job = m
-        .submitted_job(&client, &provider, PRICE, 10, 10)
-        .await;
+    let job = m.submitted_job(&client, &provider, PRICE, 10, 10).await;
     m.env.warp_slots(2).await;
     let draw = ix::draw_audit(&m.net, job);
     Env::ok(m.env.send(&[draw], &[]).await);
     let selected: Job = m.job_account(&job).await;
     assert_eq!(selected.audit, AuditDraw::Selected);
     // The audit votes until the end of the challenge window + one day.
-    assert_eq!(
-        selected.vote_deadline,
-        selected.challenge_deadline + DAY
-    );
+    assert_eq!(selected.vote_deadline, selected.challenge_deadline + DAY);
     let dispute = ix::dispute_job(&m.net, client.key(), job);
     Env::ok(m.env.send(&[dispute], &[&client.kp]).await);
     let disputed: Job = m.job_account(&job).await;

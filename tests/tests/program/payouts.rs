@@ -124,8 +124,13 @@ async fn pull(m: &mut Market, lever: Lever, owner: &Keypair, account: Pubkey, mi
                 &[ExtensionType::MemoTransfer],
             )
             .unwrap(),
-            memo_transfer::instruction::enable_required_transfer_memos(&program, &account, &me, &[])
-                .unwrap(),
+            memo_transfer::instruction::enable_required_transfer_memos(
+                &program,
+                &account,
+                &me,
+                &[],
+            )
+            .unwrap(),
         ],
         Lever::CpiGuard => vec![
             spl_token_2022::instruction::reallocate(
@@ -143,9 +148,16 @@ async fn pull(m: &mut Market, lever: Lever, owner: &Keypair, account: Pubkey, mi
             let held = m.env.balance(&account).await;
             if held > 0 {
                 let elsewhere = side_account(m, &mint, &me).await;
-                Env::ok(m.env.transfer(&mint, &account, &elsewhere, owner, held).await);
+                Env::ok(
+                    m.env
+                        .transfer(&mint, &account, &elsewhere, owner, held)
+                        .await,
+                );
             }
-            vec![spl_token_2022::instruction::close_account(&program, &account, &me, &me, &[]).unwrap()]
+            vec![
+                spl_token_2022::instruction::close_account(&program, &account, &me, &me, &[])
+                    .unwrap(),
+            ]
         }
         Lever::OwnerChange => vec![spl_token_2022::instruction::set_authority(
             &program,
@@ -237,7 +249,9 @@ async fn run(mints: Mints, lever: Lever, side: Side, path: Path) {
             m.env.send(&[approve], &[&client.kp]).await
         }
         Path::Settle => {
-            m.env.warp_seconds(default_params().challenge_seconds + 1).await;
+            m.env
+                .warp_seconds(default_params().challenge_seconds + 1)
+                .await;
             let keys = m.settle_keys(job, &client, &provider).await;
             let settle = ix::settle_job(&m.net, &keys);
             m.env.send(&[settle], &[]).await
@@ -287,7 +301,10 @@ async fn run(mints: Mints, lever: Lever, side: Side, path: Path) {
         after.1.saturating_sub(before.1) + after.2.saturating_sub(before.2)
     };
     let provider_record: Provider = m.provider_account(&provider.key()).await;
-    let client_record: Client = m.env.fetch(&pda::client(&m.net.network, &client.key())).await;
+    let client_record: Client = m
+        .env
+        .fetch(&pda::client(&m.net.network, &client.key()))
+        .await;
     let owed_provider = provider_record.owed_payment;
     let owed_client = client_record.owed_payment + client_record.owed_stake;
     let refused = lever != Lever::CpiGuard;
@@ -299,7 +316,11 @@ async fn run(mints: Mints, lever: Lever, side: Side, path: Path) {
             assert_eq!(owed_provider, 0, "{what}: nothing owed to the provider");
         }
         Side::Provider => {
-            assert_eq!(got_client, refund + share, "{what}: client refund and share");
+            assert_eq!(
+                got_client,
+                refund + share,
+                "{what}: client refund and share"
+            );
             assert_eq!(owed_client, 0, "{what}: nothing owed to the client");
         }
     }
@@ -311,7 +332,11 @@ async fn run(mints: Mints, lever: Lever, side: Side, path: Path) {
     if refused {
         assert_eq!((direct, owed), (0, due), "{what}: held for the {side:?}");
     } else {
-        assert_eq!((direct, owed), (due, 0), "{what}: a CPI guard refuses nothing");
+        assert_eq!(
+            (direct, owed),
+            (due, 0),
+            "{what}: a CPI guard refuses nothing"
+        );
     }
     m.check_invariants().await;
 
@@ -321,7 +346,10 @@ async fn run(mints: Mints, lever: Lever, side: Side, path: Path) {
         let ix = match side {
             Side::Provider => {
                 let to = side_account(&mut m, &net.payment_mint, &provider.key()).await;
-                (ix::collect_provider_payouts(&net, provider.key(), to), vec![(to, owed)])
+                (
+                    ix::collect_provider_payouts(&net, provider.key(), to),
+                    vec![(to, owed)],
+                )
             }
             Side::Client => {
                 let to_pay = side_account(&mut m, &net.payment_mint, &client.key()).await;
@@ -419,13 +447,23 @@ async fn owner_chosen_destinations_ignore_a_broken_associated_account() {
     m.paid_job(&client, &provider, PRICE, UNITS).await;
     // The provider breaks its stake-mint ATA (where it staked from) with required memos.
     let stake_mint = m.net.stake_mint;
-    pull(&mut m, Lever::Memo, &provider.kp, provider.stake, stake_mint).await;
+    pull(
+        &mut m,
+        Lever::Memo,
+        &provider.kp,
+        provider.stake,
+        stake_mint,
+    )
+    .await;
     m.warp_to_epoch(1).await;
     Env::ok(m.try_finalize(0).await);
     let elsewhere = side_account(&mut m, &stake_mint, &provider.key()).await;
     let claim = ix::claim_rewards(&m.net, provider.key(), elsewhere, &[0]);
     Env::ok(m.env.send(&[claim], &[&provider.kp]).await);
-    assert!(m.env.balance(&elsewhere).await > 0, "rewards reached the chosen account");
+    assert!(
+        m.env.balance(&elsewhere).await > 0,
+        "rewards reached the chosen account"
+    );
     let unbond = ix::begin_unbond(&m.net, provider.key(), PROVIDER_STAKE);
     Env::ok(m.env.send(&[unbond], &[&provider.kp]).await);
     m.env.warp_seconds(default_params().unbond_seconds).await;
@@ -433,5 +471,50 @@ async fn owner_chosen_destinations_ignore_a_broken_associated_account() {
     let withdraw = ix::withdraw_unbonded(&m.net, provider.key(), elsewhere);
     Env::ok(m.env.send(&[withdraw], &[&provider.kp]).await);
     assert_eq!(m.env.balance(&elsewhere).await - before, PROVIDER_STAKE);
+    m.check_invariants().await;
+}
+
+/// The payouts vaults are optional accounts (so that settlements whose payees take their
+/// payouts do not all write one account of the network): without them a settlement whose
+/// payees accept goes through, and one whose payee refuses fails with `PayoutsVaultRequired`
+/// — which the sender fixes by passing the vault, not the payee.
+#[tokio::test]
+async fn without_the_payouts_vault_only_a_refused_payout_fails() {
+    use spice::errors::SpiceError;
+    use spice_tests::{assert_code, spice_err};
+    let mut m = market(Mints::T22, false).await;
+    let provider = m.provider(PROVIDER_STAKE).await;
+    let client = m.actor(ESCROW * 2, 0).await;
+    let strip = |m: &Market, mut ix: Instruction| {
+        let payouts = m.net.payment_payouts();
+        for meta in ix.accounts.iter_mut().filter(|a| a.pubkey == payouts) {
+            *meta = solana_sdk::instruction::AccountMeta::new_readonly(spice::ID, false);
+        }
+        ix
+    };
+    // Both payees take their payouts: no payouts vault needed, none written.
+    let job = m
+        .submitted_job(&client, &provider, PRICE, MAX_UNITS, UNITS)
+        .await;
+    let keys = m.settle_keys(job, &client, &provider).await;
+    let approve = strip(&m, ix::approve_job(&m.net, &keys));
+    Env::ok(m.env.send(&[approve], &[&client.kp]).await);
+    assert!(!m.env.exists(&job).await);
+    // The provider requires memos: without the vault the approval fails, with it it passes.
+    let job = m
+        .submitted_job(&client, &provider, PRICE, MAX_UNITS, UNITS)
+        .await;
+    let mint = m.net.payment_mint;
+    pull(&mut m, Lever::Memo, &provider.kp, provider.payment, mint).await;
+    let keys = m.settle_keys(job, &client, &provider).await;
+    let approve = strip(&m, ix::approve_job(&m.net, &keys));
+    assert_code(
+        m.env.send(&[approve], &[&client.kp]).await,
+        spice_err(SpiceError::PayoutsVaultRequired),
+    );
+    let approve = ix::approve_job(&m.net, &keys);
+    Env::ok(m.env.send(&[approve], &[&client.kp]).await);
+    let p: Provider = m.provider_account(&provider.key()).await;
+    assert_eq!(p.owed_payment, PROVIDER_PAY);
     m.check_invariants().await;
 }
