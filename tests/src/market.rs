@@ -278,7 +278,7 @@ impl Market {
         &mut self,
         client: &Actor,
         args: CreateJobArgs,
-    ) -> (Pubkey, Result<(), solana_program_test::BanksClientError>) {
+    ) -> (Pubkey, Result<(), crate::BanksClientError>) {
         let job = self.track_job(&client.key(), args.job_id);
         let ix = ix::create_job(&self.net, client.key(), client.payment, args);
         let res = self.env.send(&[ix], &[&client.kp]).await;
@@ -314,7 +314,7 @@ impl Market {
         &mut self,
         provider: &Actor,
         job: Pubkey,
-    ) -> Result<(), solana_program_test::BanksClientError> {
+    ) -> Result<(), crate::BanksClientError> {
         let ix = ix::accept_job(&self.net, provider.key(), job);
         self.env.send(&[ix], &[&provider.kp]).await
     }
@@ -325,7 +325,7 @@ impl Market {
         provider: &Actor,
         job: Pubkey,
         units: u64,
-    ) -> Result<(), solana_program_test::BanksClientError> {
+    ) -> Result<(), crate::BanksClientError> {
         let ix = ix::submit_result(&self.net, provider.key(), job, [9; 32], units);
         self.env.send(&[ix], &[&provider.kp]).await
     }
@@ -355,7 +355,7 @@ impl Market {
         job: Pubkey,
         client: &Actor,
         provider: Option<&Actor>,
-    ) -> Result<(), solana_program_test::BanksClientError> {
+    ) -> Result<(), crate::BanksClientError> {
         let ix = self.expire_ix(job, client, provider);
         self.env.send(&[ix], &[]).await
     }

@@ -1,8 +1,8 @@
 //! Reward epochs on top of [`crate::market::Market`]: funding, finalizing, claiming, closing,
 //! and invariants 3 and 4 of DESIGN.md.
 
+use crate::BanksClientError;
 use anchor_lang::prelude::Pubkey;
-use solana_program_test::BanksClientError;
 use solana_sdk::signature::Signer;
 use spice::state::{Epoch, EpochShard, ProviderEpoch};
 use spice_sdk::{ix, pda};

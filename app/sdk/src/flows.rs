@@ -12,7 +12,7 @@ use spice::state::{Epoch, EpochShard, ProviderEpoch};
 
 use crate::accounts::{fetch, program_accounts};
 use crate::ix::{self, NetworkKeys};
-use crate::ledger::embedded::compute_limit_ix;
+use crate::ledger::compute_limit_ix;
 use crate::ledger::{Ledger, Result};
 use crate::pda;
 

@@ -16,7 +16,7 @@ use spice_tests::{
     TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
 };
 
-type Res = Result<(), solana_program_test::BanksClientError>;
+type Res = Result<(), spice_tests::BanksClientError>;
 
 const UNBOND: i64 = 7 * DAY;
 

@@ -192,6 +192,8 @@ pub struct Timing {
     pub total: Duration,
     pub setup: Duration,
     pub transactions: u64,
+    /// Whether the runtime verified signatures.
+    pub sigverify: bool,
 }
 
 /// Everything a report is made from.
@@ -225,10 +227,10 @@ struct Sim<'a> {
 }
 
 /// Runs `scenario` on a fresh ledger; `progress` counts closed jobs.
-pub fn simulate(scenario: &Scenario, progress: &ProgressBar) -> Result<Outcome> {
+pub fn simulate(scenario: &Scenario, progress: &ProgressBar, sigverify: bool) -> Result<Outcome> {
     let started = Instant::now();
     progress.set_message("setting up the network");
-    let w = world::build(scenario).context("setting up the simulated network")?;
+    let w = world::build(scenario, sigverify).context("setting up the simulated network")?;
     let setup = started.elapsed();
     let tallies = vec![Tally::default(); w.providers.len()];
     let mut sim = Sim {
@@ -523,7 +525,7 @@ impl Sim<'_> {
             let owner = self.provider(p).wallet.kp.insecure_clone();
             let mut ixs = Vec::new();
             for j in self.jobs_of(p, Stage::Running) {
-                if lazy && self.rng.chance(miss_rate) {
+                if lazy && self.rng.bernoulli(miss_rate) {
                     self.jobs[j].stage = Stage::Missed;
                     continue;
                 }
@@ -596,7 +598,7 @@ impl Sim<'_> {
             }
             if self.jobs[j].selected {
                 self.attest(j, e)?;
-            } else if self.rng.chance(self.scenario.jobs.approve_rate) {
+            } else if self.rng.bernoulli(self.scenario.jobs.approve_rate) {
                 match self.jobs[j].poster {
                     Poster::Client(c) => approvals[c].push(j),
                     Poster::Provider(p) => own[p].push(j),
@@ -915,6 +917,7 @@ impl Sim<'_> {
                 total: started.elapsed(),
                 setup,
                 transactions: self.w.chain.transactions,
+                sigverify: self.w.chain.ledger.runtime().sigverify(),
             },
             notes: self.notes,
         })
