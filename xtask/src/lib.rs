@@ -4,6 +4,10 @@
 //! [`anchor_lang_idl::build::IdlBuilder`] (what `anchor idl build` does) and writes
 //! `idl/spice.json`; `-- idl --check` builds it again and fails if the committed file differs.
 //! The test `tests/idl_fresh.rs` runs the check, so `cargo test --workspace` fails on a stale IDL.
+//!
+//! `cargo run -p xtask -- bench` measures the local runtime ([`bench`]).
+
+pub mod bench;
 
 use std::env;
 use std::fs;

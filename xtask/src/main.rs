@@ -15,6 +15,8 @@ usage: cargo run -p xtask -- <task>
 tasks:
   idl            build the program's IDL on the host and write idl/spice.json
   idl --check    build it and fail if idl/spice.json differs (writes nothing under idl/)
+  bench [...]    job lifecycles/s of `spice simulate` with and without signature checks (and
+                 an older binary's), the program test binary's wall time; `bench --help`
   help           this text
 
 The IDL build runs `cargo test --features idl-build` on programs/spice in its own target dir
@@ -28,6 +30,8 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["idl"] => idl(false),
         ["idl", "--check"] => idl(true),
+        ["bench", rest @ ..] => xtask::bench::BenchArgs::parse(rest)
+            .and_then(|a| xtask::bench::bench(&workspace_root(), &a).map(|()| true)),
         [] | ["help"] | ["-h"] | ["--help"] => {
             println!("{USAGE}");
             Ok(true)
