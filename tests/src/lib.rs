@@ -117,9 +117,10 @@ pub fn assert_code(res: Result<(), BanksClientError>, code: u32) {
 }
 
 /// How `init` of an address that already holds lamports fails on this runtime: Anchor 1.2 then
-/// asks the system program for `CreateAccountAllowPrefund`, which the system program bundled with
-/// solana-program-test 3.1 does not know, so it answers `InvalidInstructionData`. This covers a
-/// second `init` of a live account and a griefer's pre-funding of an address alike.
+/// asks the system program for `CreateAccountAllowPrefund`, which the system program of Agave 3.1
+/// (LiteSVM 0.12's, as solana-program-test 3.1's) does not know, so it answers
+/// `InvalidInstructionData`. This covers a second `init` of a live account and a griefer's
+/// pre-funding of an address alike.
 pub const INIT_EXISTING: InstructionError = InstructionError::InvalidInstructionData;
 
 /// `TokenError::InsufficientFunds` of SPL Token and Token-2022.

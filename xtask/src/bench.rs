@@ -196,8 +196,8 @@ fn time_tests(binary: &Path, cwd: &Path) -> Result<(f64, String)> {
     let text = String::from_utf8_lossy(&output.stdout);
     let summary = text
         .lines()
-        .filter(|l| l.starts_with("test result:"))
-        .last()
+        .rev()
+        .find(|l| l.starts_with("test result:"))
         .unwrap_or("no summary")
         .trim_start_matches("test result: ")
         .to_string();

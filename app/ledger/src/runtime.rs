@@ -173,16 +173,19 @@ impl Runtime {
         // The runtime checks what it can; a panic inside it (a malformed message the
         // sanitizer lets through) is reported as a failed transaction, not a dead process.
         let svm = &mut self.svm;
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| svm.send_transaction(tx))) {
-            Ok(Ok(meta)) => Ok(Executed {
+        let run = || match svm.send_transaction(tx) {
+            Ok(meta) => Ok(Executed {
                 signature: meta.signature,
                 logs: meta.logs,
             }),
-            Ok(Err(failed)) => Err(Failed {
+            Err(failed) => Err(Failed {
                 err: failed.err,
                 logs: failed.meta.logs,
                 panic: None,
             }),
+        };
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            Ok(result) => result,
             Err(panic) => {
                 let msg = panic
                     .downcast_ref::<String>()
