@@ -91,14 +91,34 @@ struct Row {
     runs: Vec<f64>,
 }
 
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+/// A cargo command on the main target dir, without the variables `cargo run` set for this
+/// process (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, ...): build scripts that track them (ring's)
+/// would otherwise rebuild, and rebuild again at the next plain `cargo build`.
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with("CARGO_PKG_")
+            || matches!(
+                name,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_MANIFEST_LINKS"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+            )
+        {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
 }
 
 /// Builds with `cargo <args> --message-format=json` and returns the executable of the target
 /// named `target`.
 fn build_executable(root: &Path, args: &[&str], target: &str) -> Result<PathBuf> {
-    let out = Command::new(cargo())
+    let out = cargo()
         .current_dir(root)
         .args(args)
         .arg("--message-format=json-render-diagnostics")
@@ -263,7 +283,7 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
     let workspace = if args.workspace {
         eprintln!("bench: timing cargo test --workspace");
         let start = Instant::now();
-        let status = Command::new(cargo())
+        let status = cargo()
             .current_dir(root)
             .args(["test", "--workspace"])
             .stdout(Stdio::null())

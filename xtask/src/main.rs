@@ -23,10 +23,14 @@ The IDL build runs `cargo test --features idl-build` on programs/spice in its ow
 (target/idl, or $SPICE_IDL_TARGET_DIR), so it never invalidates the main target/.";
 
 fn main() -> ExitCode {
-    // Before any thread exists: the nested cargo inherits this environment.
-    prepare_idl_build_env();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    if args.first() == Some(&"idl") {
+        // Before any thread exists: the nested cargo inherits this environment. Only for the
+        // IDL build: `bench` runs cargo on the main target dir, where a changed environment
+        // would rebuild crates that read it.
+        prepare_idl_build_env();
+    }
     let result = match args.as_slice() {
         ["idl"] => idl(false),
         ["idl", "--check"] => idl(true),

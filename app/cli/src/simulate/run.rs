@@ -28,8 +28,7 @@ use spice::instructions::{AttestArgs, CreateJobArgs};
 use spice::state::{
     AuditDraw, Epoch, Job, Network, Provider, ProviderEpoch, ProviderStats, ProviderStatus, Verdict,
 };
-use spice_sdk::accounts::Snapshot;
-use spice_sdk::audit::{self, AuditReport};
+use spice_sdk::audit::AuditReport;
 use spice_sdk::ix::{self, SettleKeys};
 use spice_sdk::ledger::LedgerError;
 use spice_sdk::{flows, pda};
@@ -899,9 +898,14 @@ impl Sim<'_> {
             payment_treasury: self.w.chain.balance(&net.payment_treasury())?,
             stake_treasury: self.w.chain.balance(&net.stake_treasury())?,
         };
-        let snapshot = Snapshot::fetch(&mut self.w.chain.ledger, &net.network)
-            .context("reading the network for the audit")?;
-        let audit = audit::audit(&snapshot);
+        // The SDK's audit on a snapshot of the runtime, as `spice audit` and the tests run it.
+        let audit = self
+            .w
+            .chain
+            .ledger
+            .runtime()
+            .audit(&net.network)
+            .context("auditing the network")?;
         Ok(Outcome {
             network: net.network,
             payment_mint: net.payment_mint,
