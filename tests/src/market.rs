@@ -1,5 +1,5 @@
 //! A network on a fresh runtime, actors holding tokens, and the invariant checks of DESIGN.md
-//! (1: escrow vaults, 2: stake vaults, 5: conservation) that tests run after every step.
+//! that tests run after every step: the SDK's audit on a snapshot of the runtime.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -416,39 +416,10 @@ impl Market {
         }
     }
 
-    /// Invariants 1, 2 and 5 of DESIGN.md over everything the test tracks.
+    /// Invariants 1–6 of DESIGN.md: the SDK's audit on a snapshot of the runtime
+    /// ([`Market::assert_audit`]).
     pub async fn check_invariants(&mut self) {
-        for job in self.jobs.clone() {
-            let vault = pda::escrow_vault(&job);
-            if self.env.exists(&job).await {
-                let j: Job = self.env.fetch(&job).await;
-                let held = self.env.balance(&vault).await;
-                assert_eq!(held, j.escrowed, "invariant 1: escrow of {job}");
-            } else {
-                assert!(
-                    !self.env.exists(&vault).await,
-                    "escrow vault of closed job {job} still open"
-                );
-            }
-        }
-        for p in self.providers.clone() {
-            let vault = pda::stake_vault(&p);
-            if self.env.exists(&p).await {
-                let acc: Provider = self.env.fetch(&p).await;
-                let held = self.env.balance(&vault).await;
-                assert_eq!(held, acc.stake + acc.unbonding, "invariant 2: stake of {p}");
-            } else {
-                assert!(
-                    !self.env.exists(&vault).await,
-                    "stake vault of closed provider {p} still open"
-                );
-            }
-        }
-        let net = self.net;
-        self.env.assert_conserved(&net.payment_mint).await;
-        if net.stake_mint != net.payment_mint {
-            self.env.assert_conserved(&net.stake_mint).await;
-        }
+        self.assert_audit();
     }
 }
 
