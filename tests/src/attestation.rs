@@ -1,7 +1,7 @@
 //! Attestors, votes and the audit draw, on top of [`crate::market::Market`].
 
+use crate::BanksClientError;
 use anchor_lang::prelude::Pubkey;
-use solana_program_test::BanksClientError;
 use solana_sdk::signature::{Keypair, Signer};
 use spice::instructions::AttestArgs;
 use spice::state::Verdict;

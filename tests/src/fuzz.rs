@@ -15,10 +15,10 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::BanksClientError;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::solana_program::system_instruction;
-use solana_program_test::BanksClientError;
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError};
@@ -32,49 +32,8 @@ use crate::Env;
 
 // ------------------------------------------------------------------------------------ PRNG
 
-/// splitmix64.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (0 when n is 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next_u64() % n
-        }
-    }
-
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn index(&mut self, len: usize) -> usize {
-        self.below(len as u64) as usize
-    }
-
-    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.index(xs.len())]
-    }
-}
+/// The SplitMix64 generator the simulator uses too.
+pub use spice_ledger::rng::Rng;
 
 /// A keypair derived from the seed, a role tag and an index.
 fn derived_keypair(seed: u64, tag: u64, i: u64) -> Keypair {
@@ -239,72 +198,8 @@ impl fmt::Display for Action {
 
 // ------------------------------------------------------------------------------------ errors
 
-/// Names of the program's errors, from the IDL (code → name).
-fn spice_error_names() -> BTreeMap<u32, String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../idl/spice.json");
-    let mut out = BTreeMap::new();
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return out;
-    };
-    let Some(start) = text.find("\"errors\"") else {
-        return out;
-    };
-    let mut rest = &text[start..];
-    while let Some(i) = rest.find("\"code\":") {
-        rest = &rest[i + 7..];
-        let num: String = rest
-            .trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        let Some(j) = rest.find("\"name\":") else {
-            break;
-        };
-        rest = &rest[j + 7..];
-        let name: String = rest
-            .trim_start()
-            .trim_start_matches('"')
-            .chars()
-            .take_while(|c| *c != '"')
-            .collect();
-        if let Ok(code) = num.parse() {
-            out.insert(code, name);
-        }
-    }
-    out
-}
-
-fn anchor_error_name(code: u32) -> Option<String> {
-    use anchor_lang::error::ErrorCode as E;
-    [
-        E::AccountNotInitialized,
-        E::AccountDiscriminatorMismatch,
-        E::AccountDidNotDeserialize,
-        E::ConstraintSeeds,
-        E::ConstraintHasOne,
-        E::ConstraintRaw,
-        E::ConstraintSigner,
-        E::ConstraintTokenMint,
-        E::ConstraintTokenOwner,
-        E::ConstraintAddress,
-        E::AccountOwnedByWrongProgram,
-        E::AccountNotEnoughKeys,
-        E::InstructionDidNotDeserialize,
-        E::ConstraintTokenTokenProgram,
-        E::AccountNotSigner,
-        E::AccountNotMutable,
-        E::ConstraintAssociated,
-        E::ConstraintMintTokenProgram,
-    ]
-    .into_iter()
-    .find_map(|e| {
-        let name = e.name();
-        (u32::from(e) == code).then_some(name)
-    })
-}
-
 /// A short name of a failed transaction's error.
-fn error_name(err: &BanksClientError, names: &BTreeMap<u32, String>) -> String {
+fn error_name(err: &BanksClientError) -> String {
     let tx_err = match err {
         BanksClientError::TransactionError(e) => e,
         BanksClientError::SimulationError { err, .. } => err,
@@ -313,15 +208,7 @@ fn error_name(err: &BanksClientError, names: &BTreeMap<u32, String>) -> String {
     };
     match tx_err {
         TransactionError::InstructionError(_, InstructionError::Custom(code)) => {
-            if let Some(n) = names.get(code) {
-                n.clone()
-            } else if let Some(n) = anchor_error_name(*code) {
-                format!("anchor::{n}")
-            } else if *code >= 100 {
-                format!("anchor#{code}")
-            } else {
-                format!("token#{code}")
-            }
+            spice_sdk::errors::short_name(*code)
         }
         TransactionError::InstructionError(_, e) => format!("{e:?}"),
         other => format!("{other:?}"),
@@ -428,7 +315,6 @@ pub struct World {
     /// Finalized epochs not yet closed (invariant 4 checks these).
     pub live_epochs: BTreeSet<u64>,
     pub stats: Stats,
-    names: BTreeMap<u32, String>,
     nonce: u32,
     successes: usize,
 }
@@ -478,7 +364,6 @@ impl World {
             pending_epochs: BTreeSet::new(),
             live_epochs: BTreeSet::new(),
             stats: Stats::default(),
-            names: spice_error_names(),
             nonce: 0,
             successes: 0,
         }
@@ -828,7 +713,7 @@ impl World {
         self.stats.send_secs += t.elapsed().as_secs_f64();
         match res {
             Err(e) => {
-                let name = error_name(&e, &self.names);
+                let name = error_name(&e);
                 *self.stats.failed.entry(name.clone()).or_default() += 1;
                 *self.stats.failed_by_kind.entry(a.kind()).or_default() += 1;
                 if let Action::FinalizeEpoch { epoch } = a {

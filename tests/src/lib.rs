@@ -1,11 +1,14 @@
-//! Test harness: the Spice program registered as a native processor inside
-//! `solana-program-test`, next to the SBF builds of SPL Token and Token-2022 that program-test
-//! bundles, so every CPI into a token program is real.
+//! Test harness: the Spice program registered natively in the runtime of `spice-ledger`
+//! (LiteSVM), next to the SBF builds of SPL Token and Token-2022 that solana-program-test
+//! bundled, so every CPI into a token program is real.
 //!
 //! [`Env`] wraps the runtime (transactions, clock, tokens); [`market::Market`] adds a network,
-//! actors and the invariant checks of DESIGN.md.
+//! actors and the invariant checks of DESIGN.md, which are the SDK's audit on a snapshot of the
+//! runtime ([`Env::assert_audit`], [`market::Market::assert_audit`]).
 
 pub mod attestation;
+pub mod audit;
+pub mod banks;
 pub mod fuzz;
 pub mod market;
 pub mod rewards;
@@ -19,16 +22,24 @@ use anchor_spl::token_2022::spl_token_2022::{
     self,
     extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
 };
-use solana_program_test::{BanksClientError, ProgramTestContext};
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::{Transaction, TransactionError};
+use spice_ledger::Runtime;
+use spice_sdk::audit::AuditReport;
 
 pub use anchor_spl::token::ID as TOKEN_PROGRAM;
 pub use anchor_spl::token_2022::ID as TOKEN_2022_PROGRAM;
+pub use banks::{Banks, BanksClientError, Ctx};
 
-/// A program-test with Spice as a native program: the runtime of the SDK's embedded ledger.
-pub use spice_sdk::ledger::embedded::program_test;
+/// The tests' runtime: the embedded ledger's, without signature verification. Nothing a test
+/// asserts depends on it: the harness signs every transaction with the real keys, and a missing
+/// signature is tested as a missing signer flag ([`Env::assert_needs_signature`]), which the
+/// program checks itself; verification would only refuse forged signatures (and, with it,
+/// repeated ones), which no test sends. In a debug build it would cost most of the run time.
+pub fn runtime() -> Runtime {
+    Runtime::new().with_sigverify(false)
+}
 
 /// Extensions a test mint can carry (Token-2022 only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,12 +72,13 @@ impl MintExt {
     }
 }
 
-/// The runtime, a mint authority, and every token account the test created or learned about
-/// (for invariant 5: the tracked balances of a mint add up to its supply).
+/// The runtime, a mint authority, and every token account the test created or learned about.
+/// (Invariant 5, conservation per mint, is the audit's: over every token account of the
+/// runtime, not only these.)
 pub struct Env {
-    pub ctx: ProgramTestContext,
+    pub ctx: Ctx,
     pub mint_authority: Keypair,
-    /// (mint, token account) pairs whose balances count towards invariant 5.
+    /// (mint, token account) pairs the test created or registered with [`Env::track`].
     pub tracked: Vec<(Pubkey, Pubkey)>,
     nonce: u32,
 }
@@ -113,9 +125,10 @@ pub fn assert_code(res: Result<(), BanksClientError>, code: u32) {
 }
 
 /// How `init` of an address that already holds lamports fails on this runtime: Anchor 1.2 then
-/// asks the system program for `CreateAccountAllowPrefund`, which the system program bundled with
-/// solana-program-test 3.1 does not know, so it answers `InvalidInstructionData`. This covers a
-/// second `init` of a live account and a griefer's pre-funding of an address alike.
+/// asks the system program for `CreateAccountAllowPrefund`, which the system program of Agave 3.1
+/// (LiteSVM 0.12's, as solana-program-test 3.1's) does not know, so it answers
+/// `InvalidInstructionData`. This covers a second `init` of a live account and a griefer's
+/// pre-funding of an address alike.
 pub const INIT_EXISTING: InstructionError = InstructionError::InvalidInstructionData;
 
 /// `TokenError::InsufficientFunds` of SPL Token and Token-2022.
@@ -177,7 +190,7 @@ pub fn unsign(ix: &mut Instruction, key: &Pubkey) {
 
 impl Env {
     pub async fn new() -> Self {
-        let ctx = program_test().start_with_context().await;
+        let ctx = Ctx::new(runtime());
         Self {
             ctx,
             mint_authority: Keypair::new(),
@@ -190,6 +203,34 @@ impl Env {
         self.ctx.payer.pubkey()
     }
 
+    /// The runtime (accounts, clock, snapshots).
+    pub fn runtime(&self) -> &Runtime {
+        &self.ctx.banks_client.runtime
+    }
+
+    pub fn runtime_mut(&mut self) -> &mut Runtime {
+        &mut self.ctx.banks_client.runtime
+    }
+
+    /// The SDK's audit of invariants 1–6 on a snapshot of `network`.
+    pub fn audit(&self, network: &Pubkey) -> AuditReport {
+        self.runtime()
+            .audit(network)
+            .unwrap_or_else(|e| panic!("snapshot of network {network}: {e}"))
+    }
+
+    /// Panics with the audit's report if an invariant of `network` is violated.
+    #[track_caller]
+    pub fn assert_audit(&self, network: &Pubkey) {
+        let report = self.audit(network);
+        assert!(
+            report.passed(),
+            "audit of network {network}: {} violation(s)\n{}",
+            report.violations(),
+            report.table()
+        );
+    }
+
     /// Sends one transaction paid by the test payer. A compute-limit instruction with a
     /// per-call value keeps otherwise identical transactions distinct (no new blockhash needed).
     pub async fn send(
@@ -197,23 +238,15 @@ impl Env {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<(), BanksClientError> {
-        // program-test registers a new blockhash every few milliseconds of wall time; a hash
-        // older than 150 of them is refused (or, at block height 0, panics the bank), so a slow
-        // test on a busy machine must not keep using the genesis one.
-        self.ctx.last_blockhash = self
-            .ctx
-            .banks_client
-            .get_latest_blockhash()
-            .await
-            .expect("latest blockhash");
+        // The runtime accepts only its latest blockhash, which a warp replaces.
+        self.ctx.last_blockhash = self.runtime().latest_blockhash();
         let tx = self.transaction(ixs, signers);
         self.ctx.banks_client.process_transaction(tx).await
     }
 
     fn transaction(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
         self.nonce += 1;
-        let budget =
-            spice_sdk::ledger::embedded::compute_limit_ix(1_400_000 - self.nonce % 100_000);
+        let budget = spice_sdk::ledger::compute_limit_ix(1_400_000 - self.nonce % 100_000);
         let mut all = vec![budget];
         all.extend_from_slice(ixs);
         let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
@@ -276,8 +309,7 @@ impl Env {
     }
 
     pub async fn rent(&mut self, len: usize) -> u64 {
-        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
-        rent.minimum_balance(len)
+        self.runtime().minimum_balance(len)
     }
 
     /// A mint of `token_program` with `decimals`, the Env's mint authority, and `exts`.
@@ -385,7 +417,7 @@ impl Env {
         mint.pubkey()
     }
 
-    /// A token account of `mint` owned by `owner`, tracked for invariant 5.
+    /// A token account of `mint` owned by `owner`, recorded in [`Env::tracked`].
     pub async fn create_token_account(
         &mut self,
         mint: &Pubkey,
@@ -442,7 +474,7 @@ impl Env {
         Env::ok(self.send(&[ix], &[&auth]).await);
     }
 
-    /// Counts `account` towards invariant 5 of `mint` (vaults created by the program).
+    /// Records `account` of `mint` in [`Env::tracked`] (vaults created by the program).
     pub fn track(&mut self, mint: Pubkey, account: Pubkey) {
         if !self.tracked.contains(&(mint, account)) {
             self.tracked.push((mint, account));
@@ -450,21 +482,11 @@ impl Env {
     }
 
     pub async fn account_data(&mut self, address: &Pubkey) -> Option<Vec<u8>> {
-        self.ctx
-            .banks_client
-            .get_account(*address)
-            .await
-            .expect("get_account")
-            .map(|a| a.data)
+        self.runtime().account(address).map(|a| a.data)
     }
 
     pub async fn owner(&mut self, address: &Pubkey) -> Option<Pubkey> {
-        self.ctx
-            .banks_client
-            .get_account(*address)
-            .await
-            .expect("get_account")
-            .map(|a| a.owner)
+        self.runtime().account(address).map(|a| a.owner)
     }
 
     /// Whether an account exists (has lamports).
@@ -473,11 +495,7 @@ impl Env {
     }
 
     pub async fn lamports(&mut self, address: &Pubkey) -> u64 {
-        self.ctx
-            .banks_client
-            .get_balance(*address)
-            .await
-            .expect("balance")
+        self.runtime().account(address).map_or(0, |a| a.lamports)
     }
 
     /// Lamports of several accounts together (e.g. the rent a close will return).
@@ -561,7 +579,7 @@ impl Env {
     }
 
     pub async fn clock(&mut self) -> anchor_lang::prelude::Clock {
-        self.ctx.banks_client.get_sysvar().await.expect("clock")
+        self.runtime().clock()
     }
 
     pub async fn now(&mut self) -> i64 {
@@ -575,38 +593,10 @@ impl Env {
         self.ctx.set_sysvar(&clock);
     }
 
-    /// Moves the bank forward by `slots` slots (new blockhash, SlotHashes entries).
+    /// Moves the runtime forward by `slots` slots (new blockhash, SlotHashes entries for the
+    /// slot it leaves and the one before the target), keeping unix time.
     pub async fn warp_slots(&mut self, slots: u64) {
-        let clock = self.clock().await;
-        self.ctx
-            .warp_to_slot(clock.slot + slots)
-            .expect("warp_to_slot");
-        // warp_to_slot resets the clock's time to the bank's estimate; keep ours monotonic.
-        let mut after = self.clock().await;
-        if after.unix_timestamp < clock.unix_timestamp {
-            after.unix_timestamp = clock.unix_timestamp;
-            self.ctx.set_sysvar(&after);
-        }
-    }
-
-    /// Invariant 5: the tracked balances of `mint` add up to its supply, i.e. no token went to
-    /// an account the test does not know of and none appeared or vanished.
-    pub async fn assert_conserved(&mut self, mint: &Pubkey) {
-        let accounts: Vec<Pubkey> = self
-            .tracked
-            .iter()
-            .filter(|(m, _)| m == mint)
-            .map(|(_, a)| *a)
-            .collect();
-        let mut sum: u128 = 0;
-        for a in accounts {
-            sum += u128::from(self.balance(&a).await);
-        }
-        let supply = self.supply(mint).await;
-        assert_eq!(
-            sum,
-            u128::from(supply),
-            "invariant 5: tokens of {mint} not conserved"
-        );
+        assert!(slots > 0, "warp_slots(0): the slot must move");
+        self.runtime_mut().warp_slots(slots);
     }
 }

@@ -1,5 +1,5 @@
 //! A network on a fresh runtime, actors holding tokens, and the invariant checks of DESIGN.md
-//! (1: escrow vaults, 2: stake vaults, 5: conservation) that tests run after every step.
+//! that tests run after every step: the SDK's audit on a snapshot of the runtime.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -319,7 +319,7 @@ impl Market {
         &mut self,
         client: &Actor,
         args: CreateJobArgs,
-    ) -> (Pubkey, Result<(), solana_program_test::BanksClientError>) {
+    ) -> (Pubkey, Result<(), crate::BanksClientError>) {
         let job = self.track_job(&client.key(), args.job_id);
         let ix = ix::create_job(&self.net, client.key(), client.payment, args);
         let res = self.env.send(&[ix], &[&client.kp]).await;
@@ -354,7 +354,7 @@ impl Market {
         &mut self,
         provider: &Actor,
         job: Pubkey,
-    ) -> Result<(), solana_program_test::BanksClientError> {
+    ) -> Result<(), crate::BanksClientError> {
         let ix = ix::accept_job(&self.net, provider.key(), job);
         self.env.send(&[ix], &[&provider.kp]).await
     }
@@ -365,7 +365,7 @@ impl Market {
         provider: &Actor,
         job: Pubkey,
         units: u64,
-    ) -> Result<(), solana_program_test::BanksClientError> {
+    ) -> Result<(), crate::BanksClientError> {
         let ix = ix::submit_result(&self.net, provider.key(), job, result_args(units));
         self.env.send(&[ix], &[&provider.kp]).await
     }
@@ -395,7 +395,7 @@ impl Market {
         job: Pubkey,
         client: &Actor,
         provider: Option<&Actor>,
-    ) -> Result<(), solana_program_test::BanksClientError> {
+    ) -> Result<(), crate::BanksClientError> {
         let ix = self.expire_ix(job, client, provider);
         self.env.send(&[ix], &[]).await
     }
@@ -411,14 +411,14 @@ impl Market {
     pub async fn try_propose_params(
         &mut self,
         params: Option<NetworkParams>,
-    ) -> Result<(), solana_program_test::BanksClientError> {
+    ) -> Result<(), crate::BanksClientError> {
         let ix = ix::propose_params(self.authority.pubkey(), self.net.network, params);
         let authority = self.authority.insecure_clone();
         self.env.send(&[ix], &[&authority]).await
     }
 
     /// Sends `apply_params` (anyone).
-    pub async fn try_apply_params(&mut self) -> Result<(), solana_program_test::BanksClientError> {
+    pub async fn try_apply_params(&mut self) -> Result<(), crate::BanksClientError> {
         let ix = ix::apply_params(self.net.network);
         self.env.send(&[ix], &[]).await
     }
@@ -470,46 +470,10 @@ impl Market {
         }
     }
 
-    /// Invariants 1, 2 and 5 of DESIGN.md over everything the test tracks.
+    /// Invariants 1–6 of DESIGN.md: the SDK's audit on a snapshot of the runtime
+    /// ([`Market::assert_audit`]).
     pub async fn check_invariants(&mut self) {
-        for job in self.jobs.clone() {
-            let vault = pda::escrow_vault(&job);
-            if self.env.exists(&job).await {
-                let j: Job = self.env.fetch(&job).await;
-                let held = self.env.balance(&vault).await;
-                assert!(held >= j.escrowed, "invariant 1: escrow of {job}");
-            } else {
-                assert!(
-                    !self.env.exists(&vault).await,
-                    "escrow vault of closed job {job} still open"
-                );
-            }
-        }
-        for p in self.providers.clone() {
-            let vault = pda::stake_vault(&p);
-            if self.env.exists(&p).await {
-                let acc: Provider = self.env.fetch(&p).await;
-                let held = self.env.balance(&vault).await;
-                assert!(
-                    held >= acc.stake + acc.unbonding,
-                    "invariant 2: stake of {p}"
-                );
-                assert!(
-                    acc.active_jobs > 0 || (acc.locked == 0 && acc.exposure == 0),
-                    "invariant 2: idle provider {p} locks stake"
-                );
-            } else {
-                assert!(
-                    !self.env.exists(&vault).await,
-                    "stake vault of closed provider {p} still open"
-                );
-            }
-        }
-        let net = self.net;
-        self.env.assert_conserved(&net.payment_mint).await;
-        if net.stake_mint != net.payment_mint {
-            self.env.assert_conserved(&net.stake_mint).await;
-        }
+        self.assert_audit();
     }
 }
 

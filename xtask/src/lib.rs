@@ -5,10 +5,12 @@
 //! `idl/spice.json`; `-- idl --check` builds it again and fails if the committed file differs.
 //! The test `tests/idl_fresh.rs` runs the check, so `cargo test --workspace` fails on a stale IDL.
 //!
+//! `cargo run -p xtask -- bench` measures the local runtime ([`bench`]).
 //! `cargo run -p xtask -- reference` rewrites the generated blocks of `docs/REFERENCE.md` from
 //! the IDL and the program's account sizes ([`reference`]); `-- reference --check` fails if they
 //! are stale, and so does the test `tests/reference.rs`.
 
+pub mod bench;
 pub mod reference;
 
 use std::env;

@@ -18,21 +18,29 @@ tasks:
   reference      rewrite the generated blocks of docs/REFERENCE.md from idl/spice.json
   reference --check
                  fail if those blocks are stale (writes nothing)
+  bench [...]    job lifecycles/s of `spice simulate` with and without signature checks (and
+                 an older binary's), the program test binary's wall time; `bench --help`
   help           this text
 
 The IDL build runs `cargo test --features idl-build` on programs/spice in its own target dir
 (target/idl, or $SPICE_IDL_TARGET_DIR), so it never invalidates the main target/.";
 
 fn main() -> ExitCode {
-    // Before any thread exists: the nested cargo inherits this environment.
-    prepare_idl_build_env();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    if args.first() == Some(&"idl") {
+        // Before any thread exists: the nested cargo inherits this environment. Only for the
+        // IDL build: `bench` runs cargo on the main target dir, where a changed environment
+        // would rebuild crates that read it.
+        prepare_idl_build_env();
+    }
     let result = match args.as_slice() {
         ["idl"] => idl(false),
         ["idl", "--check"] => idl(true),
         ["reference"] => xtask::reference::run(&workspace_root(), false),
         ["reference", "--check"] => xtask::reference::run(&workspace_root(), true),
+        ["bench", rest @ ..] => xtask::bench::BenchArgs::parse(rest)
+            .and_then(|a| xtask::bench::bench(&workspace_root(), &a).map(|()| true)),
         [] | ["help"] | ["-h"] | ["--help"] => {
             println!("{USAGE}");
             Ok(true)

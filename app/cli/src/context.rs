@@ -7,9 +7,10 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use solana_sdk::signature::{Keypair, Signature, Signer};
+use spice_ledger::Embedded;
 use spice_sdk::accounts;
 use spice_sdk::ix::NetworkKeys;
-use spice_sdk::ledger::{embedded::Embedded, rpc::Rpc, Ledger};
+use spice_sdk::ledger::{rpc::Rpc, Ledger};
 
 /// SOL an embedded-ledger signer is topped up to before it signs.
 const EMBEDDED_TOP_UP: u64 = 10_000_000_000;

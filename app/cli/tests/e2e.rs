@@ -570,7 +570,7 @@ fn parameters_and_attestors_change_after_the_governance_delay() {
         "{}",
         early.stderr
     );
-    w.warp(GOVERNANCE_DELAY);
+    w.warp(GOVERNANCE_DELAY + 1);
     let applied = w.ok("anyone", &["network", "apply-params"]);
     assert_eq!(
         applied["applied"],
@@ -606,7 +606,7 @@ fn parameters_and_attestors_change_after_the_governance_delay() {
     let waits = w.ok("authority", &["network", "deploy", &file]);
     assert_eq!(waits["changed"], false, "{waits}");
     assert!(waits["params_pending_until"]["unix"].is_i64(), "{waits}");
-    w.warp(GOVERNANCE_DELAY);
+    w.warp(GOVERNANCE_DELAY + 1);
     let applies = w.ok("authority", &["network", "deploy", &file]);
     assert_eq!(applies["changed"], true, "{applies}");
     assert!(applies["params_pending_until"].is_null(), "{applies}");

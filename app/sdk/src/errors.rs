@@ -86,6 +86,18 @@ pub fn lookup(code: u32) -> Option<ProgramError> {
         })
 }
 
+/// A short, stable name of a custom error code, for counting failures by kind: the Spice
+/// error's name, `anchor::` and the Anchor error's name, else `token#<code>` below 100 (the token
+/// programs' errors) or `custom#<code>`.
+pub fn short_name(code: u32) -> String {
+    match lookup(code) {
+        Some(e) if code >= anchor_lang::error::ERROR_CODE_OFFSET => e.name,
+        Some(e) => format!("anchor::{}", e.name),
+        None if code < 100 => format!("token#{code}"),
+        None => format!("custom#{code}"),
+    }
+}
+
 /// "instruction 2 failed: JobNotOpen (6012): The job is not open" and the like.
 pub fn explain(err: &TransactionError) -> String {
     match err {
@@ -136,5 +148,16 @@ mod tests {
         ));
         assert!(text.contains("signature"), "{text}");
         assert!(lookup(999_999).is_none());
+    }
+
+    #[test]
+    fn short_names_tell_spice_anchor_and_token_errors_apart() {
+        assert_eq!(short_name(SpiceError::MathOverflow.into()), "MathOverflow");
+        assert_eq!(
+            short_name(Anchor::ConstraintSeeds.into()),
+            "anchor::ConstraintSeeds"
+        );
+        assert_eq!(short_name(1), "token#1");
+        assert_eq!(short_name(999_999), "custom#999999");
     }
 }

@@ -13,7 +13,7 @@ use spice::state::{page_of, Client, EpochBook, EpochShard, ProviderBook};
 
 use crate::accounts::fetch;
 use crate::ix::{self, NetworkKeys};
-use crate::ledger::embedded::compute_limit_ix;
+use crate::ledger::compute_limit_ix;
 use crate::ledger::{Ledger, Result};
 use crate::pda;
 

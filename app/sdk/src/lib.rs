@@ -3,7 +3,8 @@
 //!
 //! - [`pda`]: every program address, from the seeds in `spice::state::seeds`;
 //! - [`ix`]: one builder per instruction;
-//! - [`ledger`]: the chain the program runs on (embedded runtime or RPC);
+//! - [`ledger`]: the chain the program runs on, one blocking interface (its RPC backend here,
+//!   feature `rpc`; the embedded runtime is the `spice-ledger` crate);
 //! - [`accounts`]: fetching and decoding, and the [`accounts::Snapshot`] of a network;
 //! - [`flows`]: instructions whose accounts depend on chain state (epochs, claims);
 //! - [`audit`]: invariants 1–6 of DESIGN.md recomputed from a snapshot;

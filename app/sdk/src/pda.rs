@@ -3,8 +3,37 @@
 use anchor_lang::prelude::Pubkey;
 use spice::state::seeds;
 
+/// Addresses remembered per thread, at most this many (then forgotten all at once).
+const MEMO_CAPACITY: usize = 1 << 16;
+
+/// A derivation costs a SHA-256 and a curve check for every bump tried; an audit derives every
+/// vault of a network, and a simulation or a fuzz run audits after every step. The same
+/// addresses come back, so each thread remembers them (seeds → address: a pure function).
 fn find(seeds: &[&[u8]]) -> Pubkey {
-    Pubkey::find_program_address(seeds, &spice::ID).0
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static MEMO: RefCell<HashMap<Vec<u8>, Pubkey>> = RefCell::new(HashMap::new());
+    }
+    // Each seed with its length in front (a seed is at most 32 bytes), so no two seed lists
+    // share a key.
+    let mut key = Vec::with_capacity(seeds.iter().map(|s| s.len() + 1).sum());
+    for seed in seeds {
+        key.push(seed.len() as u8);
+        key.extend_from_slice(seed);
+    }
+    if let Some(address) = MEMO.with(|memo| memo.borrow().get(&key).copied()) {
+        return address;
+    }
+    let address = Pubkey::find_program_address(seeds, &spice::ID).0;
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(key, address);
+    });
+    address
 }
 
 /// `["network", creator, id]`.
@@ -85,4 +114,27 @@ pub fn treasury(network: &Pubkey, mint: &Pubkey) -> Pubkey {
 /// `["payouts", network, mint]`: payouts waiting for their payee.
 pub fn payouts(network: &Pubkey, mint: &Pubkey) -> Pubkey {
     find(&[seeds::PAYOUTS, network.as_ref(), mint.as_ref()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembered_addresses_are_the_derived_ones() {
+        let job = Pubkey::new_unique();
+        let direct = Pubkey::find_program_address(&[seeds::ESCROW_VAULT, job.as_ref()], &spice::ID);
+        assert_eq!(escrow_vault(&job), direct.0);
+        assert_eq!(escrow_vault(&job), direct.0, "from the memo");
+        for seeds in [
+            &[&b"ab"[..], b"c"][..],
+            &[b"a", b"bc"],
+            &[b"abc"],
+            &[b"ab", b"d"],
+        ] {
+            let direct = Pubkey::find_program_address(seeds, &spice::ID).0;
+            assert_eq!(find(seeds), direct, "{seeds:?}");
+            assert_eq!(find(seeds), direct, "{seeds:?} from the memo");
+        }
+    }
 }

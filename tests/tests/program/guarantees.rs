@@ -6,7 +6,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::system_instruction;
-use solana_sdk::account::{Account, AccountSharedData};
+use solana_sdk::account::Account;
 use solana_sdk::signature::{Keypair, Signer};
 use spice::constants::PAUSE_CLAIM;
 use spice::errors::SpiceError;
@@ -30,8 +30,9 @@ async fn prefund(m: &mut Market, address: Pubkey, lamports: u64) {
 /// mint by closing and re-creating it).
 async fn overwrite(m: &mut Market, address: Pubkey, account: Account) {
     m.env
-        .ctx
-        .set_account(&address, &AccountSharedData::from(account));
+        .runtime_mut()
+        .set_account(address, account)
+        .expect("set account");
 }
 
 // ------------------------------------------------------------------ 1. the mint issuer

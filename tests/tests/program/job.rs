@@ -18,7 +18,7 @@ use spice_tests::{
     TOKEN_INSUFFICIENT_FUNDS, TOKEN_PROGRAM,
 };
 
-type Res = Result<(), solana_program_test::BanksClientError>;
+type Res = Result<(), spice_tests::BanksClientError>;
 
 const CHALLENGE: i64 = DAY;
 const DISPUTE: i64 = 2 * DAY;

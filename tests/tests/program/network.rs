@@ -218,10 +218,7 @@ fn max_params() -> NetworkParams {
     }
 }
 
-async fn send_create(
-    m: &mut Market,
-    ix: Instruction,
-) -> Result<(), solana_program_test::BanksClientError> {
+async fn send_create(m: &mut Market, ix: Instruction) -> Result<(), spice_tests::BanksClientError> {
     let creator = m.creator.insecure_clone();
     m.env.send(&[ix], &[&creator]).await
 }
@@ -567,7 +564,7 @@ async fn send_propose(
     m: &mut Market,
     signer: &Keypair,
     params: NetworkParams,
-) -> Result<(), solana_program_test::BanksClientError> {
+) -> Result<(), spice_tests::BanksClientError> {
     let ix = ix::propose_params(signer.pubkey(), m.net.network, Some(params));
     m.env.send(&[ix], &[signer]).await
 }
@@ -722,15 +719,12 @@ async fn propose(
     m: &mut Market,
     signer: &Keypair,
     new: Option<Pubkey>,
-) -> Result<(), solana_program_test::BanksClientError> {
+) -> Result<(), spice_tests::BanksClientError> {
     let ix = ix::propose_authority(signer.pubkey(), m.net.network, new);
     m.env.send(&[ix], &[signer]).await
 }
 
-async fn accept(
-    m: &mut Market,
-    signer: &Keypair,
-) -> Result<(), solana_program_test::BanksClientError> {
+async fn accept(m: &mut Market, signer: &Keypair) -> Result<(), spice_tests::BanksClientError> {
     let ix = ix::accept_authority(signer.pubkey(), m.net.network);
     m.env.send(&[ix], &[signer]).await
 }
@@ -739,7 +733,7 @@ async fn pause_as(
     m: &mut Market,
     signer: &Keypair,
     flags: u8,
-) -> Result<(), solana_program_test::BanksClientError> {
+) -> Result<(), spice_tests::BanksClientError> {
     let ix = ix::set_pause(signer.pubkey(), m.net.network, flags);
     m.env.send(&[ix], &[signer]).await
 }
@@ -954,7 +948,7 @@ async fn withdraw(
     mint: Pubkey,
     destination: Pubkey,
     amount: u64,
-) -> Result<(), solana_program_test::BanksClientError> {
+) -> Result<(), spice_tests::BanksClientError> {
     let ix = ix::withdraw_treasury(signer.pubkey(), &m.net, mint, destination, amount);
     m.env.send(&[ix], &[signer]).await
 }

@@ -14,7 +14,7 @@ use spice_tests::{
     anchor_err, assert_code, spice_err, substitute, Env, TOKEN_2022_PROGRAM, TOKEN_PROGRAM,
 };
 
-type Res = Result<(), solana_program_test::BanksClientError>;
+type Res = Result<(), spice_tests::BanksClientError>;
 
 const UNBOND: i64 = 7 * DAY;
 

@@ -4,16 +4,13 @@
 //! report also says whether the network accepted mints with a freeze authority (a trust
 //! decision of its creator, not an invariant).
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
-use anchor_lang::prelude::Pubkey;
 use anyhow::{Context as _, Result};
 use clap::Args;
-use spice::state::{Job, Provider};
-use spice_sdk::accounts::{self, Snapshot};
-use spice_sdk::audit::{audit_with, orphan_candidates};
-use spice_sdk::ledger::Ledger;
+use spice_sdk::accounts::Snapshot;
+use spice_sdk::audit::audit_with;
+use spice_sdk::ledger::live_elsewhere;
 
 use crate::context::Ctx;
 
@@ -23,24 +20,6 @@ pub struct AuditArgs {
     /// so a failed audit still leaves its evidence).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-}
-
-/// Of the authorities of vault-shaped token accounts the snapshot cannot place, those that are
-/// live Jobs or Providers after all: of another network sharing a mint, or created between
-/// the snapshot's two listings (program accounts first, token accounts after). Their vaults
-/// are not orphans. Normally there are none, so this costs no extra requests.
-fn live_elsewhere(ledger: &mut dyn Ledger, snap: &Snapshot) -> Result<HashSet<Pubkey>> {
-    let mut live = HashSet::new();
-    for authority in orphan_candidates(snap) {
-        let Some(account) = ledger.account(&authority)? else {
-            continue;
-        };
-        let is_job = accounts::decode::<Job>(&authority, &account).is_ok();
-        if is_job || accounts::decode::<Provider>(&authority, &account).is_ok() {
-            live.insert(authority);
-        }
-    }
-    Ok(live)
 }
 
 /// The line of the report about the mints' freeze authority.

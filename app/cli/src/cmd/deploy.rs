@@ -306,7 +306,7 @@ pub fn deploy(ctx: &mut Ctx, path: &Path) -> Result<()> {
         };
         if let Some(t) = pending_at {
             out.push_str(&format!(
-                "  the file's parameters are proposed and apply from {}: run deploy again then (or spice network apply-params)\n",
+                "  the file's parameters are proposed and apply after {}: run deploy again then (or spice network apply-params)\n",
                 view::when(t, now)
             ));
         }
@@ -358,7 +358,7 @@ fn params_step(
             .join(", ")
     };
     if n.pending_params.as_ref() == Some(wanted) && !changed.is_empty() {
-        if now < n.pending_params_at {
+        if !n.pending_params_applicable(now) {
             return Ok(Some(n.pending_params_at));
         }
         // Anyone may apply a proposal whose delay has passed.
@@ -404,7 +404,7 @@ fn params_step(
     .context("proposing the file's parameters (the log names a parameter out of bounds, if any)")?;
     let after: Network = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
     log.change(format!(
-        "proposed {}{}; applies from {}",
+        "proposed {}{}; applies after {}",
         list(&changed),
         if n.pending_params.is_some() {
             " (replacing the pending proposal)"

@@ -224,7 +224,7 @@ fn propose_params(ctx: &mut Ctx, sets: &[String], cancel: bool) -> Result<()> {
                 }),
                 || {
                     format!(
-                        "proposed {}\napplies from {}: then anyone runs `spice network apply-params`{}\nsignature {sig}",
+                        "proposed {}\napplies after {}: then anyone runs `spice network apply-params`{}\nsignature {sig}",
                         list.join(", "),
                         view::when(at, now),
                         if n.pending_params.is_some() {
@@ -252,7 +252,7 @@ fn apply_params(ctx: &mut Ctx) -> Result<()> {
         .send(&[ix::apply_params(address)], &[])
         .with_context(|| {
             format!(
-                "applying the parameter proposal: it applies from {}",
+                "applying the parameter proposal: it applies after {}",
                 view::when(n.pending_params_at, now)
             )
         })?;
@@ -369,7 +369,7 @@ fn show(ctx: &mut Ctx) -> Result<()> {
             "params": params::to_json(pp),
             "changes": changes,
             "applies_at": view::time_json(n.pending_params_at, now),
-            "applicable_now": now >= n.pending_params_at,
+            "applicable_now": n.pending_params_applicable(now),
         })),
     });
     ctx.emit(json, || {
@@ -448,10 +448,10 @@ fn show(ctx: &mut Ctx) -> Result<()> {
                 } else {
                     changes.join(", ")
                 },
-                if now >= n.pending_params_at {
+                if n.pending_params_applicable(now) {
                     "applicable now (spice network apply-params), since"
                 } else {
-                    "applies from"
+                    "applies after"
                 },
                 view::when(n.pending_params_at, now)
             )),

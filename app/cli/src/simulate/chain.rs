@@ -11,7 +11,7 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{AccountDeserialize, Discriminator};
 use anyhow::{Context as _, Result};
 use solana_sdk::signature::{Keypair, Signer};
-use spice_sdk::ledger::embedded::Embedded;
+use spice_ledger::Embedded;
 use spice_sdk::ledger::{DevLedger, Ledger, LedgerError};
 use spice_sdk::{accounts, flows};
 
@@ -141,7 +141,7 @@ mod tests {
     use anchor_lang::solana_program::instruction::AccountMeta;
     use solana_sdk::message::Message;
     use spice_sdk::flows::{transaction_size, MAX_TX_SIZE as PACKET_DATA_SIZE};
-    use spice_sdk::ledger::embedded::compute_limit_ix;
+    use spice_sdk::ledger::compute_limit_ix;
 
     fn ix(accounts: usize, data: usize) -> Instruction {
         Instruction {

@@ -9,15 +9,16 @@
 //! - [`run`]: the epochs, job by job, and the claims;
 //! - [`report`]: per-provider rows, totals, economic checks, the text rendering;
 //! - [`chart`] draws `chart.svg`;
-//! - [`rng`] seeds the randomness of the actors' choices.
+//! - [`rng`] (`spice_ledger::rng`, shared with the fuzzer) seeds the actors' choices.
 
 mod chain;
 mod chart;
 mod report;
-mod rng;
 mod run;
 mod scenario;
 mod world;
+
+use spice_ledger::rng;
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -53,6 +54,12 @@ pub struct SimulateArgs {
     /// Overrides the scenario's number of epochs.
     #[arg(long)]
     pub epochs: Option<u64>,
+
+    /// Verify every transaction's signatures, as a cluster does. The simulator signs every
+    /// transaction itself with the actors' keys, so the outcome is the same; in a debug build
+    /// unoptimized ed25519 makes this several times slower (`cargo run -p xtask -- bench`).
+    #[arg(long)]
+    pub sigverify: bool,
 }
 
 /// Runs the scenario, writes the report and the chart, prints the report (text, or its JSON
@@ -60,7 +67,7 @@ pub struct SimulateArgs {
 pub fn command(args: &SimulateArgs, output: Output) -> Result<()> {
     let scenario = load(args)?;
     let progress = progress_bar(&scenario, output)?;
-    let outcome = run::simulate(&scenario, &progress);
+    let outcome = run::simulate(&scenario, &progress, args.sigverify);
     progress.finish_and_clear();
     let report = Report::new(&scenario, outcome?);
 

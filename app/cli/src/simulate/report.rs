@@ -121,6 +121,8 @@ pub struct TimingRow {
     pub lifecycles_per_second: f64,
     pub transactions: u64,
     pub transactions_per_second: f64,
+    /// Whether the runtime verified the transactions' signatures (`--sigverify`).
+    pub sigverify: bool,
 }
 
 fn share(part: u128, whole: u128) -> f64 {
@@ -218,6 +220,7 @@ impl Report {
             lifecycles_per_second: per_second(o.jobs.lifecycles(), wall),
             transactions: o.timing.transactions,
             transactions_per_second: per_second(o.timing.transactions, wall),
+            sigverify: o.timing.sigverify,
         };
         Report {
             scenario: scenario.clone(),
@@ -612,13 +615,18 @@ impl Report {
         let tm = &self.timing;
         out.push_str(&format!(
             "\nwall time {:.1} s (setup {:.1} s) · {} job lifecycles · {:.1} lifecycles/s · {} \
-             transactions ({:.0}/s)\n",
+             transactions ({:.0}/s, signatures {})\n",
             tm.wall_seconds,
             tm.setup_seconds,
             tm.job_lifecycles,
             tm.lifecycles_per_second,
             tm.transactions,
-            tm.transactions_per_second
+            tm.transactions_per_second,
+            if tm.sigverify {
+                "verified"
+            } else {
+                "not verified"
+            }
         ));
         out
     }

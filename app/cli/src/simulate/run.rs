@@ -33,8 +33,7 @@ use spice::state::{
     offset_in_page, page_of, AuditDraw, EpochBook, EpochEntry, Job, Network, Provider,
     ProviderBook, ProviderStats, ProviderStatus, Verdict,
 };
-use spice_sdk::accounts::Snapshot;
-use spice_sdk::audit::{self, AuditReport};
+use spice_sdk::audit::AuditReport;
 use spice_sdk::ix::{self, SettleKeys};
 use spice_sdk::ledger::LedgerError;
 use spice_sdk::{flows, pda};
@@ -201,6 +200,8 @@ pub struct Timing {
     pub total: Duration,
     pub setup: Duration,
     pub transactions: u64,
+    /// Whether the runtime verified signatures.
+    pub sigverify: bool,
 }
 
 /// Everything a report is made from.
@@ -235,10 +236,10 @@ struct Sim<'a> {
 }
 
 /// Runs `scenario` on a fresh ledger; `progress` counts closed jobs.
-pub fn simulate(scenario: &Scenario, progress: &ProgressBar) -> Result<Outcome> {
+pub fn simulate(scenario: &Scenario, progress: &ProgressBar, sigverify: bool) -> Result<Outcome> {
     let started = Instant::now();
     progress.set_message("setting up the network");
-    let w = world::build(scenario).context("setting up the simulated network")?;
+    let w = world::build(scenario, sigverify).context("setting up the simulated network")?;
     let setup = started.elapsed();
     let tallies = vec![Tally::default(); w.providers.len()];
     let mut sim = Sim {
@@ -553,7 +554,7 @@ impl Sim<'_> {
             let owner = self.provider(p).wallet.kp.insecure_clone();
             let mut ixs = Vec::new();
             for j in self.jobs_of(p, Stage::Running) {
-                if lazy && self.rng.chance(miss_rate) {
+                if lazy && self.rng.bernoulli(miss_rate) {
                     self.jobs[j].stage = Stage::Missed;
                     continue;
                 }
@@ -629,7 +630,7 @@ impl Sim<'_> {
             }
             if self.jobs[j].selected {
                 self.attest(j, e)?;
-            } else if self.rng.chance(self.scenario.jobs.approve_rate) {
+            } else if self.rng.bernoulli(self.scenario.jobs.approve_rate) {
                 match self.jobs[j].poster {
                     Poster::Client(c) => approvals[c].push(j),
                     Poster::Provider(p) => own[p].push(j),
@@ -975,9 +976,14 @@ impl Sim<'_> {
             payment_treasury: self.w.chain.balance(&net.payment_treasury())?,
             stake_treasury: self.w.chain.balance(&net.stake_treasury())?,
         };
-        let snapshot = Snapshot::fetch(&mut self.w.chain.ledger, &net.network)
-            .context("reading the network for the audit")?;
-        let audit = audit::audit(&snapshot);
+        // The SDK's audit on a snapshot of the runtime, as `spice audit` and the tests run it.
+        let audit = self
+            .w
+            .chain
+            .ledger
+            .runtime()
+            .audit(&net.network)
+            .context("auditing the network")?;
         Ok(Outcome {
             network: net.network,
             payment_mint: net.payment_mint,
@@ -993,6 +999,7 @@ impl Sim<'_> {
                 total: started.elapsed(),
                 setup,
                 transactions: self.w.chain.transactions,
+                sigverify: self.w.chain.ledger.runtime().sigverify(),
             },
             notes: self.notes,
         })

@@ -9,9 +9,9 @@ use anchor_lang::solana_program::system_instruction;
 use anyhow::{anyhow, Context as _, Result};
 use solana_sdk::signature::{Keypair, Signer};
 use spice::state::{HardwareSpec, NetworkParams};
+use spice_ledger::{Embedded, Runtime};
 use spice_sdk::accounts;
 use spice_sdk::ix::{self, NetworkKeys};
-use spice_sdk::ledger::embedded::Embedded;
 use spice_sdk::ledger::Ledger;
 use spice_sdk::{pda, tokens};
 
@@ -65,11 +65,13 @@ pub struct World {
     pub client_budget: u64,
 }
 
-/// Builds the world of `scenario` on a fresh in-memory ledger.
-pub fn build(scenario: &Scenario) -> Result<World> {
+/// Builds the world of `scenario` on a fresh in-memory ledger, verifying signatures or not
+/// (every transaction is signed here with the actors' own keys: the outcome is the same).
+pub fn build(scenario: &Scenario, sigverify: bool) -> Result<World> {
     let seed = scenario.seed;
     let params = scenario.params();
-    let ledger = Embedded::in_memory().context("starting the embedded ledger")?;
+    let runtime = Runtime::new().with_sigverify(sigverify);
+    let ledger = Embedded::in_memory_on(runtime).context("starting the embedded ledger")?;
     let mut chain = Chain::new(ledger);
     let operator = rng::keypair(seed, "operator");
     let crank = rng::keypair(seed, "crank");

@@ -1,14 +1,16 @@
 //! One interface to a chain running the Spice program, with two backends:
 //!
-//! - [`embedded::Embedded`]: the program natively inside the Solana runtime in this process
-//!   (solana-program-test, with the real SPL Token and Token-2022 programs), its accounts and
+//! - `spice_ledger::Embedded` (crate `spice-ledger`): the program natively inside a runtime in
+//!   this process (LiteSVM, with the real SPL Token and Token-2022 programs), its accounts and
 //!   clock persisted to a JSON ledger file between commands;
-//! - [`rpc::Rpc`]: a cluster reached over JSON-RPC where the program is deployed.
+//! - [`rpc::Rpc`] (feature `rpc`): a cluster reached over JSON-RPC where the program is deployed.
 //!
 //! The interface is blocking: the CLI and the simulator run one step after another.
 
-pub mod embedded;
+#[cfg(feature = "rpc")]
 pub mod rpc;
+
+use std::collections::HashSet;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -17,7 +19,22 @@ use solana_sdk::clock::Clock;
 use solana_sdk::signature::{Keypair, Signature};
 use solana_sdk::transaction::TransactionError;
 
+use crate::accounts::{self, Snapshot};
 use crate::errors;
+use spice::state::{Job, Provider};
+
+/// `ComputeBudgetInstruction::SetComputeUnitLimit`, built by hand to keep the dependency list
+/// short (variant 2, u32 little-endian). The embedded ledger starts every transaction with one
+/// (native execution does not meter like SBF); [`crate::flows::transaction_size`] counts it.
+pub fn compute_limit_ix(units: u32) -> Instruction {
+    let mut data = vec![2u8];
+    data.extend_from_slice(&units.to_le_bytes());
+    Instruction {
+        program_id: Pubkey::from_str_const("ComputeBudget111111111111111111111111111111"),
+        accounts: vec![],
+        data,
+    }
+}
 
 /// Why a ledger call failed.
 #[derive(Debug)]
@@ -116,4 +133,23 @@ pub trait DevLedger {
 
     /// Moves the slot forward by `slots`, keeping unix time.
     fn warp_slots(&mut self, slots: u64) -> Result<()>;
+}
+
+/// Of the authorities of vault-shaped token accounts a snapshot cannot place
+/// ([`crate::audit::orphan_candidates`]), those that are live Jobs or Providers after all: of
+/// another network sharing a mint, or created between the snapshot's two listings (program
+/// accounts first, token accounts after). Their vaults are not orphans: pass them to
+/// [`crate::audit::audit_with`]. Normally there are none, so this costs no extra requests.
+pub fn live_elsewhere(ledger: &mut dyn Ledger, snap: &Snapshot) -> Result<HashSet<Pubkey>> {
+    let mut live = HashSet::new();
+    for authority in crate::audit::orphan_candidates(snap) {
+        let Some(account) = ledger.account(&authority)? else {
+            continue;
+        };
+        let is_job = accounts::decode::<Job>(&authority, &account).is_ok();
+        if is_job || accounts::decode::<Provider>(&authority, &account).is_ok() {
+            live.insert(authority);
+        }
+    }
+    Ok(live)
 }

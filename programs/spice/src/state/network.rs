@@ -367,12 +367,16 @@ impl Network {
         Ok(self.pending_params_at)
     }
 
+    /// Whether a pending proposal may be applied at `now`: strictly after `pending_params_at`,
+    /// so that a provider who began unbonding when it was announced withdraws first.
+    pub fn pending_params_applicable(&self, now: i64) -> bool {
+        self.pending_params.is_some() && now > self.pending_params_at
+    }
+
     /// Puts the pending parameters in force once their delay has passed; returns the old ones.
     pub fn apply_params(&mut self, now: i64) -> Result<NetworkParams> {
         let params = self.pending_params.ok_or(SpiceError::NoPendingParams)?;
-        // Strictly after: a provider who began unbonding when the proposal was announced can
-        // withdraw at `pending_params_at`, before the proposal can apply.
-        if now <= self.pending_params_at {
+        if !self.pending_params_applicable(now) {
             msg!(
                 "the proposed parameters apply after {}",
                 self.pending_params_at

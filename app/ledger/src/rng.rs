@@ -1,6 +1,8 @@
-//! The simulator's own randomness: SplitMix64, small, fast and the same on every platform, so
-//! a scenario's seed fixes every choice the actors make (and their keys), whatever the
-//! dependency versions.
+//! The randomness of runs on the runtime (the fuzzer's actions, the simulator's actors):
+//! SplitMix64, small, fast and the same on every platform, so a seed fixes every choice (and
+//! every derived key) whatever the dependency versions.
+//!
+//! It is not for secrets: never derive keys that hold value from it.
 
 use solana_sdk::signature::Keypair;
 
@@ -33,6 +35,29 @@ impl Rng {
         lo.saturating_add(u64::try_from(offset).unwrap_or(0))
     }
 
+    /// Uniform in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        match n {
+            0 => 0,
+            n => self.range(0, n - 1),
+        }
+    }
+
+    /// An index into a slice of `len` elements (0 when it is empty).
+    pub fn index(&mut self, len: usize) -> usize {
+        usize::try_from(self.below(len as u64)).unwrap_or(0)
+    }
+
+    /// One element of a non-empty slice.
+    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.index(xs.len())]
+    }
+
+    /// True `percent` times in 100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
     /// Uniform in `[0, 1)`.
     pub fn unit(&mut self) -> f64 {
         // The top 53 bits: exactly representable.
@@ -40,7 +65,7 @@ impl Rng {
     }
 
     /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
+    pub fn bernoulli(&mut self, p: f64) -> bool {
         self.unit() < p
     }
 
@@ -64,8 +89,7 @@ impl Rng {
 }
 
 /// A keypair derived from the seed and a label (`"client-3"`), so one seed gives the same
-/// addresses on every run. Fine for an in-memory ledger that is thrown away; never for keys
-/// that hold value.
+/// addresses on every run. Fine for a ledger that is thrown away; never for keys that hold value.
 pub fn keypair(seed: u64, label: &str) -> Keypair {
     // FNV-1a of the label, mixed with the seed.
     let mut h: u64 = 0xCBF2_9CE4_8422_2325;
@@ -99,10 +123,16 @@ mod tests {
         for _ in 0..10_000 {
             let v = r.range(3, 9);
             assert!((3..=9).contains(&v));
+            assert!(r.below(5) < 5);
+            assert!(r.index(3) < 3);
             let u = r.unit();
             assert!((0.0..1.0).contains(&u));
         }
         assert_eq!(r.range(5, 5), 5);
+        assert_eq!(r.below(0), 0);
+        assert_eq!(r.index(0), 0);
+        assert!(!r.chance(0));
+        assert!(r.chance(100));
         assert_eq!(r.weighted(&[0, 0]), None);
         assert_eq!(r.weighted(&[0, 4, 0]), Some(1));
         let mut hits = [0u32; 2];

@@ -4,7 +4,7 @@
 use anchor_lang::solana_program::system_instruction;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::slot_hashes::SlotHashes;
-use spice_sdk::ledger::embedded::Embedded;
+use spice_ledger::Embedded;
 use spice_sdk::ledger::{Ledger, LedgerError};
 
 fn slot_hashes(ledger: &mut Embedded) -> SlotHashes {
