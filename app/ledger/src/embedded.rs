@@ -94,7 +94,7 @@ pub struct Embedded {
     meta: BTreeMap<String, String>,
     transactions: u64,
     /// The ledger file's lock, held while this ledger lives (none in memory).
-    _lock: Option<std::fs::File>,
+    _lock: Option<FileLock>,
 }
 
 fn backend(e: impl std::fmt::Display) -> LedgerError {
@@ -114,7 +114,7 @@ impl Embedded {
     /// A fresh ledger in memory on `runtime` (e.g. one without signature verification, for a
     /// caller that signs every transaction itself).
     pub fn in_memory_on(runtime: Runtime) -> Result<Self> {
-        Self::start(runtime, None, LedgerFile::default(), None)
+        Self::start(runtime, None, LedgerFile::new(), None)
     }
 
     /// Opens the ledger file at `path`, or starts a new one there if it does not exist.
@@ -124,60 +124,18 @@ impl Embedded {
     /// second `spice` on the same file waits, instead of both saving and one losing the other's
     /// transactions.
     pub fn open(path: &Path) -> Result<Self> {
-        let lock = Self::lock(path)?;
-        let file = if path.exists() {
-            let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
-            let file: LedgerFile = serde_json::from_str(&text).map_err(|e| file_error(path, e))?;
-            if file.version != FILE_VERSION {
-                return Err(file_error(
-                    path,
-                    format!("version {} (this spice reads {FILE_VERSION})", file.version),
-                ));
-            }
-            file
-        } else {
-            LedgerFile {
-                version: FILE_VERSION,
-                ..Default::default()
-            }
-        };
+        let lock = FileLock::acquire(path)?;
+        let file = LedgerFile::read(path)?;
         Self::start(Runtime::new(), Some(path.to_path_buf()), file, Some(lock))
     }
 
-    fn lock(path: &Path) -> Result<std::fs::File> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
-        }
-        let lock_path = path.with_extension("lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| file_error(&lock_path, e))?;
-        lock.lock()
-            .map_err(|e| file_error(&lock_path, format!("locking: {e}")))?;
-        Ok(lock)
-    }
-
     fn start(
-        mut runtime: Runtime,
+        runtime: Runtime,
         path: Option<PathBuf>,
         file: LedgerFile,
-        lock: Option<std::fs::File>,
+        lock: Option<FileLock>,
     ) -> Result<Self> {
-        for (key, stored) in &file.accounts {
-            let address: Pubkey = key
-                .parse()
-                .map_err(|e| LedgerError::File(format!("address {key}: {e}")))?;
-            let account = stored
-                .to_account()
-                .map_err(|e| LedgerError::File(format!("account {key}: {e}")))?;
-            runtime
-                .set_account(address, account)
-                .map_err(LedgerError::File)?;
-        }
-        restore_clock(&mut runtime, &file)?;
+        let runtime = file.restore(runtime)?;
         Ok(Self {
             blockhash: runtime.latest_blockhash(),
             runtime,
@@ -238,37 +196,121 @@ impl Embedded {
         let Some(path) = self.path.clone() else {
             return Ok(());
         };
-        let clock = self.runtime.clock();
-        let slot_hashes = self
-            .runtime
+        LedgerFile::capture(&self.runtime, self.meta.clone(), self.transactions).write(&path)
+    }
+}
+
+impl LedgerFile {
+    /// An empty ledger file of the current version.
+    pub fn new() -> Self {
+        Self {
+            version: FILE_VERSION,
+            ..Default::default()
+        }
+    }
+
+    /// Reads the ledger file at `path`; a missing file is a new, empty ledger.
+    pub fn read(path: &Path) -> Result<Self> {
+        if !path.exists() {
+            return Ok(Self::new());
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses the text of the ledger file at `path` (named in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        let file: LedgerFile = serde_json::from_str(text).map_err(|e| file_error(path, e))?;
+        if file.version != FILE_VERSION {
+            return Err(file_error(
+                path,
+                format!("version {} (this spice reads {FILE_VERSION})", file.version),
+            ));
+        }
+        Ok(file)
+    }
+
+    /// `runtime` (a fresh one) with the file's accounts, moved to the file's clock and slot
+    /// hashes and two slots on (see [`restore_clock`]).
+    pub fn restore(&self, mut runtime: Runtime) -> Result<Runtime> {
+        for (key, stored) in &self.accounts {
+            let address: Pubkey = key
+                .parse()
+                .map_err(|e| LedgerError::File(format!("address {key}: {e}")))?;
+            let account = stored
+                .to_account()
+                .map_err(|e| LedgerError::File(format!("account {key}: {e}")))?;
+            runtime
+                .set_account(address, account)
+                .map_err(LedgerError::File)?;
+        }
+        restore_clock(&mut runtime, self)?;
+        Ok(runtime)
+    }
+
+    /// The state of `runtime` as a ledger file: its state accounts, clock and slot hashes,
+    /// with the notes `meta` and the transaction count `transactions`.
+    pub fn capture(runtime: &Runtime, meta: BTreeMap<String, String>, transactions: u64) -> Self {
+        let clock = runtime.clock();
+        let slot_hashes = runtime
             .account(&solana_sdk::sysvar::slot_hashes::ID)
             .map(|a| base64::engine::general_purpose::STANDARD.encode(&a.data))
             .unwrap_or_default();
-        let accounts = self
-            .runtime
+        let accounts = runtime
             .state_accounts()
             .map(|(key, account)| {
                 let account: Account = account.clone().into();
                 (key.to_string(), StoredAccount::from_account(&account))
             })
             .collect();
-        let file = LedgerFile {
+        LedgerFile {
             version: FILE_VERSION,
             slot: clock.slot,
             unix_timestamp: clock.unix_timestamp,
             slot_hashes,
             accounts,
-            meta: self.meta.clone(),
-            transactions: self.transactions,
-        };
-        let text = serde_json::to_string(&file).map_err(|e| LedgerError::File(e.to_string()))?;
+            meta,
+            transactions,
+        }
+    }
+
+    /// Writes the file at `path`: beside it first, then renamed over it, so an interrupted save
+    /// never leaves half a ledger and a reader sees the old file or the new one, never a mix.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string(self).map_err(|e| LedgerError::File(e.to_string()))?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
         }
-        // Write beside and rename, so an interrupted save never leaves half a ledger.
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, text).map_err(|e| file_error(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| file_error(&path, e))
+        std::fs::rename(&tmp, path).map_err(|e| file_error(path, e))
+    }
+}
+
+/// The exclusive lock on a ledger file (`<path>.lock`), held while this value lives. Every
+/// process that writes the file takes it first: the CLI from opening the ledger to saving it,
+/// `spice serve` around each change it makes.
+pub struct FileLock {
+    _file: std::fs::File,
+}
+
+impl FileLock {
+    /// Waits for the lock on the ledger file `path` and takes it (creating the directory and
+    /// the lock file if needed).
+    pub fn acquire(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+        }
+        let lock_path = path.with_extension("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| file_error(&lock_path, e))?;
+        file.lock()
+            .map_err(|e| file_error(&lock_path, format!("locking: {e}")))?;
+        Ok(Self { _file: file })
     }
 }
 

@@ -19,7 +19,7 @@ pub mod rng;
 pub mod runtime;
 mod view;
 
-pub use embedded::Embedded;
+pub use embedded::{Embedded, FileLock, LedgerFile};
 pub use runtime::{Executed, Failed, Runtime};
 
 /// Size of a token account without extensions: anything shorter is not one.

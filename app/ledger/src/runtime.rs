@@ -26,16 +26,19 @@ use std::sync::{Mutex, OnceLock};
 
 use agave_feature_set::FeatureSet;
 use anchor_lang::prelude::Pubkey;
+use litesvm::types::{FailedTransactionMetadata, TransactionMetadata};
 use litesvm::LiteSVM;
 use solana_sdk::account::{Account, AccountSharedData, ReadableAccount};
 use solana_sdk::clock::Clock;
 use solana_sdk::epoch_schedule::EpochSchedule;
 use solana_sdk::hash::{hashv, Hash};
+use solana_sdk::inner_instruction::InnerInstructionsList;
 use solana_sdk::rent::Rent;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::slot_hashes::SlotHashes;
 use solana_sdk::sysvar::{Sysvar, SysvarSerialize};
 use solana_sdk::transaction::{TransactionError, VersionedTransaction};
+use solana_transaction_context::TransactionReturnData;
 use spice_sdk::accounts::Snapshot;
 use spice_sdk::audit::AuditReport;
 use spice_sdk::ledger::LedgerError;
@@ -52,9 +55,33 @@ pub struct Executed {
     /// The runtime's log: invocations, results, the SBF programs' messages. The native
     /// program's `msg!` lines go to standard output instead (see [`crate::capture`]).
     pub logs: Vec<String>,
+    pub details: Details,
 }
 
-/// A transaction the runtime refused or that failed (a failed one still paid its fee).
+/// What a transaction consumed and produced besides its logs.
+#[derive(Clone, Debug, Default)]
+pub struct Details {
+    /// Compute units the runtime metered: real for the SBF token programs, a token amount for
+    /// the native Spice program (see [`crate::native`]).
+    pub compute_units_consumed: u64,
+    /// Lamports the fee payer paid (or would pay).
+    pub fee: u64,
+    pub return_data: TransactionReturnData,
+    pub inner_instructions: InnerInstructionsList,
+}
+
+impl Details {
+    fn of(meta: TransactionMetadata) -> Self {
+        Self {
+            compute_units_consumed: meta.compute_units_consumed,
+            fee: meta.fee,
+            return_data: meta.return_data,
+            inner_instructions: meta.inner_instructions,
+        }
+    }
+}
+
+/// A transaction the runtime refused or that failed.
 #[derive(Clone, Debug)]
 pub struct Failed {
     pub err: TransactionError,
@@ -62,6 +89,47 @@ pub struct Failed {
     /// The runtime itself panicked on this transaction (its message); `err` is then
     /// `SanitizeFailure` and nothing was written.
     pub panic: Option<String>,
+    /// Whether it landed: executed and failed, its fee paid. A transaction refused before
+    /// execution (a bad signature, an unknown fee payer, a fee it cannot pay) changed nothing.
+    pub included: bool,
+    pub details: Box<Details>,
+}
+
+impl Failed {
+    fn from_panic(panic: Box<dyn std::any::Any + Send>) -> Self {
+        let msg = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panic".into());
+        Failed {
+            err: TransactionError::SanitizeFailure,
+            logs: vec![],
+            panic: Some(msg),
+            included: false,
+            details: Box::default(),
+        }
+    }
+
+    fn from_meta(failed: FailedTransactionMetadata, included: bool) -> Self {
+        let mut meta = failed.meta;
+        Failed {
+            err: failed.err,
+            logs: std::mem::take(&mut meta.logs),
+            panic: None,
+            included,
+            details: Box::new(Details::of(meta)),
+        }
+    }
+}
+
+/// What a simulated transaction would do; nothing was written.
+#[derive(Clone, Debug)]
+pub struct Simulated {
+    pub logs: Vec<String>,
+    pub details: Details,
+    /// The accounts the transaction loaded, as it would leave them.
+    pub post_accounts: Vec<(Pubkey, AccountSharedData)>,
 }
 
 /// What every runtime of the process starts from.
@@ -167,37 +235,58 @@ impl Runtime {
         &self.faucet
     }
 
+    /// Turns off the runtime's own blockhash check (a transaction must carry the latest
+    /// blockhash): for a caller that checks transaction age itself, e.g. against a window of
+    /// recent blockhashes as a validator does (`spice serve`).
+    pub fn without_blockhash_check(mut self) -> Self {
+        self.svm = self.svm.with_blockhash_check(false);
+        self
+    }
+
     /// Executes one transaction.
     pub fn send(&mut self, tx: impl Into<VersionedTransaction>) -> Result<Executed, Failed> {
         let tx: VersionedTransaction = tx.into();
         // The runtime checks what it can; a panic inside it (a malformed message the
         // sanitizer lets through) is reported as a failed transaction, not a dead process.
+        let signature = tx.signatures.first().copied().unwrap_or_default();
         let svm = &mut self.svm;
         let run = || match svm.send_transaction(tx) {
-            Ok(meta) => Ok(Executed {
+            Ok(mut meta) => Ok(Executed {
                 signature: meta.signature,
-                logs: meta.logs,
+                logs: std::mem::take(&mut meta.logs),
+                details: Details::of(meta),
             }),
-            Err(failed) => Err(Failed {
-                err: failed.err,
-                logs: failed.meta.logs,
-                panic: None,
-            }),
+            Err(failed) => {
+                // The runtime records a failed transaction only if it landed (paid its fee).
+                let included = failed.err != TransactionError::AlreadyProcessed
+                    && svm
+                        .get_transaction(&signature)
+                        .is_some_and(|recorded| recorded.is_err());
+                Err(Failed::from_meta(failed, included))
+            }
         };
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
             Ok(result) => result,
-            Err(panic) => {
-                let msg = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "panic".into());
-                Err(Failed {
-                    err: TransactionError::SanitizeFailure,
-                    logs: vec![],
-                    panic: Some(msg),
-                })
-            }
+            Err(panic) => Err(Failed::from_panic(panic)),
+        }
+    }
+
+    /// Runs one transaction without writing anything: what it would log, consume and leave
+    /// in the accounts it loads. Signatures are verified if the runtime verifies them (see
+    /// [`Runtime::with_sigverify`]); a repeated signature is refused as `AlreadyProcessed`.
+    pub fn simulate(&self, tx: impl Into<VersionedTransaction>) -> Result<Simulated, Failed> {
+        let tx: VersionedTransaction = tx.into();
+        let run = || match self.svm.simulate_transaction(tx) {
+            Ok(mut info) => Ok(Simulated {
+                logs: std::mem::take(&mut info.meta.logs),
+                details: Details::of(info.meta),
+                post_accounts: info.post_accounts,
+            }),
+            Err(failed) => Err(Failed::from_meta(failed, false)),
+        };
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            Ok(result) => result,
+            Err(panic) => Err(Failed::from_panic(panic)),
         }
     }
 
@@ -257,6 +346,10 @@ impl Runtime {
     }
 
     pub fn clock(&self) -> Clock {
+        self.svm.get_sysvar()
+    }
+
+    pub fn epoch_schedule(&self) -> EpochSchedule {
         self.svm.get_sysvar()
     }
 
