@@ -47,6 +47,8 @@ enum Command {
     Dev(cmd::dev::DevCmd),
     /// Run a scenario on a fresh embedded ledger and report who earned what.
     Simulate(simulate::SimulateArgs),
+    /// Serve the embedded ledger (--ledger) over Solana JSON-RPC, for any Solana tool.
+    Serve(spice_serve::ServeArgs),
 }
 
 /// An error that ends the command with a specific exit code (after printing its report).
@@ -65,6 +67,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Simulate(args) = &cli.command {
         return simulate::command(args, cli.global.output);
     }
+    if let Command::Serve(args) = &cli.command {
+        anyhow::ensure!(
+            cli.global.url.is_none(),
+            "spice serve serves the embedded ledger (--ledger): drop --url"
+        );
+        return spice_serve::run(&context::expand(&cli.global.ledger), args);
+    }
     let mut ctx = Ctx::open(cli.global)?;
     let result = match cli.command {
         Command::Network(c) => cmd::network::run(&mut ctx, c),
@@ -74,7 +83,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rewards(c) => cmd::rewards::run(&mut ctx, c),
         Command::Audit(a) => cmd::audit::run(&mut ctx, a),
         Command::Dev(c) => cmd::dev::run(&mut ctx, c),
-        Command::Simulate(_) => Ok(()),
+        Command::Simulate(_) | Command::Serve(_) => Ok(()),
     };
     // A failed transaction still happened (fees, or the accounts an earlier one created):
     // persist the embedded ledger either way.
