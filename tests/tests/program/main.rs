@@ -1,5 +1,6 @@
 //! The program inside the Solana runtime: one module per instruction group, then lifecycles.
 
+mod attacks;
 mod attest;
 mod fuzz;
 mod guarantees;
