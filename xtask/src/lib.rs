@@ -11,6 +11,7 @@
 //! are stale, and so does the test `tests/reference.rs`.
 
 pub mod bench;
+pub mod costs;
 pub mod reference;
 
 use std::env;

@@ -18,6 +18,9 @@ tasks:
   reference      rewrite the generated blocks of docs/REFERENCE.md from idl/spice.json
   reference --check
                  fail if those blocks are stale (writes nothing)
+  costs          run every instruction on the local runtime and rewrite the generated blocks
+                 of docs/COSTS.md (bytes, accounts, write locks, CPIs, rent, CU estimates)
+  costs --check  fail if those blocks are stale (writes nothing)
   bench [...]    job lifecycles/s of `spice simulate` with and without signature checks (and
                  an older binary's), the program test binary's wall time; `bench --help`
   help           this text
@@ -39,6 +42,8 @@ fn main() -> ExitCode {
         ["idl", "--check"] => idl(true),
         ["reference"] => xtask::reference::run(&workspace_root(), false),
         ["reference", "--check"] => xtask::reference::run(&workspace_root(), true),
+        ["costs"] => xtask::costs::run(&workspace_root(), false),
+        ["costs", "--check"] => xtask::costs::run(&workspace_root(), true),
         ["bench", rest @ ..] => xtask::bench::BenchArgs::parse(rest)
             .and_then(|a| xtask::bench::bench(&workspace_root(), &a).map(|()| true)),
         [] | ["help"] | ["-h"] | ["--help"] => {

@@ -1,8 +1,18 @@
 //! End-to-end: the `spice` binary, one process per command as a user runs it, on an embedded
-//! ledger file in a temporary directory. Each test is a story through several roles.
+//! ledger file in a temporary directory. Each test is a story through several roles, run twice
+//! (the `stories!` at the end): on the embedded ledger, and over JSON-RPC (`--url`) against
+//! `spice serve` on the same kind of ledger file, so that the CLI's RPC backend — blockhashes,
+//! confirmation, retries, errors by name, `getProgramAccounts` listings, `spice audit` — runs
+//! the same stories. Over RPC the `spice dev` commands that only the embedded ledger has (warp,
+//! airdrop, mint-to) run on the ledger file the server serves, while it serves it: the server
+//! and the CLI share that file under its lock, and each story checks they lose nothing of each
+//! other's.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
@@ -14,9 +24,29 @@ use spice_sdk::spice::curve;
 /// (parameter proposals, attestor additions and removals).
 const GOVERNANCE_DELAY: i64 = 3_600;
 
-/// A temporary home with its own ledger file and keypairs.
+/// A temporary home with its own ledger file and keypairs; over RPC, with `spice serve`
+/// serving that file.
 struct World {
     dir: tempfile::TempDir,
+    rpc: Option<Served>,
+}
+
+/// `spice serve` on the world's ledger file, and what the CLI needs over `--url`.
+struct Served {
+    server: Child,
+    url: String,
+    /// The network deployed (the embedded ledger remembers it; over RPC every command names
+    /// it).
+    network: RefCell<Option<String>>,
+    /// Signers that have SOL (over RPC nobody tops them up).
+    funded: RefCell<HashSet<String>>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
 }
 
 /// What a command printed and how it ended.
@@ -28,10 +58,58 @@ struct Out {
 }
 
 impl World {
+    /// A world on the embedded ledger.
     fn new() -> Self {
         Self {
             dir: tempfile::tempdir().expect("temp dir"),
+            rpc: None,
         }
+    }
+
+    /// A world whose commands go over JSON-RPC to `spice serve` on its ledger file.
+    fn over_rpc() -> Self {
+        let mut w = Self::new();
+        let mut server = Command::new(env!("CARGO_BIN_EXE_spice"))
+            .env("HOME", w.dir.path())
+            .args(["--ledger", &w.ledger().to_string_lossy()])
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start spice serve");
+        let stdout = server.stdout.take().expect("server stdout");
+        let mut first = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("server output");
+        let url = first
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("spice serve did not say where it listens: {first:?}"))
+            .to_string();
+        w.rpc = Some(Served {
+            server,
+            url,
+            network: RefCell::new(None),
+            funded: RefCell::new(HashSet::new()),
+        });
+        w
+    }
+
+    /// The server's URL, over RPC.
+    fn url(&self) -> Option<&str> {
+        self.rpc.as_ref().map(|r| r.url.as_str())
+    }
+
+    /// Calls a method of `spice serve` (over RPC only).
+    fn rpc_call(&self, method: &'static str, params: Value) -> Value {
+        let url = self.url().expect("a world over RPC");
+        solana_rpc_client::rpc_client::RpcClient::new(url.to_string())
+            .send(
+                solana_rpc_client_api::request::RpcRequest::Custom { method },
+                params,
+            )
+            .unwrap_or_else(|e| panic!("{method}: {e}"))
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -42,8 +120,39 @@ impl World {
         self.path("ledger.json")
     }
 
-    /// Runs `spice --keypair <who>.json --output json <args>`.
+    /// Runs `spice --keypair <who>.json --output json <args>`: on the embedded ledger, or over
+    /// RPC (with `--url` and `--network`) — except the `spice dev` commands only the embedded
+    /// ledger has, which run on the ledger file the server serves.
     fn run(&self, who: &str, args: &[&str]) -> Out {
+        let dev_on_file = matches!(
+            args,
+            ["dev", "warp" | "airdrop" | "mint-to" | "create-mint", ..]
+        );
+        let mut extra: Vec<String> = Vec::new();
+        if let Some(rpc) = &self.rpc {
+            if let Some(network) = rpc.network.borrow().as_ref() {
+                extra.extend(["--network".to_string(), network.clone()]);
+            }
+            if !dev_on_file {
+                self.fund(who);
+                extra.extend(["--url".to_string(), rpc.url.clone()]);
+            }
+        }
+        self.spice(who, &extra, args)
+    }
+
+    /// Over RPC, gives `who` SOL the first time it signs (creating its keypair), on the
+    /// ledger file: nobody tops signers up on a cluster.
+    fn fund(&self, who: &str) {
+        let Some(rpc) = &self.rpc else { return };
+        if !rpc.funded.borrow_mut().insert(who.to_string()) {
+            return;
+        }
+        let out = self.spice(who, &[], &["dev", "airdrop", "--sol", "10"]);
+        assert_eq!(out.code, 0, "funding {who}: {}", out.stderr);
+    }
+
+    fn spice(&self, who: &str, extra: &[String], args: &[&str]) -> Out {
         let out = Command::new(env!("CARGO_BIN_EXE_spice"))
             .env("HOME", self.dir.path())
             .env("SPICE_LEDGER", self.ledger())
@@ -52,6 +161,7 @@ impl World {
             .arg("--keypair")
             .arg(self.path(&format!("{who}.json")))
             .args(["--output", "json"])
+            .args(extra)
             .args(args)
             .output()
             .expect("run spice");
@@ -118,7 +228,17 @@ impl World {
     /// the jobs accepted from then; returns the network address.
     fn deploy(&self, audit_rate_bps: u16) -> Pubkey {
         let file = self.deploy_file(audit_rate_bps);
+        if self.rpc.is_some() {
+            // The deploy file names the attestors' keypair files, which only the embedded
+            // ledger creates.
+            for attestor in ["attestor-1", "attestor-2", "attestor-3"] {
+                self.fund(attestor);
+            }
+        }
         let first = self.ok("authority", &["network", "deploy", &file]);
+        if let Some(rpc) = &self.rpc {
+            *rpc.network.borrow_mut() = first["network"].as_str().map(str::to_string);
+        }
         assert_eq!(first["changed"], true);
         assert_eq!(
             first["attestors_not_yet_active"].as_array().map(Vec::len),
@@ -263,10 +383,13 @@ impl World {
     }
 }
 
-#[test]
-fn a_provider_and_a_client_go_from_a_job_to_a_reward_claim() {
-    let w = World::new();
+fn a_provider_and_a_client_go_from_a_job_to_a_reward_claim(w: &World) {
     w.deploy(0);
+    if w.url().is_some() {
+        // The node refuses the next two sends as unhealthy: the CLI tries again with a fresh
+        // blockhash, and the provider registers at the third attempt.
+        w.rpc_call("spice_refuseSends", serde_json::json!([2]));
+    }
     w.provider("provider", 2_000_000_000);
     w.client("client", 1_000_000);
     w.key("payer");
@@ -425,9 +548,7 @@ fn a_provider_and_a_client_go_from_a_job_to_a_reward_claim() {
     assert_eq!(audit.json["freeze_authority_accepted"], false);
 }
 
-#[test]
-fn attestors_find_fraud_in_a_disputed_job_and_the_provider_is_slashed() {
-    let w = World::new();
+fn attestors_find_fraud_in_a_disputed_job_and_the_provider_is_slashed(w: &World) {
     w.deploy(0);
     let provider = w.provider("cheater", 2_000_000_000);
     w.client("client", 1_000_000);
@@ -504,9 +625,7 @@ fn attestors_find_fraud_in_a_disputed_job_and_the_provider_is_slashed() {
     assert_eq!(audit.code, 0, "{}\n{}", audit.stdout, audit.stderr);
 }
 
-#[test]
-fn stake_locked_behind_running_jobs_is_withdrawn_once_they_end() {
-    let w = World::new();
+fn stake_locked_behind_running_jobs_is_withdrawn_once_they_end(w: &World) {
     w.deploy(0);
     w.provider("provider", 2_000_000_000);
     w.client("client", 1_000_000);
@@ -546,9 +665,7 @@ fn stake_locked_behind_running_jobs_is_withdrawn_once_they_end() {
     assert_eq!(w.audit().code, 0);
 }
 
-#[test]
-fn parameters_and_attestors_change_after_the_governance_delay() {
-    let w = World::new();
+fn parameters_and_attestors_change_after_the_governance_delay(w: &World) {
     w.deploy(0);
     let proposed = w.ok(
         "authority",
@@ -658,9 +775,7 @@ fn parameters_and_attestors_change_after_the_governance_delay() {
     assert_eq!(w.audit().code, 0);
 }
 
-#[test]
-fn audit_fails_on_a_tampered_ledger_file() {
-    let w = World::new();
+fn audit_fails_on_a_tampered_ledger_file(w: &World) {
     let network = w.deploy(0);
     let owner = w.provider("provider", 2_000_000_000);
     assert_eq!(w.audit().code, 0);
@@ -697,9 +812,7 @@ fn audit_fails_on_a_tampered_ledger_file() {
     );
 }
 
-#[test]
-fn errors_are_named_and_the_ledger_survives_them() {
-    let w = World::new();
+fn errors_are_named_and_the_ledger_survives_them(w: &World) {
     w.deploy(0);
     w.client("client", 1_000);
     // Escrow of 1000 × 100 is more than the client holds.
@@ -748,6 +861,21 @@ fn errors_are_named_and_the_ledger_survives_them() {
     );
     assert_eq!(out.code, 1);
     assert_eq!(w.audit().code, 0);
+
+    if w.url().is_some() {
+        // A node that stays unhealthy: three attempts, then a readable error, nothing sent.
+        w.rpc_call("spice_refuseSends", serde_json::json!([3]));
+        let small_job = ["job", "create", "--price-per-unit", "1", "--max-units", "1"];
+        let out = w.run("client", &small_job);
+        assert_eq!(out.code, 1);
+        assert!(
+            out.stderr.contains("ledger unavailable") && out.stderr.contains("unhealthy"),
+            "{}",
+            out.stderr
+        );
+        let created = w.ok("client", &small_job);
+        assert_eq!(created["job_id"], 0, "the refused attempts created nothing");
+    }
 }
 
 #[test]
@@ -778,3 +906,24 @@ fn an_unreachable_cluster_is_a_readable_error_and_dev_commands_refuse_it() {
     );
     assert!(!w.ledger().exists(), "no embedded ledger was touched");
 }
+
+/// Each story as two tests: `embedded::<story>` and `over_rpc::<story>`.
+macro_rules! stories {
+    ($($story:ident),* $(,)?) => {
+        mod embedded {
+            $(#[test] fn $story() { super::$story(&super::World::new()) })*
+        }
+        mod over_rpc {
+            $(#[test] fn $story() { super::$story(&super::World::over_rpc()) })*
+        }
+    };
+}
+
+stories!(
+    a_provider_and_a_client_go_from_a_job_to_a_reward_claim,
+    attestors_find_fraud_in_a_disputed_job_and_the_provider_is_slashed,
+    stake_locked_behind_running_jobs_is_withdrawn_once_they_end,
+    parameters_and_attestors_change_after_the_governance_delay,
+    audit_fails_on_a_tampered_ledger_file,
+    errors_are_named_and_the_ledger_survives_them,
+);
