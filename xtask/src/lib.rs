@@ -6,6 +6,9 @@
 //! The test `tests/idl_fresh.rs` runs the check, so `cargo test --workspace` fails on a stale IDL.
 //!
 //! `cargo run -p xtask -- bench` measures the local runtime ([`bench`]).
+//! `cargo run -p xtask -- costs` drives every instruction on the local runtime and rewrites the
+//! generated blocks of `docs/COSTS.md` ([`costs`]); `-- costs --check` and `tests/costs.rs` fail
+//! if they are stale.
 //! `cargo run -p xtask -- reference` rewrites the generated blocks of `docs/REFERENCE.md` from
 //! the IDL and the program's account sizes ([`reference`]); `-- reference --check` fails if they
 //! are stale, and so does the test `tests/reference.rs`.

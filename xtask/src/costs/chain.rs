@@ -2,15 +2,13 @@
 //! the token programs as SBF), one transaction at a time, with what each measured transaction
 //! did recorded from the runtime itself.
 //!
-//! `Runtime::send` returns the signature and the log only (not LiteSVM's transaction metadata),
-//! so:
-//! - the CPIs and the compute units of the SBF callees come from the runtime's log lines
-//!   (`Program <id> invoke [n]`, `Program <id> consumed <cu> of <limit> compute units`): the
-//!   numbers the runtime reports;
-//! - the units the whole transaction metered are found as the smallest compute-unit limit at
-//!   which it succeeds, each try on a clone of the runtime (so nothing a try does remains);
-//! - the native program's `msg!` lines (standard output on the host) are captured with
-//!   `spice_ledger::capture::StdoutCapture`.
+//! From the runtime's report of each transaction (`spice_ledger::Executed`):
+//! - the units the whole transaction metered (`Details::compute_units_consumed`);
+//! - the CPIs (`Details::inner_instructions`, stack height 2) and, from the log lines
+//!   (`Program <id> invoke [n]`, `Program <id> consumed <cu> of <limit> compute units`), each
+//!   SBF callee's units as the runtime reports them (the two must name the same calls);
+//! - the log itself, and the native program's `msg!` lines (standard output on the host),
+//!   captured with `spice_ledger::capture::StdoutCapture`.
 
 use std::collections::BTreeMap;
 
@@ -107,7 +105,7 @@ pub struct Measured {
     /// The native program's `msg!` lines.
     pub program_lines: Vec<String>,
     pub cpis: Vec<Cpi>,
-    /// Units the whole transaction metered (see the module doc).
+    /// Units the whole transaction metered, as the runtime reports them.
     pub metered: u64,
     /// Every account of the message, before and after.
     pub changes: Vec<Change>,
@@ -190,49 +188,25 @@ impl Chain {
         result.map(|_| ()).map_err(|f| failure(&f, ixs))
     }
 
-    /// Whether `ixs` succeed with `limit` units, on a clone of the runtime.
-    fn succeeds_with(&mut self, ixs: &[Instruction], signers: &[&Keypair], limit: u32) -> bool {
+    /// Units a transaction of `ixs` meters, on a clone of the runtime.
+    fn units_of(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<u64> {
         let mut rt = self.rt.clone();
-        let Ok(tx) = self.transaction(&rt, ixs, signers, limit) else {
-            return false;
-        };
-        let (result, _) = self.capture.run(|| quietly(|| rt.send(tx)));
-        result.is_ok()
-    }
-
-    /// The smallest compute-unit limit with which `ixs` succeed, searched from `low`.
-    fn metered(&mut self, ixs: &[Instruction], signers: &[&Keypair], low: u64) -> Result<u64> {
-        let mut lo = u32::try_from(low).unwrap_or(LIMIT).min(LIMIT);
-        // Widen the bracket from the lower bound, then bisect.
-        let mut step = 256u32;
-        let mut hi = lo;
-        while !self.succeeds_with(ixs, signers, hi) {
-            if hi >= LIMIT {
-                bail!("the transaction fails even with {LIMIT} units");
-            }
-            lo = hi + 1;
-            hi = hi.saturating_add(step).min(LIMIT);
-            step = step.saturating_mul(4);
-        }
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if self.succeeds_with(ixs, signers, mid) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        Ok(u64::from(hi))
+        let tx = self.transaction(&rt, ixs, signers, LIMIT)?;
+        let (result, _) = self.capture.run(|| rt.send(tx));
+        Ok(result
+            .map_err(|f| failure(&f, ixs))?
+            .details
+            .compute_units_consumed)
     }
 
     fn measure_fixed(&mut self, payer: &Keypair) -> Result<Fixed> {
-        let compute_budget = self.metered(&[], &[payer], 0)?;
+        let compute_budget = self.units_of(&[], &[payer])?;
         let transfer = anchor_lang::solana_program::system_instruction::transfer(
             &payer.pubkey(),
             &keypair("fixed-cost sink").pubkey(),
             1_000_000,
         );
-        let with_transfer = self.metered(&[transfer], &[payer], 0)?;
+        let with_transfer = self.units_of(&[transfer], &[payer])?;
         Ok(Fixed {
             compute_budget,
             system: with_transfer.saturating_sub(compute_budget),
@@ -242,18 +216,6 @@ impl Chain {
     /// Sends `ix` for real and records what it did (see [`Measured`]).
     pub fn measure(&mut self, ix: Instruction, signers: &[&Keypair]) -> Result<Measured> {
         let ixs = [ix.clone()];
-        // A first run on a clone gives the callees' units: the lower bound of the search.
-        let mut probe = self.rt.clone();
-        let tx = self.transaction(&probe, &ixs, signers, LIMIT)?;
-        let (result, _) = self.capture.run(|| probe.send(tx));
-        let probe_logs = result.map_err(|f| failure(&f, &ixs))?.logs;
-        let cpis = parse_cpis(&single_log(&probe_logs), &spice::ID);
-        let callees: u64 = cpis
-            .iter()
-            .map(|c| c.consumed.unwrap_or(self.fixed.system))
-            .sum();
-        let metered = self.metered(&ixs, signers, self.fixed.compute_budget + callees)?;
-
         let tx = self.transaction(&self.rt, &ixs, signers, LIMIT)?;
         let tx_bytes = usize::try_from(bincode::serialized_size(&tx)?)?;
         let payer = signers[0].pubkey();
@@ -273,9 +235,26 @@ impl Chain {
             })
             .collect();
         let logs = single_log(&done.logs);
-        let cpis_now = parse_cpis(&logs, &spice::ID);
-        if cpis_now != cpis {
-            bail!("the instruction made other calls on the runtime than on its clone:\n{cpis:?}\n{cpis_now:?}");
+        let cpis = parse_cpis(&logs, &spice::ID);
+        // The runtime's record of the calls (the instruction is the second of the
+        // transaction, after the compute-limit one) must name the same callees as the log.
+        let inner: Vec<Pubkey> = done
+            .details
+            .inner_instructions
+            .get(1)
+            .map(|list| {
+                list.iter()
+                    .filter(|i| i.stack_height == 2)
+                    .filter_map(|i| {
+                        keys.get(usize::from(i.instruction.program_id_index))
+                            .copied()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let logged: Vec<Pubkey> = cpis.iter().map(|c| c.program).collect();
+        if inner != logged {
+            bail!("the runtime's inner instructions {inner:?} and its log {logged:?} differ");
         }
         Ok(Measured {
             ix,
@@ -287,7 +266,7 @@ impl Chain {
             logs,
             program_lines,
             cpis,
-            metered,
+            metered: done.details.compute_units_consumed,
             changes,
         })
     }
@@ -305,16 +284,6 @@ impl Chain {
     pub fn account(&self, address: &Pubkey) -> Option<Account> {
         self.rt.account(address)
     }
-}
-
-/// Runs `f` with panics kept off standard error: a try with too few units makes the native
-/// program's stubs panic (caught by the runtime, reported as a failed transaction).
-fn quietly<T>(f: impl FnOnce() -> T) -> T {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let out = f();
-    std::panic::set_hook(hook);
-    out
 }
 
 fn failure(f: &Failed, ixs: &[Instruction]) -> anyhow::Error {

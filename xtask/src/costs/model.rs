@@ -86,10 +86,11 @@ pub mod allowance {
     /// commonly quoted for large accounts, for the many small fields of Spice's accounts.
     pub const PER_BYTE: u64 = 1;
     /// Rust side of one CPI: building the instruction (Vec of metas and data), cloning the
-    /// account infos, `invoke_signed`'s borrow checks, copying results back. Anchor's init
-    /// (3,869 per account in its benchmark) less the create_account syscall, the system
-    /// program and `Rent::get` leaves ~2,600 for this and init's own checks; half of that here.
-    pub const CPI_GLUE: u64 = 1_500;
+    /// account infos, `invoke_signed`'s borrow checks, copying results back. Calibrated on
+    /// Anchor's init (3,868 per account in its benchmark) less the create_account syscall
+    /// (946), the system program (150) and `Rent::get` (124): what Anchor's own CPI code costs
+    /// (with init's checks, so on the high side for a plain transfer).
+    pub const CPI_GLUE: u64 = 2_600;
     /// Every handler's checks, state methods and event building.
     pub const HANDLER: u64 = 1_000;
     /// Settlement's arithmetic: the stake multiplier (`isqrt`, ≤ 64 rounds of u128 shifts
@@ -108,8 +109,9 @@ pub mod allowance {
     pub const REWARD_SHARE: u64 = 1_200;
     /// The circuit breaker's rolling window (9 buckets), read and recorded.
     pub const BREAKER: u64 = 1_500;
-    /// One round of the emission curve's power (`wad_mul`: u128 product and division).
-    pub const CURVE_ROUND: u64 = 2_400;
+    /// One `wad_mul` of the emission curve's power (a u128 product and division); at most
+    /// two per bit of the epoch index.
+    pub const CURVE_ROUND: u64 = 1_200;
     /// Formatting one `msg!` line.
     pub const MSG_FORMAT: u64 = 100;
     /// Building one event (`Event::data`: a Vec and the discriminator).
@@ -130,6 +132,8 @@ pub struct Term {
 pub struct Estimate {
     pub terms: Vec<Term>,
     pub stored_bumps: usize,
+    /// (Clock, Rent) reads found on the native meter.
+    pub sysvar_reads: Option<(u64, u64)>,
     pub searches: usize,
     /// Of which derived in handlers.
     pub handler_searches: Vec<(&'static str, usize)>,
@@ -189,10 +193,28 @@ pub fn native_units(m: &Measured, fixed: Fixed) -> u64 {
         .saturating_sub(callee_units(m, fixed))
 }
 
-/// (Clock reads, Rent reads) that make up `native − 1`, if exactly one pair does.
+/// What one sysvar read costs: `sysvar_base_cost` plus a size, which the runtime's SBF
+/// syscall takes as the type's in-memory size and the native shim (solana-program-test's) as
+/// its serialized size (Rent: 24 against 17 bytes).
+fn sysvar_price<T: solana_sdk::sysvar::SysvarSerialize>(sbf: bool) -> u64 {
+    100 + if sbf {
+        std::mem::size_of::<T>() as u64
+    } else {
+        T::size_of() as u64
+    }
+}
+
+/// The SBF price of `reads` = (Clock reads, Rent reads).
+pub fn sysvar_units(reads: (u64, u64)) -> u64 {
+    reads.0 * sysvar_price::<anchor_lang::prelude::Clock>(true)
+        + reads.1 * sysvar_price::<anchor_lang::prelude::Rent>(true)
+}
+
+/// (Clock reads, Rent reads) that make up the native meter's `native − 1` at the native shim's
+/// prices, if exactly one pair does.
 pub fn sysvar_reads(native: u64) -> Option<(u64, u64)> {
-    let clock = 100 + std::mem::size_of::<anchor_lang::prelude::Clock>() as u64;
-    let rent = 100 + std::mem::size_of::<anchor_lang::prelude::Rent>() as u64;
+    let clock = sysvar_price::<anchor_lang::prelude::Clock>(false);
+    let rent = sysvar_price::<anchor_lang::prelude::Rent>(false);
     let target = native.checked_sub(1)?;
     let mut found = None;
     for c in 0..=16 {
@@ -406,7 +428,9 @@ pub fn estimate(
         })
         .sum();
 
-    let sysvars = native_units(m, fixed).saturating_sub(1);
+    let native = native_units(m, fixed);
+    let reads = sysvar_reads(native);
+    let sysvars = reads.map_or(native.saturating_sub(1), sysvar_units);
 
     let mut logic = allowance::HANDLER
         + f.payee_checks as u64 * allowance::PAYEE_CHECK
@@ -465,6 +489,7 @@ pub fn estimate(
             },
         ],
         stored_bumps: stored,
+        sysvar_reads: reads,
         searches,
         handler_searches: handler,
         ata_searches,

@@ -121,19 +121,19 @@ struct Row<'a> {
     names: Vec<String>,
     est: Estimate,
     events: Vec<(&'static str, usize)>,
-    /// (name, writable, signer, scope) per unique account of the instruction.
-    accounts: Vec<(String, bool, bool, Scope)>,
+    /// (name, writable, signer, scope, optional) per unique account of the instruction.
+    accounts: Vec<(String, bool, bool, Scope, bool)>,
 }
 
 impl Row<'_> {
-    fn writable(&self) -> impl Iterator<Item = &(String, bool, bool, Scope)> {
+    fn writable(&self) -> impl Iterator<Item = &(String, bool, bool, Scope, bool)> {
         self.accounts.iter().filter(|a| a.1)
     }
 
-    fn shared(&self) -> Vec<(String, Scope)> {
+    fn shared(&self) -> Vec<(String, Scope, bool)> {
         self.writable()
             .filter(|a| a.3.shared())
-            .map(|a| (a.0.clone(), a.3))
+            .map(|a| (a.0.clone(), a.3, a.4))
             .collect()
     }
 
@@ -296,7 +296,8 @@ fn row<'a>(
         } else {
             scope(&name).unwrap_or(Scope::Sender)
         };
-        accounts.push((name, meta.is_writable, meta.is_signer, scope));
+        let optional = fields.get(i).is_some_and(|f| f.optional);
+        accounts.push((name, meta.is_writable, meta.is_signer, scope, optional));
     }
     Ok(Row {
         step,
@@ -377,21 +378,14 @@ fn summary(two: &[&Row], one: &[&Row]) -> String {
             }
         );
     }
-    let over: Vec<String> = all
+    let over: Vec<String> = two
         .iter()
         .filter(|r| r.est.total() > CU_GOAL)
-        .map(|r| {
-            format!(
-                "{} ({}, {})",
-                r.step.label(),
-                r.step.net.short(),
-                n(r.est.total())
-            )
-        })
+        .map(|r| format!("{} {}", r.step.label(), n(r.est.total())))
         .collect();
     let _ = writeln!(
         s,
-        "- **Over {} CU**: {}.",
+        "- **Over {} CU** (two-mint network; the one-mint figures are in its table): {}.",
         n(CU_GOAL),
         if over.is_empty() {
             "none".to_string()
@@ -414,7 +408,7 @@ fn summary(two: &[&Row], one: &[&Row]) -> String {
         .iter()
         .filter(|r| HOT_PATH.contains(&r.step.instruction))
     {
-        for (name, sc) in r.shared() {
+        for (name, sc, _) in r.shared() {
             if sc != Scope::Shard {
                 let e = hot.entry(format!("`{name}`")).or_default();
                 let ix = format!("`{}`", r.step.instruction);
@@ -538,7 +532,8 @@ fn instructions(rows: &[&Row], fixed: Fixed) -> String {
          distinct writable accounts of the instruction. Signers: the transaction's signatures. \
          CPI names are the callees' `Instruction:` log lines (the system program writes none). \
          Log bytes: what the runtime logged here (invocations, results, the SPL programs' \
-         lines) / what an SBF build would log (plus the program's `msg!` lines, its events as \
+         lines; each invocation once — `spice-ledger`'s native shim writes the program's \
+         entry and every CPI's `invoke` and `success` lines a second time) / what an SBF build would log (plus the program's `msg!` lines, its events as \
          `Program data:` lines at their largest, and the `consumed` line), against the \
          runtime's 10,000-byte log limit. Rent: lamports of the accounts the instruction \
          created / closed (the fee payer's 5,000 lamports per signature aside). ⚠: over the \
@@ -595,11 +590,11 @@ fn estimates(rows: &[&Row]) -> String {
     for t in model::TERMS {
         let _ = write!(s, " {t} |");
     }
-    s.push_str(" **total** | PDA searches (of which ATAs; in handlers) |\n| --- |");
+    s.push_str(" **total** | PDA searches (of which ATAs; in handlers) | sysvar reads (Clock, Rent) |\n| --- |");
     for _ in model::TERMS {
         s.push_str(" ---: |");
     }
-    s.push_str(" ---: | --- |\n");
+    s.push_str(" ---: | --- | --- |\n");
     for r in rows {
         let _ = write!(s, "| {} |", r.step.label());
         for t in model::TERMS {
@@ -607,14 +602,19 @@ fn estimates(rows: &[&Row]) -> String {
         }
         let handler: usize = r.est.handler_searches.iter().map(|(_, k)| k).sum();
         let flag = if r.est.total() > CU_GOAL { " ⚠" } else { "" };
+        let reads = r
+            .est
+            .sysvar_reads
+            .map_or("?".to_string(), |(c, rent)| format!("{c}, {rent}"));
         let _ = writeln!(
             s,
-            " **{}**{} | {} ({}; {}) |",
+            " **{}**{} | {} ({}; {}) | {} |",
             n(r.est.total()),
             flag,
             r.est.searches,
             r.est.ata_searches,
-            handler
+            handler,
+            reads
         );
     }
     s.push('\n');
@@ -655,7 +655,7 @@ fn estimates(rows: &[&Row]) -> String {
         let _ = writeln!(
             s,
             "- {}: {} CU, of which PDA searches {} ({} searches: {} of payees' ATAs, {} in the \
-             handler), CPIs {} overhead + {} in the callees ({} calls), Anchor's accounts {}.",
+             handler), CPIs {} overhead + {} in the callees ({} call{}), Anchor's accounts {}.",
             r.step.label(),
             n(e.total()),
             n(searches),
@@ -665,6 +665,7 @@ fn estimates(rows: &[&Row]) -> String {
             n(e.term(model::T_CPI)),
             n(e.term(model::T_CALLEES)),
             r.step.m.cpis.len(),
+            if r.step.m.cpis.len() == 1 { "" } else { "s" },
             n(e.term(model::T_FRAMEWORK))
         );
     }
@@ -679,8 +680,7 @@ fn estimates(rows: &[&Row]) -> String {
          2. **Fewer token CPIs per settlement.** The fee and the provider's payment leave the \
          escrow in two transfers and the refund in a third; with the treasury sharded the fee \
          transfer stays, but a zero refund (units = max) already skips one. Each token CPI \
-         costs its callee (Token-2022 `TransferChecked` above SPL Token's) plus ~2,500 of \
-         CPI overhead.\n\
+         costs its callee (measured above) plus ~3,600 of CPI overhead in this model.\n\
          3. **The account creation on first settlement** (ProviderBook page, EpochShard: two \
          system CPIs and their rent) falls on whichever settlement comes first in an epoch; \
          a crank creating the epoch's shards and pages ahead would take it off the job path.\n\n",
@@ -721,36 +721,90 @@ fn claims(rows: &[&Row]) -> String {
         );
     }
     if p2 > p1 {
-        let per_page = (big.est.total().saturating_sub(small.est.total())) / (p2 - p1);
+        let prices = Prices::of_runtime();
+        let entry = <spice::state::EpochEntry as anchor_lang::Space>::INIT_SPACE as u64;
+        let pentry = <spice::state::ProviderEntry as anchor_lang::Space>::INIT_SPACE as u64;
+        let event = big
+            .events
+            .iter()
+            .find(|(e, _)| *e == "RewardClaimed")
+            .map_or(0, |(_, b)| *b as u64);
+        // Per epoch paid: its reward share, its epoch entry read, both entries written, and
+        // its `RewardClaimed` event.
+        let per_epoch = allowance::REWARD_SHARE
+            + allowance::PER_BYTE * (2 * entry + pentry)
+            + 2 * prices.syscall_base
+            + (1 + allowance::PER_BYTE) * event
+            + allowance::EVENT_BUILD;
+        let (paid1, paid2) = (
+            small.step.facts.claim_paid as u64,
+            big.step.facts.claim_paid as u64,
+        );
+        let per_page = big
+            .est
+            .total()
+            .saturating_sub(small.est.total())
+            .saturating_sub((paid2 - paid1) * per_epoch)
+            / (p2 - p1);
         let per_bytes =
             (big.step.m.tx_bytes.saturating_sub(small.step.m.tx_bytes)) as u64 / (p2 - p1);
-        let fixed = small.est.total().saturating_sub(per_page * p1);
+        let fixed = small
+            .est
+            .total()
+            .saturating_sub(per_page * p1 + per_epoch * paid1);
+        let epochs = p2 * spice::constants::EPOCHS_PER_PAGE;
+        let worst = fixed + per_page * p2 + per_epoch * epochs;
+        let fits = CU_GOAL.saturating_sub(fixed) / (per_page + per_epoch).max(1);
         let _ = writeln!(
             s,
-            "\nPer page pair (one epoch paid in each): **{} CU** and {} transaction bytes; \
-             fixed part {} CU. A page pair costs two accounts in the framework (~{} CU), the \
-             headers and 16 provider entries read ({} bytes), and per paid epoch an epoch \
-             entry read and both entries written and a reward share; a page with all 16 epochs \
-             paid adds about {} CU more. {} page pairs (the most one transaction holds): {} \
-             CU{}.\n",
-            n(per_page),
-            per_bytes,
+            "\nThe estimate is linear: **{} CU fixed + {} CU per page pair read + {} CU per \
+             epoch paid** ({} transaction bytes per page pair). A page pair is two accounts in \
+             the framework (~{} CU), the two headers and the 16 provider entries read ({} \
+             bytes); an epoch paid is a reward share ({}), an epoch entry read and both entries \
+             written ({} bytes) and its `RewardClaimed` event ({} bytes).\n\n\
+             - {} page pairs with one epoch paid in each (measured above): {} CU{}.\n\
+             - {} page pairs with every epoch paid ({} epochs: a provider that worked in every \
+             epoch of the pages, e.g. daily epochs for half a year): **{} CU** — over the goal, \
+             and over the default 200,000 per instruction: the SDK's `flows::claim_batches` \
+             packs page pairs by transaction size only.\n\
+             - Under the goal: about {} page pairs with one epoch paid each; with every epoch \
+             paid, {} page pair{}.\n\n\
+             Per page: claims should be batched by compute units as well as bytes (the SDK can \
+             count the epochs it knows are owed, `flows::owed_in`), or the program could \
+             skip the 16-entry scan by keeping a bitmap of the page's scored epochs in its \
+             header.\n",
             n(fixed),
+            n(per_page),
+            n(per_epoch),
+            per_bytes,
             n(2 * model::bench_marginal("accountInfo")),
             spice::state::EPOCH_BOOK_HEADER
                 + spice::state::PROVIDER_BOOK_HEADER
                 + spice::state::PAGE_LEN
                     * <spice::state::ProviderEntry as anchor_lang::Space>::INIT_SPACE,
-            n(15 * (allowance::REWARD_SHARE
-                + 2 * <spice::state::EpochEntry as anchor_lang::Space>::INIT_SPACE as u64
-                + <spice::state::ProviderEntry as anchor_lang::Space>::INIT_SPACE as u64
-                + 400)),
+            n(allowance::REWARD_SHARE),
+            2 * entry + pentry,
+            event,
             p2,
             n(big.est.total()),
             if big.est.total() > CU_GOAL {
                 " — over the goal"
             } else {
                 ", under the goal"
+            },
+            p2,
+            epochs,
+            n(worst),
+            fits,
+            CU_GOAL.saturating_sub(fixed)
+                / (per_page + spice::constants::EPOCHS_PER_PAGE * per_epoch).max(1),
+            if CU_GOAL.saturating_sub(fixed)
+                / (per_page + spice::constants::EPOCHS_PER_PAGE * per_epoch).max(1)
+                == 1
+            {
+                ""
+            } else {
+                "s"
             }
         );
     }
@@ -769,13 +823,16 @@ fn locks(rows: &[&Row]) -> Result<String> {
         let shared: Vec<String> = r
             .shared()
             .iter()
-            .map(|(name, sc)| {
-                let note = match (name.rsplit('.').next().unwrap_or(name), sc) {
+            .map(|(name, sc, optional)| {
+                let last = name.rsplit('.').next().unwrap_or(name);
+                let job_path = HOT_PATH.contains(&r.step.instruction);
+                let note = match (last, sc) {
                     (_, Scope::Shard) => "1-of-N".to_string(),
-                    ("payouts" | "stake_payouts", _) => {
-                        "**network-wide**, optional: passed by the SDK always".to_string()
+                    (_, _) if *optional => {
+                        "**network-wide**; optional in the program, the SDK always passes it"
+                            .to_string()
                     }
-                    ("treasury" | "stake_treasury", _) => {
+                    ("treasury" | "stake_treasury", _) if job_path => {
                         "**network-wide** (decision: shard)".to_string()
                     }
                     _ => format!("**{}**", sc.describe()),
@@ -977,10 +1034,10 @@ fn model_block(rows: &[&Row], prices: Prices, fixed: Fixed) -> String {
          + {fmt}; per event (`sol_log_data`): {base_log} + {base_log} + its bytes + encoding \
          ({pb}/byte) + {evb}, at its largest size (every `Option` present, every string at its \
          limit). |\n\
-         | {sysv} | **measured**: the native program's own meter (the transaction's units, \
-         found as the smallest limit it succeeds with, less the compute-budget instruction and \
-         the callees) less 1 for entering a builtin: the `Clock::get` (140) and `Rent::get` \
-         (124) reads, which SBF pays the same. |\n\
+         | {sysv} | **measured**: the native program's own meter (the transaction's units as \
+         the runtime reports them, less the compute-budget instruction and the callees) less 1 \
+         for entering a builtin is its `Clock::get` and `Rent::get` reads (the native shim \
+         prices them 140 and 117); counted, and priced as SBF does (140 and 124). |\n\
          | {logic} | allowances below. |\n\n",
         fw = model::T_FRAMEWORK,
         base = n(model::bench_base()),
@@ -1038,7 +1095,7 @@ fn model_block(rows: &[&Row], prices: Prices, fixed: Fixed) -> String {
          {breaker}; per round of the emission curve's power (two per bit of the epoch index) \
          {curve}; the Rust side of a CPI {glue} (Anchor's own init costs {init} per account in \
          its benchmark, of which the create_account syscall, the system program and \
-         `Rent::get` are ~1,300).\n\n",
+         `Rent::get` are ~1,220: the rest is taken as the Rust side of a CPI).\n\n",
         h = n(allowance::HANDLER),
         set = n(allowance::SETTLEMENT),
         draw = n(allowance::DRAW),
@@ -1092,10 +1149,9 @@ fn model_block(rows: &[&Row], prices: Prices, fixed: Fixed) -> String {
          with fixed keys, a fixed start time ({start}) and fixed amounts: one-hour epochs, \
          {shards} shards, quorum 2, no audits (`audit_rate_bps = 0`: approval settles), URIs of \
          {uri} bytes. Payees take their payouts except where a step says otherwise. Each \
-         measured instruction is first run on a clone of the runtime (its log gives the CPIs and \
-         the callees' units), then the transaction's units are searched for on clones (the \
-         smallest compute-unit limit it succeeds with), then it is sent for real and the \
-         accounts of its message are compared before and after. The native program's `msg!` \
+         measured instruction is sent as the SDK sends it; the runtime reports the \
+         transaction's units, its inner instructions (the CPIs) and its log (each SBF callee's \
+         `consumed` units); the accounts of its message are compared before and after. The native program's `msg!` \
          lines are captured from standard output; its events (`emit!`, a no-op on the host) \
          are listed per step in the scenario and sized from the IDL. Setting up (mints, token \
          accounts, the other actors' transactions) is not measured.\n\n",
