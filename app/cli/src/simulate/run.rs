@@ -1,23 +1,30 @@
 //! The run, epoch after epoch, through the program's real instructions:
 //!
-//! 1. clients post jobs (escrowed), each reserved for a provider drawn by capacity among the
-//!    active ones; wash traders post jobs to themselves;
-//! 2. providers accept, work for `work_seconds`, and submit — a lazy one lets some jobs run
-//!    past their deadline, a cheater reports units it never computed;
-//! 3. a slot later, providers draw their audits (`draw_audit`, from SlotHashes); attestors vote
-//!    on the selected jobs with what they measured (a cheater's: nothing → Invalid, fraud and
-//!    slash); clients approve most clean results at once;
-//! 4. the crank expires overdue jobs (client refunded, provider failure) and, after the
-//!    challenge window, settles the results nobody approved;
-//! 5. after the epoch ends the crank finalizes it and closes its shards (their rent back to
+//! 1. stake timers and unbonding cheaters withdraw what finished unbonding;
+//! 2. clients post jobs (escrowed): the ones reserved for named providers (`client_jobs`), the
+//!    rest each for a provider drawn by capacity among the active ones; self-dealers post jobs to
+//!    themselves (a fake burst as many as its exposure limit allows, all at once);
+//! 3. providers accept, work for `work_seconds`, and submit — a lazy one lets some jobs run
+//!    past their deadline, fakers report units they never computed;
+//! 4. a slot later, providers draw their audits (`draw_audit`, from SlotHashes); clients check
+//!    a share of their results and dispute the faked ones; an unbonding cheater with a job
+//!    disputed or drawn begins unbonding all it can; stake timers top up;
+//! 5. attestors vote on the selected and disputed jobs with what they measured (a fake's:
+//!    nothing → Invalid, fraud and slash; a colluding attestor votes Valid first on its
+//!    partner's); clients approve most clean results at once;
+//! 6. the crank expires overdue jobs (client refunded, provider failure); after the challenge
+//!    window the unbonding cheater tries to withdraw, its verdicts land, and the crank settles
+//!    the results nobody approved; stake timers unbond their top-up;
+//! 7. after the epoch ends the crank finalizes it and closes its shards (their rent back to
 //!    whoever paid it), and every provider with work claims its book pages.
 //!
 //! Job ids are each poster's own counter (its Client record's), from 0. The attestors were
 //! added, and the governance delay waited out, before the first epoch (`world`).
 //!
-//! The simulator keeps its own tally only of what the chain does not record (units reported,
-//! audits drawn, fees per provider as read from its book pages before the claim); the rest of
-//! the report is read back from the accounts.
+//! The simulator keeps a record of every job (what it needed, what was reported, computed,
+//! paid, slashed) and of every account at each epoch's end (stake, score, reward): the
+//! accounting of [`super::accounting`] and the reward rules of [`super::rules`] are computed from
+//! them, with no transaction of their own.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -45,8 +52,10 @@ use super::world::{self, ProviderActor, Wallet, World};
 
 /// Claim rounds after the last epoch for claims the circuit breaker deferred.
 const FINAL_CLAIM_ROUNDS: u32 = 8;
+/// Weight scale of capacities (the lcm of 1..=8): a sybil's capacity is shared by its accounts.
+const WEIGHT_SCALE: u64 = 840;
 
-/// Who posted a job: a client, or a provider paying itself (the wash trader).
+/// Who posted a job: a client, or a provider paying itself (a self-dealer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Poster {
     Client(usize),
@@ -64,19 +73,55 @@ enum Stage {
     Closed,
 }
 
-/// A job the simulator is taking through its life.
-struct SimJob {
-    key: Pubkey,
-    job_id: u64,
-    poster: Poster,
-    provider: usize,
-    price: u64,
-    /// Units the job really needs: what an honest provider reports and attestors measure.
-    work_units: u64,
-    /// Units the provider reported.
-    reported: u64,
-    selected: bool,
-    stage: Stage,
+/// How a job ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobOutcome {
+    /// Not ended (never seen at the end of a run).
+    Open,
+    /// Expired unaccepted or past its deadline: refunded.
+    Expired,
+    /// Settled and paid.
+    Settled,
+    /// Found fraudulent by an Invalid quorum: refunded, the lock slashed.
+    Fraud,
+}
+
+/// Everything the accounting needs about one job, kept for the whole run.
+#[derive(Clone, Debug)]
+pub struct JobRecord {
+    pub epoch: u64,
+    /// The provider account that took it.
+    pub account: usize,
+    /// Posted by the provider itself.
+    pub self_dealt: bool,
+    pub price: u64,
+    /// Units the job really needs: what an honest provider reports and attestors measure (the
+    /// dust dealer's real units).
+    pub work_units: u64,
+    /// Units reported (0 if never submitted).
+    pub reported: u64,
+    /// Reported units nobody computed: attestors measure nothing.
+    pub fake: bool,
+    /// Units the provider paid compute for.
+    pub computed: u64,
+    pub accepted: bool,
+    pub stake_at_accept: u64,
+    /// Stake locked at accept: what a fraud verdict slashes.
+    pub lock: u64,
+    pub audited: bool,
+    pub disputed: bool,
+    pub outcome: JobOutcome,
+    /// Units paid for.
+    pub final_units: u64,
+    /// `final_units × price`: what the client paid.
+    pub gross: u64,
+    pub fee: u64,
+    /// Counted value (units × min(price, reference)).
+    pub value: u64,
+    pub slashed: u64,
+    /// The client's share of the slash (back to a self-dealer: it is its own client).
+    pub slash_to_client: u64,
 }
 
 /// How each job ended.
@@ -87,9 +132,9 @@ pub struct JobTotals {
     pub approved: u64,
     /// Settled by the crank's `settle_job` after the challenge window.
     pub settled_by_crank: u64,
-    /// Drawn for audit and settled by a Valid quorum.
+    /// Drawn for audit or disputed, and settled by a Valid quorum.
     pub settled_by_quorum: u64,
-    /// Drawn for audit and found fraudulent by an Invalid quorum (refund, slash).
+    /// Found fraudulent by an Invalid quorum (refund, slash).
     pub fraud: u64,
     /// Expired unaccepted (refund).
     pub expired_unaccepted: u64,
@@ -97,6 +142,8 @@ pub struct JobTotals {
     pub expired_unsubmitted: u64,
     /// Drawn for audit.
     pub audited: u64,
+    /// Disputed by a client that checked the result.
+    pub disputed: u64,
 }
 
 impl JobTotals {
@@ -119,7 +166,7 @@ impl JobTotals {
     }
 }
 
-/// What the simulator saw of one provider that the chain does not keep.
+/// What the simulator saw of one provider account that the chain does not keep.
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
     /// Jobs reserved for it.
@@ -128,6 +175,7 @@ pub struct Tally {
     /// Units it reported: the work it claimed.
     pub reported_units: u64,
     pub audited: u64,
+    pub disputed: u64,
     /// Protocol fees its settled jobs paid, from its book pages.
     pub fees_paid: u64,
     /// Counted value of its settled jobs, from its book pages.
@@ -139,14 +187,24 @@ pub struct Tally {
     /// What the reward rate cap withheld: its pro-rata share of the epochs' emission minus
     /// its reward.
     pub withheld_by_cap: u64,
-    /// Gross payment for jobs it posted to itself (wash trading).
+    /// Gross payment for jobs it posted to itself.
     pub own_spend: u64,
+    /// Stake it began unbonding (an unbonding cheater's escape, a stake timer's top-ups).
+    pub unbonded: u64,
+    /// Stake it withdrew.
+    pub withdrawn: u64,
+    /// Withdrawals the program refused while its stake was locked behind a job.
+    pub withdrawals_refused: u64,
+    /// Stake added during the run (a stake timer's top-ups).
+    pub topped_up: u64,
 }
 
-/// One provider at the end of the run.
+/// One provider account at the end of the run.
 pub struct ProviderResult {
     pub name: String,
     pub kind: ProviderKind,
+    /// Index of its actor (scenario entry).
+    pub actor: usize,
     pub gpu: String,
     pub gpu_count: u16,
     pub owner: Pubkey,
@@ -156,6 +214,22 @@ pub struct ProviderResult {
     pub active: bool,
     pub stats: ProviderStats,
     pub tally: Tally,
+}
+
+/// One provider account in one finalized epoch (not in report.json: the rules' input).
+#[derive(Clone, Debug, Default)]
+pub struct AccountEpoch {
+    pub score: u128,
+    /// Counted value (the reference price caps it).
+    pub value: u64,
+    pub fees: u64,
+    /// What its settled jobs paid, uncapped.
+    pub gross: u64,
+    /// Its Spice reward for the epoch.
+    pub reward: u64,
+    /// Active stake and status when the epoch was finalized.
+    pub stake: u64,
+    pub active: bool,
 }
 
 /// One finalized epoch.
@@ -179,6 +253,9 @@ pub struct EpochRecord {
     pub claimed: u64,
     /// Each provider's reward from this epoch, by name.
     pub rewards: BTreeMap<String, u64>,
+    /// Every provider account, by index.
+    #[serde(skip)]
+    pub accounts: Vec<AccountEpoch>,
 }
 
 /// Network-wide amounts read at the end.
@@ -213,6 +290,7 @@ pub struct Outcome {
     pub client_budget: u64,
     pub providers: Vec<ProviderResult>,
     pub epochs: Vec<EpochRecord>,
+    pub records: Vec<JobRecord>,
     pub jobs: JobTotals,
     pub chain: ChainTotals,
     pub audit: AuditReport,
@@ -221,18 +299,50 @@ pub struct Outcome {
     pub notes: Vec<String>,
 }
 
+/// What a new job is: its terms, and what its provider will do with it.
+struct JobDesign {
+    price: u64,
+    max_units: u64,
+    /// Units it really needs (attestors measure these when the work is real).
+    work_units: u64,
+    /// Units its provider will report.
+    claim_units: u64,
+    fake: bool,
+}
+
+/// A job the simulator is taking through its life.
+struct SimJob {
+    key: Pubkey,
+    job_id: u64,
+    poster: Poster,
+    provider: usize,
+    design: JobDesign,
+    selected: bool,
+    disputed: bool,
+    /// Its votes wait until after the challenge window (an unbonding cheater's, so that its
+    /// unbonding period has passed when it tries to withdraw).
+    deferred: bool,
+    stage: Stage,
+    /// Index in [`Sim::records`].
+    record: usize,
+}
+
 struct Sim<'a> {
     scenario: &'a Scenario,
     w: World,
     rng: Rng,
     progress: &'a ProgressBar,
     jobs: Vec<SimJob>,
+    records: Vec<JobRecord>,
     /// Each poster's next job id (its Client record's counter).
     next_job_ids: BTreeMap<Pubkey, u64>,
     tallies: Vec<Tally>,
     epochs: Vec<EpochRecord>,
     totals: JobTotals,
     notes: Vec<String>,
+    /// Round-robin position of each actor's reserved client jobs over its accounts.
+    reserved_turn: Vec<u64>,
+    epoch: u64,
 }
 
 /// Runs `scenario` on a fresh ledger; `progress` counts closed jobs.
@@ -248,11 +358,14 @@ pub fn simulate(scenario: &Scenario, progress: &ProgressBar, sigverify: bool) ->
         rng: Rng::new(scenario.seed),
         progress,
         jobs: Vec::new(),
+        records: Vec::new(),
         next_job_ids: BTreeMap::new(),
         tallies,
         epochs: Vec::new(),
         totals: JobTotals::default(),
         notes: Vec::new(),
+        reserved_turn: vec![0; scenario.providers.len()],
+        epoch: 0,
     };
     let first = sim.w.first_epoch;
     for e in first..first.saturating_add(scenario.epochs) {
@@ -279,10 +392,17 @@ fn tag(kind: u8, n: u64) -> [u8; 32] {
     h
 }
 
+/// `ceil(gross × fee_bps / 10 000)`: the program's fee (rounded up, towards the protocol).
+pub fn fee_of(gross: u64, fee_bps: u16) -> u64 {
+    let fee = (u128::from(gross) * u128::from(fee_bps)).div_ceil(10_000);
+    u64::try_from(fee).unwrap_or(u64::MAX)
+}
+
 impl Sim<'_> {
     fn phase(&self, epoch: u64, what: &str) {
         self.progress.set_message(format!(
-            "epoch {}/{}: {what}",
+            "{} epoch {}/{}: {what}",
+            self.scenario.name,
             epoch.saturating_sub(self.w.first_epoch) + 1,
             self.scenario.epochs
         ));
@@ -297,6 +417,15 @@ impl Sim<'_> {
 
     fn provider(&self, i: usize) -> &ProviderActor {
         &self.w.providers[i]
+    }
+
+    fn kind(&self, i: usize) -> ProviderKind {
+        self.w.providers[i].spec.kind
+    }
+
+    fn provider_account(&mut self, i: usize) -> Result<Provider> {
+        let pda = self.provider(i).pda;
+        self.w.chain.fetch_required(&pda)
     }
 
     /// Settlement keys of job `j`, `payer` paying any reward-account rent. Payments go to the
@@ -320,35 +449,48 @@ impl Sim<'_> {
         Ok(self.w.net.epoch_at(now))
     }
 
-    fn close(&mut self, j: usize) {
+    fn close(&mut self, j: usize, outcome: JobOutcome) {
         self.jobs[j].stage = Stage::Closed;
+        self.records[self.jobs[j].record].outcome = outcome;
         self.progress.inc(1);
     }
 
-    /// Records a settlement at `final_units` (the wash trader's own spend).
+    /// Records a settlement at `final_units`: its payment, fee and counted value, and a
+    /// self-dealer's own spend.
     fn settled(&mut self, j: usize, final_units: u64) -> Result<()> {
+        let params = self.w.params;
         let job = &self.jobs[j];
+        let gross = final_units
+            .checked_mul(job.design.price)
+            .context("job payment overflows u64")?;
+        let value = spice::curve::job_value(final_units, job.design.price, params.reference_price)
+            .map_err(|e| anyhow::anyhow!("job value: {e:?}"))?;
+        let rec = &mut self.records[job.record];
+        rec.final_units = final_units;
+        rec.gross = gross;
+        rec.fee = fee_of(gross, params.protocol_fee_bps);
+        rec.value = value;
         if job.poster == Poster::Provider(job.provider) {
-            let gross = final_units
-                .checked_mul(job.price)
-                .context("job payment overflows u64")?;
             let t = &mut self.tallies[job.provider];
             t.own_spend = t
                 .own_spend
                 .checked_add(gross)
                 .context("own spend overflows")?;
         }
-        self.close(j);
+        self.close(j, JobOutcome::Settled);
         Ok(())
     }
 
     fn run_epoch(&mut self, e: u64) -> Result<()> {
+        self.epoch = e;
         let start = self.w.chain.now()?;
         ensure!(
             self.current_epoch()? == e,
             "the clock is not in epoch {e} (the scenario's windows do not fit its epochs)"
         );
         self.jobs.clear();
+        self.phase(e, "withdrawals");
+        self.withdraw_unbonded(None)?;
         self.phase(e, "clients post jobs");
         self.post_jobs()?;
         self.phase(e, "providers accept");
@@ -361,6 +503,10 @@ impl Sim<'_> {
         self.w.chain.warp_slots(2)?;
         self.phase(e, "audit draws");
         self.draw_audits()?;
+        self.phase(e, "clients check results");
+        self.client_checks()?;
+        self.unbond_when_caught()?;
+        self.top_up()?;
         self.phase(e, "votes and approvals");
         self.votes_and_approvals(e)?;
         let j = &self.scenario.jobs;
@@ -374,8 +520,11 @@ impl Sim<'_> {
             .saturating_add(self.w.params.challenge_seconds)
             .saturating_add(1);
         self.w.chain.warp_to(challenge_end)?;
+        self.phase(e, "deferred verdicts");
+        self.deferred_votes(e)?;
         self.phase(e, "crank settles");
         self.crank_settle(e)?;
+        self.unbond_top_ups()?;
         if let Some(open) = self.jobs.iter().find(|j| j.stage != Stage::Closed) {
             bail!("job {} is still open at the end of the epoch", open.key);
         }
@@ -397,44 +546,131 @@ impl Sim<'_> {
         Ok(())
     }
 
-    /// Clients post their jobs, each reserved for a provider drawn by capacity among the
-    /// active ones (a marketplace shows only providers that can accept); wash traders post
-    /// theirs to themselves. Each poster sends its jobs in as few transactions as fit.
+    /// Stake timers and unbonding cheaters (or just `only`) withdraw whatever of their
+    /// unbonding stake is ready and not locked behind a job. A refusal for a lock
+    /// (`StakeLocked`) is recorded: that is the lock doing its work.
+    fn withdraw_unbonded(&mut self, only: Option<usize>) -> Result<()> {
+        for p in 0..self.w.providers.len() {
+            if only.is_some_and(|o| o != p)
+                || !matches!(
+                    self.kind(p),
+                    ProviderKind::StakeTimer | ProviderKind::UnbondingCheater
+                )
+            {
+                continue;
+            }
+            let account = self.provider_account(p)?;
+            if account.unbonding == 0 {
+                continue;
+            }
+            let now = self.w.chain.now()?;
+            if now < account.unbond_ready_at {
+                continue;
+            }
+            let owner = self.provider(p).wallet.kp.insecure_clone();
+            let destination = self.provider(p).wallet.stake;
+            let before = self.w.chain.balance(&destination)?;
+            let withdraw = ix::withdraw_unbonded(&self.w.net, owner.pubkey(), destination);
+            match self.w.chain.try_send(&[withdraw], &[&owner]) {
+                Ok(()) => {}
+                Err(e) if is_code(&e, SpiceError::StakeLocked) => {
+                    bump(&mut self.tallies[p].withdrawals_refused);
+                    continue;
+                }
+                Err(e) => {
+                    let name = self.provider(p).spec.name.clone();
+                    return Err(e).with_context(|| format!("withdraw_unbonded by {name}"));
+                }
+            }
+            let got = self
+                .w
+                .chain
+                .balance(&destination)?
+                .checked_sub(before)
+                .context("withdrawal lowered a balance")?;
+            let t = &mut self.tallies[p];
+            t.withdrawn = t.withdrawn.saturating_add(got);
+        }
+        Ok(())
+    }
+
+    /// Clients post their jobs: first the ones reserved for named providers (`client_jobs`,
+    /// round-robin over a sybil's accounts), then each of the rest for a provider drawn by
+    /// capacity among the active ones (a marketplace shows only providers that can accept).
+    /// Self-dealers post theirs to themselves. Each poster sends its jobs in as few
+    /// transactions as fit.
     fn post_jobs(&mut self) -> Result<()> {
-        let mut weights = Vec::with_capacity(self.w.providers.len());
-        let mut active = Vec::with_capacity(self.w.providers.len());
-        for i in 0..self.w.providers.len() {
-            let pda = self.provider(i).pda;
-            let p: Provider = self.w.chain.fetch_required(&pda)?;
-            let is_active = p.status == ProviderStatus::Active;
-            active.push(is_active);
+        let n = self.w.providers.len();
+        let mut weights = Vec::with_capacity(n);
+        let mut accounts = Vec::with_capacity(n);
+        for i in 0..n {
+            let p = self.provider_account(i)?;
             let spec = &self.provider(i).spec;
-            weights.push(if is_active && spec.takes_client_jobs() {
-                u64::from(spec.capacity)
+            let active = p.status == ProviderStatus::Active;
+            let share = u64::from(spec.accounts().max(1));
+            weights.push(if active && spec.takes_client_jobs() {
+                u64::from(spec.capacity) * WEIGHT_SCALE / share
             } else {
                 0
             });
+            accounts.push(p);
         }
-        let mut posters: Vec<(Poster, Vec<usize>)> = Vec::new();
-        for c in 0..self.w.clients.len() {
-            let mut targets = Vec::new();
-            for _ in 0..self.scenario.jobs.per_client {
-                if let Some(p) = self.rng.weighted(&weights) {
-                    targets.push(p);
+        let per_client = usize::try_from(self.scenario.jobs.per_client).context("per_client")?;
+        let total = self.w.clients.len().saturating_mul(per_client);
+        let mut targets: Vec<usize> = Vec::with_capacity(total);
+        for (actor, sp) in self.scenario.providers.iter().enumerate() {
+            if !sp.kind.serves_clients() || sp.client_jobs == 0 {
+                continue;
+            }
+            let mine: Vec<usize> = (0..n)
+                .filter(|&i| {
+                    self.provider(i).actor == actor && accounts[i].status == ProviderStatus::Active
+                })
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            for _ in 0..sp.client_jobs {
+                let turn = self.reserved_turn[actor];
+                self.reserved_turn[actor] = turn.saturating_add(1);
+                let k = usize::try_from(turn % mine.len() as u64).context("turn")?;
+                if targets.len() < total {
+                    targets.push(mine[k]);
                 }
             }
-            posters.push((Poster::Client(c), targets));
         }
-        for (i, p) in self.w.providers.iter().enumerate() {
-            if active[i] && p.spec.self_jobs > 0 {
-                let n = usize::try_from(p.spec.self_jobs).context("self_jobs")?;
-                posters.push((Poster::Provider(i), vec![i; n]));
+        while targets.len() < total {
+            match self.rng.weighted(&weights) {
+                Some(p) => targets.push(p),
+                None => break,
             }
         }
-        for (poster, targets) in posters {
-            let mut ixs = Vec::with_capacity(targets.len());
-            for provider in targets {
-                ixs.push(self.new_job(poster, provider)?);
+        let mut posters: Vec<(Poster, Vec<(usize, JobDesign)>)> = Vec::new();
+        for c in 0..self.w.clients.len() {
+            let mut jobs = Vec::new();
+            for k in 0..per_client {
+                if let Some(&p) = targets.get(c * per_client + k) {
+                    let design = self.client_job(p);
+                    jobs.push((p, design));
+                }
+            }
+            posters.push((Poster::Client(c), jobs));
+        }
+        for (i, account) in accounts.iter().enumerate() {
+            let spec = &self.provider(i).spec;
+            if account.status != ProviderStatus::Active || spec.self_jobs == 0 {
+                continue;
+            }
+            let designs = self.self_jobs(i, account.stake, account.exposure)?;
+            posters.push((
+                Poster::Provider(i),
+                designs.into_iter().map(|d| (i, d)).collect(),
+            ));
+        }
+        for (poster, jobs) in posters {
+            let mut ixs = Vec::with_capacity(jobs.len());
+            for (provider, design) in jobs {
+                ixs.push(self.new_job(poster, provider, design)?);
             }
             let signer = self.poster(poster).kp.insecure_clone();
             self.w
@@ -444,46 +680,155 @@ impl Sim<'_> {
         Ok(())
     }
 
-    /// Draws a job's size and the work it really needs, records it, and returns its
-    /// `create_job` instruction.
-    fn new_job(&mut self, poster: Poster, provider: usize) -> Result<Instruction> {
-        let jc = &self.scenario.jobs;
-        let max_units = self.rng.range(jc.max_units[0], jc.max_units[1]);
-        let [lo, hi] = jc.used_fraction;
+    /// Units drawn in `range`, and the share of them the job really needs.
+    fn draw_units(&mut self, range: [u64; 2]) -> (u64, u64) {
+        let max_units = self.rng.range(range[0], range[1]);
+        let [lo, hi] = self.scenario.jobs.used_fraction;
         let fraction = lo + (hi - lo) * self.rng.unit();
         // f64 → u64 saturates; the min keeps it within the job.
-        let work_units = ((max_units as f64) * fraction).floor().max(0.0) as u64;
-        let work_units = work_units.min(max_units);
+        let work = ((max_units as f64) * fraction).floor().max(0.0) as u64;
+        (max_units, work.min(max_units))
+    }
+
+    /// A client's job for provider `p`: the clients' sizes at the market price; a cheater will
+    /// report the units the job needs without computing them.
+    fn client_job(&mut self, p: usize) -> JobDesign {
+        let (max_units, work) = self.draw_units(self.scenario.jobs.max_units);
+        JobDesign {
+            price: self.scenario.jobs.price_per_unit,
+            max_units,
+            work_units: work,
+            claim_units: work,
+            fake: self.kind(p).fakes_units(),
+        }
+    }
+
+    /// The jobs self-dealer `p` (with `stake` active and `exposure` unfinished) posts to itself
+    /// this epoch.
+    fn self_jobs(&mut self, p: usize, stake: u64, exposure: u64) -> Result<Vec<JobDesign>> {
+        let spec = self.provider(p).spec.clone();
+        let jc = &self.scenario.jobs;
+        let market = jc.price_per_unit;
+        let range = spec.self_units(jc);
+        let params = self.w.params;
+        let mut out = Vec::new();
+        if spec.kind == ProviderKind::FakeBurst && params.max_exposure_bps > 0 {
+            // As many fakes at once as the exposure limit allows, in `self_jobs` equal jobs.
+            let limit = u128::from(stake) * u128::from(params.max_exposure_bps) / 10_000;
+            let room = limit.saturating_sub(u128::from(exposure));
+            let counted = spice::curve::job_value(1, market, params.reference_price)
+                .map_err(|e| anyhow::anyhow!("unit value: {e:?}"))?
+                .max(1);
+            let units = room / u128::from(spec.self_jobs) / u128::from(counted);
+            let units = u64::try_from(units).context("burst size")?;
+            if units > 0 {
+                for _ in 0..spec.self_jobs {
+                    out.push(JobDesign {
+                        price: market,
+                        max_units: units,
+                        work_units: units,
+                        claim_units: units,
+                        fake: true,
+                    });
+                }
+            }
+            return Ok(out);
+        }
+        for _ in 0..spec.self_jobs {
+            let (max_units, work) = self.draw_units(range);
+            let design = match spec.kind {
+                ProviderKind::OverPricer => JobDesign {
+                    price: self
+                        .scenario
+                        .reference_unit_price()
+                        .checked_mul(spec.price_multiple())
+                        .context("over-pricer's price")?,
+                    max_units,
+                    work_units: work,
+                    claim_units: work,
+                    fake: false,
+                },
+                // The same payment as `work` units at the market price, as units at price 1.
+                ProviderKind::Dust => JobDesign {
+                    price: 1,
+                    max_units: max_units.checked_mul(market).context("dust units")?,
+                    work_units: work,
+                    claim_units: work.checked_mul(market).context("dust units")?,
+                    fake: false,
+                },
+                kind => JobDesign {
+                    price: market,
+                    max_units,
+                    work_units: work,
+                    claim_units: work,
+                    fake: kind.fakes_units(),
+                },
+            };
+            out.push(design);
+        }
+        Ok(out)
+    }
+
+    /// Records a job and returns its `create_job` instruction.
+    fn new_job(
+        &mut self,
+        poster: Poster,
+        provider: usize,
+        design: JobDesign,
+    ) -> Result<Instruction> {
         let poster_key = self.poster(poster).key();
         let next = self.next_job_ids.entry(poster_key).or_insert(0);
         let job_id = *next;
         *next = job_id.checked_add(1).context("job ids exhausted")?;
+        let jc = &self.scenario.jobs;
         let args = CreateJobArgs {
             job_id,
-            price_per_unit: jc.price_per_unit,
-            max_units,
+            price_per_unit: design.price,
+            max_units: design.max_units,
             spec_hash: tag(1, job_id),
             spec_uri: String::new(),
             target_provider: Some(self.provider(provider).pda),
             accept_seconds: jc.accept_seconds,
             run_seconds: jc.run_seconds,
         };
-        let price = jc.price_per_unit;
         let client = self.poster(poster);
         let key = pda::job(&self.w.net.network, &client.key(), job_id);
         let create = ix::create_job(&self.w.net, client.key(), client.payment, args);
         bump(&mut self.tallies[provider].assigned);
         bump(&mut self.totals.posted);
+        self.records.push(JobRecord {
+            epoch: self.epoch,
+            account: provider,
+            self_dealt: poster == Poster::Provider(provider),
+            price: design.price,
+            work_units: design.work_units,
+            reported: 0,
+            fake: design.fake,
+            computed: 0,
+            accepted: false,
+            stake_at_accept: 0,
+            lock: 0,
+            audited: false,
+            disputed: false,
+            outcome: JobOutcome::Open,
+            final_units: 0,
+            gross: 0,
+            fee: 0,
+            value: 0,
+            slashed: 0,
+            slash_to_client: 0,
+        });
         self.jobs.push(SimJob {
             key,
             job_id,
             poster,
             provider,
-            price,
-            work_units,
-            reported: 0,
+            design,
             selected: false,
+            disputed: false,
+            deferred: false,
             stage: Stage::Open,
+            record: self.records.len() - 1,
         });
         Ok(create)
     }
@@ -544,21 +889,21 @@ impl Sim<'_> {
         Ok(())
     }
 
-    /// Providers submit what they (say they) did: honest, lazy-on-time and wash providers
-    /// the work the job needed; the cheater the same amount without having computed anything.
-    /// A lazy provider lets a share of its jobs run past their deadline.
+    /// Providers submit what they (say they) did: the units they computed, or, for fakers,
+    /// the units the job needed without having computed anything (the dust dealer its inflated
+    /// units). A lazy provider lets a share of its jobs run past their deadline.
     fn submit_results(&mut self) -> Result<()> {
         for p in 0..self.w.providers.len() {
             let spec = &self.provider(p).spec;
-            let (lazy, miss_rate) = (spec.kind == ProviderKind::Lazy, spec.miss_rate());
+            let (kind, miss_rate) = (spec.kind, spec.miss_rate());
             let owner = self.provider(p).wallet.kp.insecure_clone();
             let mut ixs = Vec::new();
             for j in self.jobs_of(p, Stage::Running) {
-                if lazy && self.rng.bernoulli(miss_rate) {
+                if kind == ProviderKind::Lazy && self.rng.bernoulli(miss_rate) {
                     self.jobs[j].stage = Stage::Missed;
                     continue;
                 }
-                let units = self.jobs[j].work_units;
+                let units = self.jobs[j].design.claim_units;
                 let key = self.jobs[j].key;
                 ixs.push(ix::submit_result(
                     &self.w.net,
@@ -570,8 +915,14 @@ impl Sim<'_> {
                         result_uri: String::new(),
                     },
                 ));
-                self.jobs[j].reported = units;
                 self.jobs[j].stage = Stage::Submitted;
+                let rec = &mut self.records[self.jobs[j].record];
+                rec.reported = units;
+                rec.computed = if kind.computes() {
+                    self.jobs[j].design.work_units
+                } else {
+                    0
+                };
                 let t = &mut self.tallies[p];
                 bump(&mut t.submitted);
                 t.reported_units = t
@@ -587,7 +938,8 @@ impl Sim<'_> {
     }
 
     /// Each provider draws the audits of its submissions right away (a pruned slot hash
-    /// would count as selected), several per transaction; then the draws are read back.
+    /// would count as selected), several per transaction; then the draws are read back, with
+    /// the stake each job locked at accept.
     fn draw_audits(&mut self) -> Result<()> {
         for p in 0..self.w.providers.len() {
             let owner = self.provider(p).wallet.kp.insecure_clone();
@@ -601,17 +953,26 @@ impl Sim<'_> {
                 .send_packed(|| "draw_audit".into(), &ixs, &[&owner])?;
         }
         for j in 0..self.jobs.len() {
-            if self.jobs[j].stage != Stage::Submitted {
+            let stage = self.jobs[j].stage;
+            if stage != Stage::Submitted && stage != Stage::Missed {
                 continue;
             }
             let key = self.jobs[j].key;
             let job: Job = self.w.chain.fetch_required(&key)?;
+            let rec = &mut self.records[self.jobs[j].record];
+            rec.accepted = true;
+            rec.stake_at_accept = job.stake_at_accept;
+            rec.lock = job.slash_lock;
+            if stage != Stage::Submitted {
+                continue;
+            }
             ensure!(
                 job.audit != AuditDraw::Pending,
                 "job {key}: audit not drawn"
             );
             if job.audit == AuditDraw::Selected {
                 self.jobs[j].selected = true;
+                rec.audited = true;
                 bump(&mut self.tallies[self.jobs[j].provider].audited);
                 bump(&mut self.totals.audited);
             }
@@ -619,19 +980,150 @@ impl Sim<'_> {
         Ok(())
     }
 
-    /// Attestors vote on the selected jobs; clients approve most of the others, each client
-    /// its approvals together.
+    /// Clients check a share of their results (`check_rate`) and dispute the ones whose units
+    /// were never computed, each client its disputes together.
+    fn client_checks(&mut self) -> Result<()> {
+        let rate = self.scenario.jobs.check_rate;
+        let mut disputes: Vec<Vec<usize>> = vec![Vec::new(); self.w.clients.len()];
+        for j in 0..self.jobs.len() {
+            let job = &self.jobs[j];
+            let Poster::Client(c) = job.poster else {
+                continue;
+            };
+            if job.stage != Stage::Submitted || job.selected {
+                continue;
+            }
+            let fake = job.design.fake;
+            if self.rng.bernoulli(rate) && fake {
+                disputes[c].push(j);
+            }
+        }
+        for (c, js) in disputes.into_iter().enumerate() {
+            if js.is_empty() {
+                continue;
+            }
+            let client = self.w.clients[c].kp.insecure_clone();
+            let ixs: Vec<Instruction> = js
+                .iter()
+                .map(|&j| ix::dispute_job(&self.w.net, client.pubkey(), self.jobs[j].key))
+                .collect();
+            self.w
+                .chain
+                .send_packed(|| "dispute_job".into(), &ixs, &[&client])?;
+            for j in js {
+                self.jobs[j].disputed = true;
+                self.records[self.jobs[j].record].disputed = true;
+                bump(&mut self.totals.disputed);
+                bump(&mut self.tallies[self.jobs[j].provider].disputed);
+            }
+        }
+        Ok(())
+    }
+
+    /// An unbonding cheater with a job disputed or drawn for audit begins unbonding all the
+    /// program lets it (down to the minimum while it has jobs), and its verdicts wait until
+    /// after the challenge window, when its unbonding period has passed.
+    fn unbond_when_caught(&mut self) -> Result<()> {
+        for p in 0..self.w.providers.len() {
+            if self.kind(p) != ProviderKind::UnbondingCheater {
+                continue;
+            }
+            let caught: Vec<usize> = self
+                .jobs_of(p, Stage::Submitted)
+                .into_iter()
+                .filter(|&j| self.jobs[j].selected || self.jobs[j].disputed)
+                .collect();
+            if caught.is_empty() {
+                continue;
+            }
+            for &j in &caught {
+                self.jobs[j].deferred = true;
+            }
+            let account = self.provider_account(p)?;
+            let amount = account.stake.saturating_sub(self.w.params.min_stake);
+            if amount == 0 {
+                continue;
+            }
+            let owner = self.provider(p).wallet.kp.insecure_clone();
+            let unbond = ix::begin_unbond(&self.w.net, owner.pubkey(), amount);
+            self.w.chain.send(
+                || "begin_unbond (unbonding cheater)".into(),
+                &[unbond],
+                &[&owner],
+            )?;
+            let t = &mut self.tallies[p];
+            t.unbonded = t.unbonded.saturating_add(amount);
+        }
+        Ok(())
+    }
+
+    /// Stake timers with jobs about to settle stake their top-up.
+    fn top_up(&mut self) -> Result<()> {
+        for p in 0..self.w.providers.len() {
+            if self.kind(p) != ProviderKind::StakeTimer
+                || self.jobs_of(p, Stage::Submitted).is_empty()
+            {
+                continue;
+            }
+            let top_up = self.provider(p).spec.top_up.unwrap_or(0);
+            let owner = self.provider(p).wallet.kp.insecure_clone();
+            let from = self.provider(p).wallet.stake;
+            // Whatever of the top-up is back in its wallet (the rest may still be unbonding).
+            let amount = top_up.min(self.w.chain.balance(&from)?);
+            if amount == 0 {
+                continue;
+            }
+            let stake = ix::stake(&self.w.net, owner.pubkey(), from, amount);
+            self.w.chain.send(
+                || "stake (stake timer's top-up)".into(),
+                &[stake],
+                &[&owner],
+            )?;
+            let t = &mut self.tallies[p];
+            t.topped_up = t.topped_up.saturating_add(amount);
+        }
+        Ok(())
+    }
+
+    /// After settlement, stake timers unbond everything above their base stake.
+    fn unbond_top_ups(&mut self) -> Result<()> {
+        for p in 0..self.w.providers.len() {
+            if self.kind(p) != ProviderKind::StakeTimer {
+                continue;
+            }
+            let base = self.provider(p).spec.stake;
+            let account = self.provider_account(p)?;
+            let amount = account.stake.saturating_sub(base);
+            if amount == 0 {
+                continue;
+            }
+            let owner = self.provider(p).wallet.kp.insecure_clone();
+            let unbond = ix::begin_unbond(&self.w.net, owner.pubkey(), amount);
+            self.w
+                .chain
+                .send(|| "begin_unbond (stake timer)".into(), &[unbond], &[&owner])?;
+            let t = &mut self.tallies[p];
+            t.unbonded = t.unbonded.saturating_add(amount);
+        }
+        Ok(())
+    }
+
+    /// Attestors vote on the selected and disputed jobs (not the deferred ones); clients
+    /// approve most of the others, each client its approvals together.
     fn votes_and_approvals(&mut self, e: u64) -> Result<()> {
         let mut approvals: Vec<Vec<usize>> = vec![Vec::new(); self.w.clients.len()];
         let mut own: Vec<Vec<usize>> = vec![Vec::new(); self.w.providers.len()];
         for j in 0..self.jobs.len() {
-            if self.jobs[j].stage != Stage::Submitted {
+            let job = &self.jobs[j];
+            if job.stage != Stage::Submitted {
                 continue;
             }
-            if self.jobs[j].selected {
-                self.attest(j, e)?;
+            if job.selected || job.disputed {
+                if !job.deferred {
+                    self.attest(j, e)?;
+                }
             } else if self.rng.bernoulli(self.scenario.jobs.approve_rate) {
-                match self.jobs[j].poster {
+                match job.poster {
                     Poster::Client(c) => approvals[c].push(j),
                     Poster::Provider(p) => own[p].push(j),
                 }
@@ -664,32 +1156,71 @@ impl Sim<'_> {
                 .send_packed(|| "approve_job".into(), &ixs, &[&client, &crank])?;
             for j in js {
                 bump(&mut self.totals.approved);
-                let units = self.jobs[j].reported;
+                let units = self.jobs[j].design.claim_units;
                 self.settled(j, units)?;
             }
         }
         Ok(())
     }
 
-    /// A quorum of attestors, starting at a random one, votes on job `j` with what they
-    /// measured: the units the job needed, or nothing at all for the cheater's. The deciding
-    /// vote closes the earlier votes' attestations (rent back to their attestors).
+    /// The deferred verdicts (an unbonding cheater's): it tries to withdraw first, then the
+    /// attestors vote.
+    fn deferred_votes(&mut self, e: u64) -> Result<()> {
+        let deferred: Vec<usize> = (0..self.jobs.len())
+            .filter(|&j| self.jobs[j].stage == Stage::Submitted && self.jobs[j].deferred)
+            .collect();
+        let mut tried = Vec::new();
+        for &j in &deferred {
+            let p = self.jobs[j].provider;
+            if !tried.contains(&p) {
+                tried.push(p);
+                self.withdraw_unbonded(Some(p))?;
+            }
+        }
+        for j in deferred {
+            self.attest(j, e)?;
+        }
+        Ok(())
+    }
+
+    /// Attestors vote on job `j` until one verdict has a quorum: with what they measured (the
+    /// units the job needed, or nothing at all for a fake), except that on a colluder's job
+    /// the colluding attestors vote first, Valid with the reported units. Honest attestors
+    /// start at a random one. The deciding vote closes the earlier votes' attestations (rent
+    /// back to their attestors). The outcome is read back from the provider's record.
     fn attest(&mut self, j: usize, e: u64) -> Result<()> {
-        let quorum = usize::from(self.w.params.attestation_quorum);
+        let quorum = u32::from(self.w.params.attestation_quorum);
         let n = self.w.attestors.len();
-        ensure!(n >= quorum, "fewer attestors than the quorum");
-        let fake = self.provider(self.jobs[j].provider).spec.kind == ProviderKind::Cheater;
-        let (verdict, measured) = if fake {
+        let colluding = self.w.colluding.min(n);
+        let p = self.jobs[j].provider;
+        let colluder_job = self.kind(p) == ProviderKind::Colluder;
+        let truth = if self.jobs[j].design.fake {
             (Verdict::Invalid, 0)
         } else {
-            (Verdict::Valid, self.jobs[j].work_units)
+            (Verdict::Valid, self.jobs[j].design.work_units)
         };
-        let first = usize::try_from(self.rng.range(0, (n as u64).saturating_sub(1)))
-            .context("attestor index")?;
+        let reported = self.records[self.jobs[j].record].reported;
+        let mut order: Vec<(usize, Verdict, u64)> = Vec::new();
+        let honest_from = if colluder_job {
+            for a in 0..colluding {
+                order.push((a, Verdict::Valid, reported));
+            }
+            colluding
+        } else {
+            0
+        };
+        let pool = n.saturating_sub(honest_from);
+        ensure!(pool > 0, "no attestor to vote on job {}", self.jobs[j].key);
+        let start = self.rng.index(pool);
+        for k in 0..pool {
+            order.push((honest_from + (start + k) % pool, truth.0, truth.1));
+        }
         let key = self.jobs[j].key;
-        let mut earlier: Vec<Pubkey> = Vec::with_capacity(quorum);
-        for k in 0..quorum {
-            let attestor = self.w.attestors[(first + k) % n].insecure_clone();
+        let before = self.provider_account(p)?.stats;
+        let (mut valid, mut invalid) = (0u32, 0u32);
+        let mut earlier: Vec<Pubkey> = Vec::with_capacity(order.len());
+        for (a, verdict, measured) in order {
+            let attestor = self.w.attestors[a].insecure_clone();
             let keys = self.settle_keys(j, attestor.pubkey(), e);
             let vote = ix::attest(
                 &self.w.net,
@@ -709,18 +1240,36 @@ impl Sim<'_> {
                 &[&attestor],
             )?;
             earlier.push(attestor.pubkey());
+            match verdict {
+                Verdict::Valid => valid += 1,
+                Verdict::Invalid => invalid += 1,
+            }
+            if valid >= quorum || invalid >= quorum {
+                break;
+            }
         }
         let still: Option<Job> = self.w.chain.fetch(&key)?;
         ensure!(
             still.is_none(),
             "job {key} still open after a quorum of votes"
         );
-        if fake {
+        let after = self.provider_account(p)?.stats;
+        if after.jobs_fraudulent > before.jobs_fraudulent {
+            let slashed = after.total_slashed.saturating_sub(before.total_slashed);
+            let share =
+                u128::from(slashed) * u128::from(self.w.params.slash_client_share_bps) / 10_000;
+            let rec = &mut self.records[self.jobs[j].record];
+            rec.slashed = slashed;
+            rec.slash_to_client = u64::try_from(share).context("slash share")?;
             bump(&mut self.totals.fraud);
-            self.close(j);
+            self.close(j, JobOutcome::Fraud);
         } else {
+            let units = after
+                .units_completed
+                .checked_sub(before.units_completed)
+                .context("units completed went down")?;
             bump(&mut self.totals.settled_by_quorum);
-            self.settled(j, measured)?;
+            self.settled(j, units)?;
         }
         Ok(())
     }
@@ -750,7 +1299,7 @@ impl Sim<'_> {
             } else {
                 bump(&mut self.totals.expired_unaccepted);
             }
-            self.close(j);
+            self.close(j, JobOutcome::Expired);
         }
         Ok(())
     }
@@ -770,7 +1319,7 @@ impl Sim<'_> {
             .send_packed(|| "settle_job".into(), &ixs, &[&crank])?;
         for j in pending {
             bump(&mut self.totals.settled_by_crank);
-            let units = self.jobs[j].reported;
+            let units = self.jobs[j].design.claim_units;
             self.settled(j, units)?;
         }
         Ok(())
@@ -790,7 +1339,8 @@ impl Sim<'_> {
     }
 
     /// Finalizes epoch `e` (the crank pays the book page's rent), records what each provider
-    /// worked and earned in it, and closes the epoch's shards (rent back to their payers).
+    /// account worked and earned in it and its stake then, and closes the epoch's shards (rent
+    /// back to their payers).
     fn finalize(&mut self, e: u64) -> Result<()> {
         let net = self.w.net;
         let crank = self.w.crank.insecure_clone();
@@ -806,13 +1356,23 @@ impl Sim<'_> {
             allocated: epoch.allocated,
             shortfall: epoch.shortfall,
             total_score: epoch.total_score,
-            total_value: epoch.total_value,
-            total_fees: epoch.total_fees,
+            total_value: u64::try_from(epoch.total_value).context("epoch value above u64")?,
+            total_fees: u64::try_from(epoch.total_fees).context("epoch fees above u64")?,
             settled_jobs: epoch.jobs,
             claimed: 0,
             rewards: BTreeMap::new(),
+            accounts: vec![AccountEpoch::default(); self.w.providers.len()],
         };
+        for r in &self.records {
+            if r.epoch == e && r.outcome == JobOutcome::Settled {
+                let a = &mut record.accounts[r.account];
+                a.gross = a.gross.saturating_add(r.gross);
+            }
+        }
         for p in 0..self.w.providers.len() {
+            let account = self.provider_account(p)?;
+            record.accounts[p].stake = account.stake;
+            record.accounts[p].active = account.status == ProviderStatus::Active;
             let address = pda::provider_book(&self.provider(p).pda, page_of(e));
             let Some(book) = self.w.chain.fetch::<ProviderBook>(&address)? else {
                 continue;
@@ -820,22 +1380,27 @@ impl Sim<'_> {
             let Some(entry) = book.entries.get(offset_in_page(e)).copied() else {
                 continue;
             };
-            if entry.score == 0 {
+            if entry.weight == 0 {
                 continue;
             }
             let reward = epoch
-                .reward(entry.score)
+                .reward(entry.weight)
                 .map_err(|err| anyhow::anyhow!("reward of epoch {e}: {err:?}"))?;
             // The share of the emission without the rate cap.
             let pro_rata =
-                spice::curve::reward_share(epoch.emission, entry.score, epoch.total_score)
+                spice::curve::reward_share(epoch.emission, entry.weight, epoch.total_weight)
                     .map_err(|err| anyhow::anyhow!("share of epoch {e}: {err:?}"))?;
+            let a = &mut record.accounts[p];
+            a.score = entry.score;
+            a.value = u64::try_from(entry.value).context("value above u64")?;
+            a.fees = u64::try_from(entry.fees).context("fees above u64")?;
+            a.reward = reward;
             let t = &mut self.tallies[p];
             t.fees_paid = t
                 .fees_paid
-                .checked_add(entry.fees)
+                .checked_add(a.fees)
                 .context("fees overflow")?;
-            t.value = t.value.checked_add(entry.value).context("value overflow")?;
+            t.value = t.value.checked_add(a.value).context("value overflow")?;
             t.score = t.score.checked_add(entry.score).context("score overflow")?;
             t.withheld_by_cap = t
                 .withheld_by_cap
@@ -955,6 +1520,7 @@ impl Sim<'_> {
             providers.push(ProviderResult {
                 name: actor.spec.name.clone(),
                 kind: actor.spec.kind,
+                actor: actor.actor,
                 gpu: actor.spec.gpu.clone(),
                 gpu_count: actor.spec.gpu_count,
                 owner: actor.wallet.key(),
@@ -992,6 +1558,7 @@ impl Sim<'_> {
             client_budget: self.w.client_budget,
             providers,
             epochs: self.epochs,
+            records: self.records,
             jobs: self.totals,
             chain,
             audit,

@@ -36,13 +36,29 @@ impl Wallet {
     }
 }
 
-/// A provider: its scenario entry, its owner's wallet and its Provider account.
+/// A provider account: its scenario entry (a sybil's with its share of the stake, named
+/// `actor-k`), the actor it belongs to, its owner's wallet and its Provider account.
 pub struct ProviderActor {
     pub spec: ProviderSpec,
+    /// Index of the scenario's provider entry (the actor) this account belongs to.
+    pub actor: usize,
     pub wallet: Wallet,
     /// The Provider account (PDA).
     pub pda: Pubkey,
 }
+
+/// `create_network` refused the scenario's parameters (`ParameterOutOfBounds`): the program's
+/// bounds, economic ones included. Carries the parameter the program's log names.
+#[derive(Debug)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "refused by the program's bounds ({})", self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
 
 /// Everything the run acts with.
 pub struct World {
@@ -56,6 +72,8 @@ pub struct World {
     pub providers: Vec<ProviderActor>,
     pub clients: Vec<Wallet>,
     pub attestors: Vec<Keypair>,
+    /// The first `colluding` attestors vote Valid for the colluders' jobs.
+    pub colluding: usize,
     /// Stake-mint tokens put in the reward vault.
     pub funded: u64,
     /// The first epoch of the run: the attestors vote from its start, and a job's whole life
@@ -109,11 +127,19 @@ pub fn build(scenario: &Scenario, sigverify: bool) -> Result<World> {
         stake_program,
         false,
     );
-    chain.send(
-        || "create_network (the logs name a parameter out of bounds, if any)".into(),
-        &[create],
-        &[&operator],
-    )?;
+    if let Err(err) = chain.try_send(&[create], &[&operator]) {
+        if err.custom_code() == Some(u32::from(spice::errors::SpiceError::ParameterOutOfBounds)) {
+            let named = match &err {
+                spice_sdk::ledger::LedgerError::Transaction { logs, .. } => logs
+                    .iter()
+                    .find_map(|l| l.split("parameter out of bounds: ").nth(1))
+                    .map(|n| n.trim().to_string()),
+                _ => None,
+            };
+            return Err(Refused(named.unwrap_or_else(|| "ParameterOutOfBounds".into())).into());
+        }
+        return Err(anyhow::Error::new(err).context("create_network"));
+    }
     let network = pda::network(&operator.pubkey(), id);
     let net = accounts::network_keys(&mut chain.ledger, &network).context("reading the network")?;
 
@@ -126,6 +152,7 @@ pub fn build(scenario: &Scenario, sigverify: bool) -> Result<World> {
         providers: Vec::new(),
         clients: Vec::new(),
         attestors: Vec::new(),
+        colluding: usize::try_from(scenario.attestors.colluding).context("colluding")?,
         funded: 0,
         first_epoch: 0,
         client_budget: scenario.client_budget()?,
@@ -134,10 +161,27 @@ pub fn build(scenario: &Scenario, sigverify: bool) -> Result<World> {
     // SOL for fees and rent, in a few batched transfers from the operator.
     let crank_key = world.crank.pubkey();
     let mut sol: Vec<(Pubkey, u64)> = vec![(crank_key, 100 * SOL)];
-    let provider_wallets: Vec<Keypair> = scenario
-        .providers
+    // Provider accounts: one per scenario entry, a sybil's split over `split` accounts.
+    let mut accounts: Vec<(usize, ProviderSpec)> = Vec::new();
+    for (actor, sp) in scenario.providers.iter().enumerate() {
+        let k = sp.accounts().max(1);
+        for nth in 0..k {
+            let mut spec = sp.clone();
+            if k > 1 {
+                spec.name = format!("{}-{}", sp.name, nth + 1);
+                let share = sp.stake / u64::from(k);
+                spec.stake = if nth + 1 == k {
+                    sp.stake - share * u64::from(k - 1)
+                } else {
+                    share
+                };
+            }
+            accounts.push((actor, spec));
+        }
+    }
+    let provider_wallets: Vec<Keypair> = accounts
         .iter()
-        .map(|sp| rng::keypair(seed, &format!("provider-{}", sp.name)))
+        .map(|(_, sp)| rng::keypair(seed, &format!("provider-{}", sp.name)))
         .collect();
     let client_wallets: Vec<Keypair> = (0..scenario.clients.count)
         .map(|i| rng::keypair(seed, &format!("client-{i}")))
@@ -213,14 +257,15 @@ pub fn build(scenario: &Scenario, sigverify: bool) -> Result<World> {
         world.clients.push(wallet);
     }
 
-    let largest = scenario.largest_escrow()?;
-    for (sp, kp) in scenario.providers.iter().zip(provider_wallets) {
-        // A wash trader is also a client: it needs payment tokens for its own jobs.
-        let payment = largest
-            .checked_mul(u64::from(sp.self_jobs))
-            .and_then(|v| v.checked_mul(scenario.epochs))
-            .context("wash trader budget overflows u64")?;
-        let wallet = world.wallet(kp, payment, sp.stake)?;
+    for ((actor, sp), kp) in accounts.into_iter().zip(provider_wallets) {
+        // A self-dealer is also a client: it needs payment tokens for its own jobs (the
+        // escrow of every epoch's, so it never runs short whatever it gets back).
+        let payment = scenario
+            .self_budget_per_epoch(&sp)?
+            .checked_mul(scenario.epochs)
+            .context("self-dealer budget overflows u64")?;
+        // A stake timer holds its top-up in its wallet between settlements.
+        let wallet = world.wallet(kp, payment, sp.peak_stake())?;
         let hardware = HardwareSpec {
             gpu_model: sp.gpu.clone(),
             gpu_count: sp.gpu_count,
@@ -237,7 +282,8 @@ pub fn build(scenario: &Scenario, sigverify: bool) -> Result<World> {
         )?;
         let provider_pda = pda::provider(&world.net.network, &wallet.key());
         world.providers.push(ProviderActor {
-            spec: sp.clone(),
+            spec: sp,
+            actor,
             wallet,
             pda: provider_pda,
         });
