@@ -87,6 +87,7 @@ const PINNED: &[(u64, &str)] = &[
     (6072, "BookStillOpen"),
     (6073, "CounterOutOfRange"),
     (6074, "PayoutsVaultRequired"),
+    (6075, "EmissionScheduleCut"),
 ];
 
 #[test]

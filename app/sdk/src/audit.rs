@@ -284,6 +284,7 @@ fn show_score(score: Option<u128>) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct WorkSums {
     score: Option<u128>,
+    weight: Option<u128>,
     value: u128,
     fees: u128,
     jobs: u128,
@@ -294,6 +295,7 @@ impl Default for WorkSums {
     fn default() -> Self {
         Self {
             score: Some(0),
+            weight: Some(0),
             value: 0,
             fees: 0,
             jobs: 0,
@@ -303,10 +305,11 @@ impl Default for WorkSums {
 }
 
 impl WorkSums {
-    fn add(&mut self, score: u128, value: u64, fees: u64, jobs: u64) {
+    fn add(&mut self, score: u128, weight: u128, value: u128, fees: u128, jobs: u64) {
         self.score = self.score.and_then(|s| s.checked_add(score));
-        self.value = self.value.saturating_add(u128::from(value));
-        self.fees = self.fees.saturating_add(u128::from(fees));
+        self.weight = self.weight.and_then(|w| w.checked_add(weight));
+        self.value = self.value.saturating_add(value);
+        self.fees = self.fees.saturating_add(fees);
         self.jobs = self.jobs.saturating_add(u128::from(jobs));
         self.count = self.count.saturating_add(1);
     }
@@ -760,15 +763,15 @@ impl<'a> Auditor<'a> {
     ///   `close_epoch_shard` closes them one by one, counting `open_shards` down: exactly
     ///   `open_shards` of them are left, summing to at most its totals. Its providers' book
     ///   entries were paid at most its claimed in all and each at most its reward
-    ///   (`allocated × score / total_score`); their score, value, fees and jobs add up to at
-    ///   most its totals and their rewards to at most its allocation (pages of providers paid
-    ///   in full may be gone, hence `≤`);
+    ///   (`allocated × weight / total_weight`); their score, weight, value, fees and jobs add
+    ///   up to at most its totals and their rewards to at most its allocation (pages of
+    ///   providers paid in full may be gone, hence `≤`);
     /// - an epoch not finalized (a Pending entry, or shards without an entry, or book entries
     ///   of an epoch whose page can neither have been created nor have closed) has score,
-    ///   value, fees and jobs summed over its shards equal to the sums over the providers'
-    ///   book entries (nothing can be claimed, nor a book page with work in it closed, before
+    ///   weight, value, fees and jobs summed over its shards equal to the sums over the
+    ///   providers' book entries (nothing can be claimed, nor a book page with work in it closed, before
     ///   finalization), and nothing paid beyond its claimed. One exception: a provider page
-    ///   whose only work in the epoch scored 0 can close once the page's epochs are over, so
+    ///   whose only work in the epoch weighed 0 can close once the page's epochs are over, so
     ///   then shards counting more jobs than the books is a note;
     /// - no shard, provider book entry or finalized entry records anything for an epoch after
     ///   the current one;
@@ -836,6 +839,7 @@ impl<'a> Auditor<'a> {
             shard_seen.insert((shard.epoch, shard.shard), *address);
             shards.entry(shard.epoch).or_default().add(
                 shard.score,
+                shard.weight,
                 shard.value,
                 shard.fees,
                 shard.jobs,
@@ -877,13 +881,14 @@ impl<'a> Auditor<'a> {
                     continue;
                 }
                 let sums = books.entry(index).or_default();
-                sums.work.add(pe.score, pe.value, pe.fees, pe.jobs);
+                sums.work
+                    .add(pe.score, pe.weight, pe.value, pe.fees, pe.jobs);
                 sums.paid = sums.paid.saturating_add(u128::from(pe.paid));
                 let Some((_, epoch)) = entries.get(&index).filter(|(_, e)| finalized(e)) else {
                     continue;
                 };
                 // Err: the score exceeds the epoch's total, reported with the sums below.
-                match epoch.reward(pe.score) {
+                match epoch.reward(pe.weight) {
                     Ok(reward) => {
                         sums.rewards = sums.rewards.map(|r| r.saturating_add(u128::from(reward)));
                         if pe.paid > reward {
@@ -892,10 +897,10 @@ impl<'a> Auditor<'a> {
                                 &subject,
                                 format!(
                                     "epoch {index}: paid {} exceeds its reward {reward} \
-                                     (allocated {} × score {} / total_score {}); owed() fails \
-                                     on it, so while the epoch is open every claim of the page \
-                                     fails",
-                                    pe.paid, epoch.allocated, pe.score, epoch.total_score
+                                     (allocated {} × weight {} / total_weight {}); owed() \
+                                     fails on it, so while the epoch is open every claim of the \
+                                     page fails",
+                                    pe.paid, epoch.allocated, pe.weight, epoch.total_weight
                                 ),
                             );
                         }
@@ -1085,10 +1090,10 @@ impl<'a> Auditor<'a> {
         }
         let who = format!("its {} provider book entries", b.work.count);
         self.within_totals(subject, &who, &b.work, e);
-        let scores_fit = b.work.score.is_some_and(|score| score <= e.total_score);
+        let weights_fit = b.work.weight.is_some_and(|weight| weight <= e.total_weight);
         if let Some(rewards) = b
             .rewards
-            .filter(|r| scores_fit && *r > u128::from(e.allocated))
+            .filter(|r| weights_fit && *r > u128::from(e.allocated))
         {
             self.violation(
                 4,
@@ -1106,18 +1111,9 @@ impl<'a> Auditor<'a> {
     fn within_totals(&mut self, subject: &str, who: &str, sums: &WorkSums, e: &EpochEntry) {
         let fields = [
             ("score", "total_score", sums.score, e.total_score),
-            (
-                "value",
-                "total_value",
-                Some(sums.value),
-                u128::from(e.total_value),
-            ),
-            (
-                "fees",
-                "total_fees",
-                Some(sums.fees),
-                u128::from(e.total_fees),
-            ),
+            ("weight", "total_weight", sums.weight, e.total_weight),
+            ("value", "total_value", Some(sums.value), e.total_value),
+            ("fees", "total_fees", Some(sums.fees), e.total_fees),
             ("jobs", "jobs", Some(sums.jobs), u128::from(e.jobs)),
         ];
         for (field, total_name, sum, total) in fields {
@@ -1137,7 +1133,7 @@ impl<'a> Auditor<'a> {
 
     /// Invariant 4 for an epoch not finalized: the shards and the providers' books recorded
     /// the same work. `pages_over`: the epoch's page may have closed, and with it provider
-    /// pages whose work in the epoch scored 0.
+    /// pages whose work in the epoch weighed 0.
     fn pending_epoch(
         &mut self,
         subject: &str,
@@ -1169,6 +1165,10 @@ impl<'a> Auditor<'a> {
             (Some(x), Some(y)) if x == y => {}
             (x, y) => self.violation(4, subject, sides("score", show_score(x), show_score(y))),
         }
+        match (s.weight, b.weight) {
+            (Some(x), Some(y)) if x == y => {}
+            (x, y) => self.violation(4, subject, sides("weight", show_score(x), show_score(y))),
+        }
         if s.value != b.value {
             self.violation(
                 4,
@@ -1190,7 +1190,7 @@ impl<'a> Auditor<'a> {
                     4,
                     subject,
                     format!(
-                        "{detail}: provider book pages whose only work in it scored 0 may have \
+                        "{detail}: provider book pages whose only work in it weighed 0 may have \
                          closed"
                     ),
                 );
@@ -1731,6 +1731,7 @@ mod tests {
             allocated: 50,
             claimed: 50,
             total_score: 10,
+            total_weight: 10 * RATE,
             total_value: 10,
             total_fees: 2,
             jobs: 1,
@@ -1746,6 +1747,7 @@ mod tests {
             allocated: 100,
             claimed: 40,
             total_score: 30,
+            total_weight: 30 * RATE,
             total_value: 28,
             total_fees: 7,
             jobs: 3,
@@ -1766,6 +1768,7 @@ mod tests {
         let mut work = [ProviderEntry::default(); PAGE_LEN];
         work[0] = ProviderEntry {
             score: 10,
+            weight: 10 * RATE,
             value: 10,
             fees: 2,
             jobs: 1,
@@ -1773,6 +1776,7 @@ mod tests {
         };
         work[1] = ProviderEntry {
             score: 30,
+            weight: 30 * RATE,
             value: 28,
             fees: 7,
             jobs: 3,
@@ -1780,6 +1784,7 @@ mod tests {
         };
         work[2] = ProviderEntry {
             score: 12,
+            weight: 12 * RATE,
             value: 11,
             fees: 2,
             jobs: 2,
@@ -1866,11 +1871,14 @@ mod tests {
     }
 
     /// Shard `number` of `epoch` with its (score, value, fees, jobs).
+    /// The reward rate of every job in the fixtures: weight = score × RATE (100%).
+    const RATE: u128 = 10_000;
+
     fn shard(
         network: &Pubkey,
         epoch: u64,
         number: u8,
-        (score, value, fees, jobs): (u128, u64, u64, u64),
+        (score, value, fees, jobs): (u128, u128, u128, u64),
     ) -> (Pubkey, EpochShard) {
         (
             pda::epoch_shard(network, epoch, number),
@@ -1881,6 +1889,7 @@ mod tests {
                 epoch,
                 shard: number,
                 score,
+                weight: score * RATE,
                 value,
                 fees,
                 jobs,
@@ -2411,7 +2420,8 @@ mod tests {
         assert!(d.contains("above its claimed 50"), "{d}");
         assert!(
             d.contains(
-                "epoch 0: paid 51 exceeds its reward 50 (allocated 50 × score 10 / total_score 10)"
+                "epoch 0: paid 51 exceeds its reward 50 (allocated 50 × weight 100000 / total_weight \
+                 100000)"
             ),
             "{d}"
         );
@@ -2486,8 +2496,9 @@ mod tests {
         let (mut snap, _) = fixture();
         snap.shards.retain(|(_, s)| s.epoch != 2);
         let r = audit(&snap);
-        assert_only(&r, 4, 4);
+        assert_only(&r, 4, 5);
         assert!(detail_of(&r, 4).contains("its 0 shards sum to score 0"));
+        assert!(detail_of(&r, 4).contains("its 0 shards sum to weight 0"));
 
         // The same in the current epoch, whose page entry is Pending too.
         let (mut snap, _) = fixture();
@@ -2505,9 +2516,10 @@ mod tests {
     }
 
     #[test]
-    fn inv4_zero_score_jobs_of_a_closed_provider_page_are_a_note() {
-        // A job settled for 0 units in epoch 2 counts in its shard but scores nothing, so a
-        // provider page holding only it may close once page 0's epochs are over.
+    fn inv4_weightless_jobs_of_a_closed_provider_page_are_a_note() {
+        // A job settled for 0 units (or under a zero rate cap) in epoch 2 counts in its shard but
+        // weighs nothing, so a provider page holding only it may close once page 0's epochs
+        // are over.
         let (mut snap, _) = fixture();
         shard_mut(&mut snap, 2, 0).jobs += 1;
         // While the page's epochs run, it cannot have closed.
@@ -2518,7 +2530,7 @@ mod tests {
         snap.unix_timestamp = GENESIS + 40 * EPOCH_SECONDS + 10;
         let r = audit(&snap);
         assert!(r.passed(), "{}", r.table());
-        assert!(notes_of(&r, 4).contains("pages whose only work in it scored 0 may have closed"));
+        assert!(notes_of(&r, 4).contains("pages whose only work in it weighed 0 may have closed"));
     }
 
     #[test]

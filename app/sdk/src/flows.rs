@@ -136,7 +136,7 @@ pub fn owed_in(pages: &[BookPage], paused_total: i64, now: i64) -> Vec<Claimable
         let Some(epochs) = &p.epochs else { continue };
         for (slot, entry) in p.provider.entries.iter().enumerate() {
             let epoch = &epochs.entries[slot];
-            if entry.score == 0 || !epoch.claimable(now, paused_total).unwrap_or(false) {
+            if entry.weight == 0 || !epoch.claimable(now, paused_total).unwrap_or(false) {
                 continue;
             }
             let reward = entry.owed(epoch).unwrap_or(0);

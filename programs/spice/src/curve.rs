@@ -57,6 +57,11 @@
 //! work over accounts or epochs changes nothing, and nothing a provider cannot take sits locked
 //! until the epoch closes. Why the cap and where it must lie: docs/ECONOMICS.md.
 //!
+//! Each job carries the rate cap (and the stake multiplier's parameters) of its own terms, fixed
+//! when it was created: the program adds `weight = score × rate_cap_bps` ([`job_weight`]),
+//! allocates `min(E, Σ weight / 10_000)` ([`weighted_allocation`]) and shares it by weight. With
+//! one rate cap for every job of the epoch this is exactly [`epoch_allocation`].
+//!
 //! # Rounding and failure
 //!
 //! Every division rounds down, in the pool's favour: the sum of all providers' rewards never
@@ -249,6 +254,17 @@ pub fn job_score(value: u64, multiplier_bps: u32) -> Result<u128, CurveError> {
     // ≤ 1.8e19 · 4.3e9, far below u128::MAX.
     let weighted = ck(u128::from(value).checked_mul(u128::from(multiplier_bps)))?;
     ck(weighted.checked_div(u128::from(BPS)))
+}
+
+/// Reward weight of a job: `score × rate_cap_bps` — ten thousand times the most it can earn.
+pub fn job_weight(score: u128, rate_cap_bps: u32) -> Result<u128, CurveError> {
+    ck(score.checked_mul(u128::from(rate_cap_bps)))
+}
+
+/// What a finalized epoch allocates: `min(emission, total_weight / 10_000)`, rounded down —
+/// each job at most its own rate cap per unit of score.
+pub fn weighted_allocation(emission: u64, total_weight: u128) -> u64 {
+    u128::from(emission).min(total_weight / u128::from(BPS)) as u64
 }
 
 /// What a finalized epoch allocates to its providers: `min(emission, total_score ×
@@ -594,6 +610,30 @@ mod tests {
         assert_eq!(epoch_allocation(1_000, 0, 5_000), Ok(0));
         assert_eq!(epoch_allocation(1_000, 1_000, 0), Ok(0));
         assert_eq!(epoch_allocation(7, u128::MAX, u32::MAX), Ok(7));
+    }
+
+    #[test]
+    fn weighted_allocation_matches_one_rate_and_caps_each_job_at_its_own() {
+        // One rate for all: the same as epoch_allocation.
+        for (e, s, r) in [
+            (1_000u64, 1_000_000u128, 5_000u32),
+            (1_000_000, 1_000, 5_000),
+        ] {
+            let w = job_weight(s, r).unwrap();
+            assert_eq!(
+                weighted_allocation(e, w),
+                epoch_allocation(e, s, r).unwrap()
+            );
+        }
+        // Two jobs of equal score, one created under a zero rate: it earns nothing.
+        let (a, b) = (
+            job_weight(1_000, 5_000).unwrap(),
+            job_weight(1_000, 0).unwrap(),
+        );
+        let allocated = weighted_allocation(1_000_000, a + b);
+        assert_eq!(allocated, 500);
+        assert_eq!(reward_share(allocated, b, a + b), Ok(0));
+        assert_eq!(job_weight(u128::MAX, 2), Err(CurveError::Overflow));
     }
 
     #[test]

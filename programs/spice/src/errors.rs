@@ -163,6 +163,8 @@ pub enum SpiceError {
     CounterOutOfRange,
     #[msg("A payee's token account refuses this payout: pass the network's payouts vault so it can wait there")]
     PayoutsVaultRequired,
+    #[msg("The emission schedule may only grow: initial, tail and total emission may not fall, the decay may not rise")]
+    EmissionScheduleCut,
 }
 
 impl From<crate::curve::CurveError> for anchor_lang::error::Error {

@@ -243,7 +243,8 @@ pub struct AttestorAdded {
     pub attestor_count: u16,
 }
 
-/// The authority removed an attestor: it may not vote from `active_until`; its record stays.
+/// The authority removed an attestor: it judges no job accepted from `active_until` on (jobs
+/// accepted before keep it); its record stays.
 #[event]
 pub struct AttestorRemoved {
     pub network: Pubkey,
@@ -329,6 +330,8 @@ pub struct WorkRecorded {
     pub shard: u8,
     /// `value × m(stake backing the job) / 10_000`.
     pub score: u128,
+    /// `score × the job's reward_rate_cap_bps`: its share of the epoch's allocation.
+    pub weight: u128,
     /// Counted value: units × min(price, reference price).
     pub value: u64,
     /// The stake the multiplier used: the smaller of the stake at accept and now.
@@ -354,11 +357,12 @@ pub struct EpochFinalized {
     /// The curve capped by the lifetime budget and the vault.
     pub emission: u64,
     pub shortfall: u64,
-    /// `min(emission, total_score × reward_rate_cap)`: the rest never leaves the pool.
+    /// `min(emission, total_weight / 10_000)`: the rest never leaves the pool.
     pub allocated: u64,
     pub total_score: u128,
-    pub total_value: u64,
-    pub total_fees: u64,
+    pub total_weight: u128,
+    pub total_value: u128,
+    pub total_fees: u128,
     pub total_jobs: u64,
     /// Claims are possible until then (later if claims get paused).
     pub claim_deadline: i64,
@@ -369,7 +373,7 @@ pub struct EpochFinalized {
 pub struct RewardClaimed {
     pub provider: Pubkey,
     pub epoch: u64,
-    pub score: u128,
+    pub weight: u128,
     pub amount: u64,
     /// Still owed for the epoch: the circuit breaker let only part of it out now.
     pub still_owed: u64,

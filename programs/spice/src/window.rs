@@ -55,6 +55,14 @@ pub fn bucket_seconds(window_seconds: i64) -> std::result::Result<i64, WindowErr
     Ok((window_seconds.saturating_add(n - 1) / n).max(1))
 }
 
+/// How long a payment counts against the cap: the `RING` buckets checked at each payment,
+/// `RING × bucket_seconds(window)`. The cap can leave at most once per span.
+pub fn span_seconds(window_seconds: i64) -> std::result::Result<i64, WindowError> {
+    bucket_seconds(window_seconds)?
+        .checked_mul(RING as i64)
+        .ok_or(WindowError::Invalid)
+}
+
 fn slot(index: i64) -> usize {
     index.rem_euclid(RING as i64) as usize
 }

@@ -127,7 +127,7 @@ async fn error_vote_by_non_attestor() {
 }
 
 #[tokio::test]
-async fn error_vote_by_removed_attestor() {
+async fn a_removed_attestor_judges_only_jobs_accepted_while_it_was_in_office() {
     // A governance delay (1 h) shorter than the vote window (2 days), quorum 3 so that no vote
     // here decides.
     let mut p = default_params();
@@ -145,18 +145,37 @@ async fn error_vote_by_removed_attestor() {
         let remove = ix::remove_attestor(auth.pubkey(), m.net.network, a.pubkey());
         Env::ok(m.env.send(&[remove], &[&auth]).await);
     }
-    // Until the removal takes effect the attestor is still in office.
+    // Until the removal takes effect the attestor is in office.
     Env::ok(
         m.try_attest(job, &client, &provider, &att[1], Verdict::Valid, 10, &[])
             .await,
     );
     m.env.warp_seconds(3_600).await;
-    assert_code(
+    // Effective now, yet the job was accepted while it was in office: it still judges it, so a
+    // removal can never take a job's judges away and leave it without a quorum.
+    Env::ok(
         m.try_attest(job, &client, &provider, &att[0], Verdict::Valid, 10, &[])
             .await,
-        spice_err(SpiceError::AttestorInactive),
     );
     let j: Job = m.env.fetch(&job).await;
+    assert_eq!((j.valid_votes, j.invalid_votes), (2, 0));
+
+    // A job accepted after the removal took effect is not theirs to judge.
+    let later = m.submitted_job(&client, &provider, PRICE, 200, 100).await;
+    let dispute = ix::dispute_job(&m.net, client.key(), later);
+    Env::ok(m.env.send(&[dispute], &[&client.kp]).await);
+    for a in &att[..2] {
+        assert_code(
+            m.try_attest(later, &client, &provider, a, Verdict::Valid, 10, &[])
+                .await,
+            spice_err(SpiceError::AttestorInactive),
+        );
+    }
+    Env::ok(
+        m.try_attest(later, &client, &provider, &att[2], Verdict::Valid, 10, &[])
+            .await,
+    );
+    let j: Job = m.env.fetch(&later).await;
     assert_eq!((j.valid_votes, j.invalid_votes), (1, 0));
 }
 

@@ -112,6 +112,15 @@ fn out_of_bounds() -> Vec<(&'static str, NetworkParams)> {
             with(|p| p.max_reward_outflow_per_window = p.initial_emission - 1),
         ),
         (
+            "max_reward_outflow_per_window below an epoch's emission per breaker span",
+            with(|p| {
+                // A week-long window: its span (9 buckets of ceil(W/8)) outlasts the epoch.
+                p.outflow_window_seconds = p.epoch_seconds;
+                p.max_reward_outflow_per_window = p.min_reward_outflow_per_window() - 1;
+                assert!(p.max_reward_outflow_per_window >= p.initial_emission);
+            }),
+        ),
+        (
             "outflow_window_seconds",
             with(|p| p.outflow_window_seconds = short),
         ),
@@ -570,6 +579,35 @@ async fn send_propose(
 }
 
 #[tokio::test]
+async fn the_breaker_cap_may_sit_exactly_at_its_bound() {
+    // With an epoch-long window the span, 9 × ceil(W / 8), is 9/8 of an epoch: the cap must be
+    // 9/8 of the largest emission, and exactly that is accepted.
+    let p = with(|p| {
+        p.outflow_window_seconds = p.epoch_seconds;
+        p.max_reward_outflow_per_window = 0;
+    });
+    let min = p.min_reward_outflow_per_window();
+    assert_eq!(min, p.initial_emission / 8 * 9);
+    let at_bound = NetworkParams {
+        max_reward_outflow_per_window: min,
+        ..p
+    };
+    let mut m = Market::with_params(Mints::SPL, at_bound).await;
+    assert_eq!(m.network().await.params, at_bound);
+    // And a proposal below it is refused.
+    let below = NetworkParams {
+        max_reward_outflow_per_window: min - 1,
+        ..at_bound
+    };
+    let authority = m.authority.insecure_clone();
+    let ix = ix::propose_params(authority.pubkey(), m.net.network, Some(below));
+    assert_code(
+        m.env.send(&[ix], &[&authority]).await,
+        spice_err(SpiceError::ParameterOutOfBounds),
+    );
+}
+
+#[tokio::test]
 async fn propose_and_apply_params_replace_parameters() {
     let mut m = Market::new(Mints::SPL).await;
     let new = with(|p| {
@@ -585,11 +623,24 @@ async fn propose_and_apply_params_replace_parameters() {
     assert_eq!(m.network().await.params, new);
     // The bounds themselves, with the two fixed parameters kept; the bootstrap region too.
     let fixed = default_params();
-    for mut p in [min_params(), max_params(), bootstrap(|_| ())] {
+    // The emission schedule may only grow: the lower bounds and the bootstrap region keep the
+    // one in force, and the upper bounds come last.
+    for mut p in [min_params(), bootstrap(|_| ()), max_params()] {
         p.epoch_seconds = fixed.epoch_seconds;
         p.shard_count = fixed.shard_count;
-        // The breaker's window may not outlast the (fixed) epoch.
-        p.outflow_window_seconds = p.outflow_window_seconds.min(fixed.epoch_seconds);
+        let now = m.network().await.params;
+        if !now.emission_not_cut_by(&p) {
+            p.initial_emission = now.initial_emission;
+            p.emission_decay_bps = now.emission_decay_bps;
+            p.tail_emission = now.tail_emission;
+            p.max_total_emission = now.max_total_emission;
+            p.max_reward_outflow_per_window = p
+                .max_reward_outflow_per_window
+                .max(now.max_reward_outflow_per_window);
+        }
+        // The breaker's window may not outlast the (fixed) epoch, and its 9 buckets of
+        // ceil(window / 8) must fit in it for the largest emission to leave each epoch.
+        p.outflow_window_seconds = p.outflow_window_seconds.min(fixed.epoch_seconds / 9 * 8);
         m.update_params(p).await;
         let n = m.network().await;
         assert_eq!(n.params, p);
@@ -644,6 +695,32 @@ async fn error_propose_params_parameter_out_of_bounds() {
     let n = m.network().await;
     assert_eq!(n.params, default_params());
     assert_eq!(n.pending_params, None);
+}
+
+/// Refused: a proposal that would shrink the emission schedule. Epochs are finalized after
+/// their work, so a smaller curve would take back rewards already earned.
+#[tokio::test]
+async fn error_propose_params_cutting_the_emission_schedule() {
+    let mut m = Market::new(Mints::SPL).await;
+    let authority = m.authority.insecure_clone();
+    for params in [
+        with(|p| p.initial_emission -= 1),
+        with(|p| p.tail_emission -= 1),
+        with(|p| p.emission_decay_bps += 1),
+        with(|p| p.max_total_emission -= 1),
+    ] {
+        let res = send_propose(&mut m, &authority, params).await;
+        assert_code(res, spice_err(SpiceError::EmissionScheduleCut));
+    }
+    let n = m.network().await;
+    assert_eq!(n.pending_params, None);
+    // Growing it is a proposal like any other.
+    let grown = with(|p| {
+        p.initial_emission += 1;
+        p.max_total_emission += 1;
+    });
+    Env::ok(send_propose(&mut m, &authority, grown).await);
+    assert_eq!(m.network().await.pending_params, Some(grown));
 }
 
 #[tokio::test]

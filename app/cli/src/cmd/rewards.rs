@@ -11,8 +11,7 @@ use serde_json::{json, Value};
 use solana_sdk::signature::Signer;
 use spice::constants::EPOCHS_PER_PAGE;
 use spice::state::{
-    first_epoch_of, offset_in_page, page_of, EpochBook, EpochEntry, EpochShard, EpochStatus,
-    Network, ProviderBook,
+    offset_in_page, page_of, EpochBook, EpochEntry, EpochShard, EpochStatus, Network, ProviderBook,
 };
 use spice_sdk::ix::NetworkKeys;
 use spice_sdk::ledger::Ledger;
@@ -165,8 +164,9 @@ fn entry_json(index: u64, e: &EpochEntry, paused_total: i64, now: i64) -> Value 
         "allocated": e.allocated,
         "claimed": e.claimed,
         "total_score": e.total_score.to_string(),
-        "total_value": e.total_value,
-        "total_fees": e.total_fees,
+        "total_weight": e.total_weight.to_string(),
+        "total_value": e.total_value.to_string(),
+        "total_fees": e.total_fees.to_string(),
         "jobs": e.jobs,
         "finalized_at": (e.status != EpochStatus::Pending).then(|| view::time_json(e.finalized_at, now)),
         "claim_deadline": (e.status != EpochStatus::Pending).then(|| view::time_json(deadline, now)),
@@ -181,7 +181,7 @@ fn entry_text(index: u64, e: &EpochEntry, paused_total: i64, now: i64) -> String
         .effective_deadline(paused_total)
         .unwrap_or(e.claim_deadline);
     format!(
-        "epoch {index} ({}): emission {} (shortfall {}), allocated {}, claimed {}; {} job(s), value {}, score {}, fees {}; claims until {}; {} shard(s) left",
+        "epoch {index} ({}): emission {} (shortfall {}), allocated {}, claimed {}; {} job(s), value {}, score {}, weight {}, fees {}; claims until {}; {} shard(s) left",
         status_name(e.status),
         e.emission,
         e.shortfall,
@@ -190,6 +190,7 @@ fn entry_text(index: u64, e: &EpochEntry, paused_total: i64, now: i64) -> String
         e.jobs,
         e.total_value,
         e.total_score,
+        e.total_weight,
         e.total_fees,
         view::when(deadline, now),
         e.open_shards
@@ -200,25 +201,7 @@ fn entry_text(index: u64, e: &EpochEntry, paused_total: i64, now: i64) -> String
 /// epochs are over and each entry with work is paid or its epoch closed (the program's rule,
 /// `close_provider_book`).
 pub fn book_closable(book: &ProviderBook, epochs: Option<&EpochBook>, current: u64) -> bool {
-    let last = first_epoch_of(book.page)
-        .ok()
-        .and_then(|f| f.checked_add(EPOCHS_PER_PAGE - 1));
-    if last.is_none_or(|last| current <= last) {
-        return false;
-    }
-    book.entries.iter().enumerate().all(|(slot, entry)| {
-        if entry.score == 0 {
-            return true;
-        }
-        let Some(epoch) = epochs.and_then(|b| b.entries.get(slot)) else {
-            return false;
-        };
-        match epoch.status {
-            EpochStatus::Pending => false,
-            EpochStatus::Closed => true,
-            EpochStatus::Open => entry.owed(epoch).is_ok_and(|o| o == 0),
-        }
-    })
+    book.check_closable(epochs, current).is_ok()
 }
 
 /// Sends `ixs` in as few transactions as fit; returns the signatures.
@@ -698,6 +681,7 @@ mod tests {
         assert!(book_closable(&b, None, last + 1));
         // Work in an epoch not finalized: stays.
         b.entries[3].score = 10;
+        b.entries[3].weight = 10;
         assert!(!book_closable(&b, None, last + 1));
         let mut e = epochs(1);
         assert!(!book_closable(&b, Some(&e), last + 1));
@@ -706,6 +690,7 @@ mod tests {
             status: EpochStatus::Open,
             allocated: 100,
             total_score: 10,
+            total_weight: 10,
             ..Default::default()
         };
         assert!(!book_closable(&b, Some(&e), last + 1));

@@ -696,6 +696,9 @@ fn terms_json(job: &Job) -> Value {
         "challenge_seconds": t.challenge_seconds,
         "dispute_seconds": t.dispute_seconds,
         "reference_price": t.reference_price,
+        "reward_rate_cap_bps": t.reward_rate_cap_bps,
+        "m_max_bps": t.m_max_bps,
+        "stake_cap": t.stake_cap,
     })
 }
 
@@ -704,7 +707,8 @@ fn terms_text(job: &Job) -> String {
     let t = &job.terms;
     format!(
         "fee {} bps, slash {} bps of the stake at accept ({} bps of it to the client), audit \
-         rate {} bps, quorum {}, challenge {}, dispute {}, reference price {}",
+         rate {} bps, quorum {}, challenge {}, dispute {}, reference price {}; rewards at most {} \
+         bps of its score, stake multiplier up to {} bps at stake {}",
         t.protocol_fee_bps,
         t.slash_bps,
         t.slash_client_share_bps,
@@ -716,7 +720,10 @@ fn terms_text(job: &Job) -> String {
             "none (value = price paid)".to_string()
         } else {
             t.reference_price.to_string()
-        }
+        },
+        t.reward_rate_cap_bps,
+        t.m_max_bps,
+        t.stake_cap
     )
 }
 
@@ -1105,6 +1112,9 @@ mod tests {
                 challenge_seconds: 600,
                 dispute_seconds: 600,
                 reference_price: 0,
+                reward_rate_cap_bps: 5_000,
+                m_max_bps: 30_000,
+                stake_cap: 1_000_000,
             },
             created_at: 0,
             created_slot: 1,

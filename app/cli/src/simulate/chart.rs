@@ -534,7 +534,7 @@ fn shares_panel(svg: &mut String, report: &Report, top: f64) -> f64 {
 /// A sweep's chart.
 pub fn sweep_svg(s: &Sweep) -> String {
     let height = 640.0;
-    let (left, right, top, bottom) = (90.0, 260.0, 70.0, height - 90.0);
+    let (left, right, top, bottom) = (90.0, 290.0, 70.0, height - 90.0);
     let plot_w = WIDTH - left - right;
     let mut svg = String::new();
     let _ = writeln!(
@@ -564,8 +564,8 @@ pub fn sweep_svg(s: &Sweep) -> String {
         "middle",
         11,
         "normal",
-        "lines: expected net over the audit draw · dots: as it happened · dashed: the docs' \
-         predicted break-even · grey: refused by the program's bounds",
+        "lines: expected net over the audit draw · rings: as it happened · dashed: the docs' \
+         predicted break-even (in the legend) · grey: refused by the program's bounds",
     );
     let unit = 10f64.powi(i32::from(super::scenario::DECIMALS));
     // The swept values evenly spaced, in order; a value between two of them (a boundary)
@@ -738,7 +738,7 @@ pub fn sweep_svg(s: &Sweep) -> String {
             .iter()
             .find(|b| &b.name == name)
             .and_then(|b| b.at)
-            .map(|at| format!(" · break-even {at:.0}"))
+            .map(|at| format!(" · {at:.0}"))
             .unwrap_or_default();
         text(
             &mut svg,

@@ -1396,10 +1396,7 @@ impl Sim<'_> {
             a.fees = u64::try_from(entry.fees).context("fees above u64")?;
             a.reward = reward;
             let t = &mut self.tallies[p];
-            t.fees_paid = t
-                .fees_paid
-                .checked_add(a.fees)
-                .context("fees overflow")?;
+            t.fees_paid = t.fees_paid.checked_add(a.fees).context("fees overflow")?;
             t.value = t.value.checked_add(a.value).context("value overflow")?;
             t.score = t.score.checked_add(entry.score).context("score overflow")?;
             t.withheld_by_cap = t

@@ -15,7 +15,6 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::audit::{Draw, SLOT_HASHES_ID};
-use crate::curve::stake_multiplier_bps;
 use crate::errors::SpiceError;
 use crate::events::{AuditDrawn, JobSettled, PayoutOwed, WorkRecorded};
 use crate::job_signer;
@@ -375,10 +374,11 @@ impl<'info> SettleAccounts<'info> {
         let owner = self.provider.owner;
         let provider_token = self.provider_token.to_account_info();
         let treasury = self.treasury.to_account_info();
-        // The job's work, computed before the job closes.
-        let params = self.refund.network.params;
-        let multiplier = stake_multiplier_bps(backing_stake, params.stake_cap, params.m_max_bps)?;
-        let work = self.refund.job.work(units, payout.fee, multiplier)?;
+        // The job's work, at its own terms, computed before the job closes.
+        let work = self
+            .refund
+            .job
+            .work(units, payout.fee, self.provider.stake)?;
         let client = self.refund.job.client;
 
         // Reward accounts first: creating them calls the system program, which must come
@@ -400,7 +400,7 @@ impl<'info> SettleAccounts<'info> {
             });
         }
         provider.end_job(backing)?;
-        provider.record_completed(units, payout.provider)?;
+        provider.record_completed(units, payout.provider);
         emit!(JobSettled {
             job: job_key,
             provider: provider.key(),
@@ -527,6 +527,7 @@ impl<'info> SettleAccounts<'info> {
                 epoch,
                 shard: shard_index,
                 score: 0,
+                weight: 0,
                 value: 0,
                 fees: 0,
                 jobs: 0,
@@ -542,6 +543,7 @@ impl<'info> SettleAccounts<'info> {
             epoch,
             shard: shard_index,
             score: work.score,
+            weight: work.weight,
             value: work.value,
             backing_stake,
             fee: work.fee,

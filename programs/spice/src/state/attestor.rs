@@ -39,11 +39,16 @@ impl Attestor {
         self.active_until != NOT_REMOVED
     }
 
-    /// May it vote at `now` on a job accepted at `job_accepted_at`? Only between its addition
-    /// and its removal taking effect, and only on jobs accepted after it was added: the terms a
-    /// provider accepted include who could judge it.
+    /// May it vote at `now` on a job accepted at `job_accepted_at`? Exactly when it was in
+    /// office when the job was accepted — added before, its removal not yet effective — and
+    /// its addition has taken effect: the attestors who can judge a job are fixed when a
+    /// provider accepts it, in both directions (a later addition cannot judge it, a later
+    /// removal cannot take its judges away and leave it without a quorum).
     pub fn can_vote(&self, now: i64, job_accepted_at: i64) -> Result<()> {
-        require!(now < self.active_until, SpiceError::AttestorInactive);
+        require!(
+            job_accepted_at < self.active_until,
+            SpiceError::AttestorInactive
+        );
         require!(
             now >= self.active_from && job_accepted_at >= self.active_from,
             SpiceError::AttestorNotYetActive

@@ -58,16 +58,19 @@ pub struct EpochEntry {
     pub emission: u64,
     /// What the curve asked for but the budget or the vault could not give.
     pub shortfall: u64,
-    /// What the providers can claim: `min(emission, total_score × reward_rate_cap)`.
+    /// What the providers can claim: `min(emission, total_weight / 10_000)` — at most the rate
+    /// cap of each job's own terms per unit of its score.
     pub allocated: u64,
     /// Claimed so far.
     pub claimed: u64,
     /// Sum of the job scores of the epoch.
     pub total_score: u128,
+    /// Sum of the jobs' reward weights (`score × the job's reward_rate_cap_bps`).
+    pub total_weight: u128,
     /// Sum of the counted values of its jobs (payment-mint units).
-    pub total_value: u64,
+    pub total_value: u128,
     /// Sum of the protocol fees of its jobs.
-    pub total_fees: u64,
+    pub total_fees: u128,
     /// Settled jobs counted.
     pub jobs: u64,
     /// Claims are possible while `now <` this plus the claim pauses since finalization.
@@ -98,34 +101,34 @@ impl EpochEntry {
         Ok(self.status == EpochStatus::Open && now < self.effective_deadline(paused_total_now)?)
     }
 
-    /// The reward of `score` in this epoch: `allocated × score / total_score`, rounded down.
-    pub fn reward(&self, score: u128) -> Result<u64> {
+    /// The reward of work of `weight` in this epoch: `allocated × weight / total_weight`,
+    /// rounded down.
+    pub fn reward(&self, weight: u128) -> Result<u64> {
         Ok(crate::curve::reward_share(
             self.allocated,
-            score,
-            self.total_score,
+            weight,
+            self.total_weight,
         )?)
     }
 
     /// Adds a shard's tallies to the epoch's totals (at finalization).
     pub fn add_shard(&mut self, shard: &crate::state::EpochShard) -> Result<()> {
-        self.total_score = self
-            .total_score
-            .checked_add(shard.score)
-            .ok_or(SpiceError::MathOverflow)?;
-        self.total_value = self
-            .total_value
-            .checked_add(shard.value)
-            .ok_or(SpiceError::MathOverflow)?;
-        self.total_fees = self
-            .total_fees
-            .checked_add(shard.fees)
-            .ok_or(SpiceError::MathOverflow)?;
-        self.jobs = self
-            .jobs
-            .checked_add(shard.jobs)
-            .ok_or(SpiceError::CounterOutOfRange)?;
-        Ok(())
+        crate::state::add_sums(
+            (
+                &mut self.total_score,
+                &mut self.total_weight,
+                &mut self.total_value,
+                &mut self.total_fees,
+                &mut self.jobs,
+            ),
+            (
+                shard.score,
+                shard.weight,
+                shard.value,
+                shard.fees,
+                shard.jobs,
+            ),
+        )
     }
 
     /// What was allocated and not claimed.
@@ -177,10 +180,12 @@ pub struct EpochBook {
 pub struct ProviderEntry {
     /// Sum of the provider's job scores in the epoch.
     pub score: u128,
+    /// Sum of their reward weights: its share of the epoch's allocation.
+    pub weight: u128,
     /// Sum of their counted values (payment-mint units).
-    pub value: u64,
+    pub value: u128,
     /// Protocol fees its jobs paid in the epoch.
-    pub fees: u64,
+    pub fees: u128,
     /// Jobs settled.
     pub jobs: u64,
     /// Reward claimed for the epoch so far.
@@ -193,6 +198,7 @@ impl ProviderEntry {
         crate::state::add_work(
             (
                 &mut self.score,
+                &mut self.weight,
                 &mut self.value,
                 &mut self.fees,
                 &mut self.jobs,
@@ -204,7 +210,7 @@ impl ProviderEntry {
     /// What the epoch still owes for this entry.
     pub fn owed(&self, epoch: &EpochEntry) -> Result<u64> {
         Ok(epoch
-            .reward(self.score)?
+            .reward(self.weight)?
             .checked_sub(self.paid)
             .ok_or(SpiceError::InvariantViolated)?)
     }
@@ -231,6 +237,36 @@ pub struct ProviderBook {
     pub payer: Pubkey,
     /// One entry per epoch of the page.
     pub entries: [ProviderEntry; PAGE_LEN],
+}
+
+impl ProviderBook {
+    /// May the page close once epoch `current` has begun, given the network's page of the same
+    /// epochs (`None` while none of them is finalized)? Only once its epochs are over and each
+    /// entry with reward weight was paid in full or its epoch closed: nothing claimable is
+    /// ever closed away. Entries without weight earn nothing and never hold the page open.
+    pub fn check_closable(&self, epochs: Option<&EpochBook>, current: u64) -> Result<()> {
+        let last = first_epoch_of(self.page)?
+            .checked_add(EPOCHS_PER_PAGE - 1)
+            .ok_or(SpiceError::MathOverflow)?;
+        require!(current > last, SpiceError::BookStillOpen);
+        for (slot, entry) in self.entries.iter().enumerate() {
+            if entry.weight == 0 {
+                continue;
+            }
+            // Work was recorded in this epoch, so it can be finalized: until then, and until
+            // the entry is paid or its epoch closed, the page stays.
+            let epoch = epochs
+                .and_then(|b| b.entries.get(slot))
+                .ok_or(SpiceError::BookStillOpen)?;
+            let settled = match epoch.status {
+                EpochStatus::Pending => false,
+                EpochStatus::Closed => true,
+                EpochStatus::Open => entry.owed(epoch)? == 0,
+            };
+            require!(settled, SpiceError::BookStillOpen);
+        }
+        Ok(())
+    }
 }
 
 /// The fields of an [`EpochBook`] before its entries, written when the page is created.
@@ -357,11 +393,11 @@ mod tests {
             payer: Pubkey::new_unique(),
             entries: [ProviderEntry::default(); PAGE_LEN],
         };
-        book.entries[5].score = 77;
+        book.entries[5].weight = 77;
         let mut data = ProviderBook::DISCRIMINATOR.to_vec();
         book.serialize(&mut data).unwrap();
         assert_eq!(data.len(), 8 + ProviderBook::INIT_SPACE);
-        assert_eq!(read_entry::<ProviderBook>(&data, 5).unwrap().score, 77);
+        assert_eq!(read_entry::<ProviderBook>(&data, 5).unwrap().weight, 77);
         let last = PAGE_LEN - 1;
         let mut e = read_entry::<ProviderBook>(&data, last).unwrap();
         e.paid = 9;

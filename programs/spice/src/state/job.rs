@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 
 use crate::audit::Draw;
 use crate::constants::{BPS_DENOMINATOR, MAX_QUORUM, MAX_URI_LEN};
-use crate::curve::{job_score, job_value};
+use crate::curve::{job_score, job_value, job_weight, stake_multiplier_bps};
 use crate::errors::SpiceError;
 use crate::state::{Backing, NetworkParams, Verdict, Work};
 
@@ -57,7 +57,8 @@ pub enum ExpireReason {
 }
 
 /// The parameters a job depends on, copied from the network when the job is created: nothing
-/// the authority does afterwards changes the terms of a job already posted or accepted.
+/// the authority does afterwards changes the terms of a job already posted or accepted — its
+/// fee, slash, audit, quorum and windows, nor the most it can earn in rewards.
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct JobTerms {
     /// Protocol fee on the provider's payment, bps, rounded up.
@@ -76,6 +77,12 @@ pub struct JobTerms {
     pub dispute_seconds: i64,
     /// Most value counted per unit for rewards (0 = the price paid).
     pub reference_price: u64,
+    /// Most reward per unit of score the job can earn, bps (stake units per payment unit).
+    pub reward_rate_cap_bps: u32,
+    /// Stake multiplier cap of the job's score, bps.
+    pub m_max_bps: u32,
+    /// Stake at which the multiplier reaches `m_max_bps`.
+    pub stake_cap: u64,
 }
 
 impl JobTerms {
@@ -90,6 +97,9 @@ impl JobTerms {
             challenge_seconds: params.challenge_seconds,
             dispute_seconds: params.dispute_seconds,
             reference_price: params.reference_price,
+            reward_rate_cap_bps: params.reward_rate_cap_bps,
+            m_max_bps: params.m_max_bps,
+            stake_cap: params.stake_cap,
         }
     }
 }
@@ -435,12 +445,20 @@ impl Job {
         })
     }
 
-    /// What a settlement for `units` adds to the epoch: the counted value, its score at the
-    /// stake multiplier `multiplier_bps` and the fee.
-    pub fn work(&self, units: u64, fee: u64, multiplier_bps: u32) -> Result<Work> {
+    /// What a settlement for `units` adds to the epoch when the provider has `stake_now`: the
+    /// counted value, its score at the stake multiplier of the job's terms for the stake that
+    /// backs the job, its reward weight at the job's rate cap, and the fee.
+    pub fn work(&self, units: u64, fee: u64, stake_now: u64) -> Result<Work> {
         let value = self.value(units)?;
+        let multiplier = stake_multiplier_bps(
+            self.backing_stake(stake_now),
+            self.terms.stake_cap,
+            self.terms.m_max_bps,
+        )?;
+        let score = job_score(value, multiplier)?;
         Ok(Work {
-            score: job_score(value, multiplier_bps)?,
+            score,
+            weight: job_weight(score, self.terms.reward_rate_cap_bps)?,
             value,
             fee,
         })
@@ -560,6 +578,9 @@ pub(crate) mod tests {
             challenge_seconds: 86_400,
             dispute_seconds: 86_400,
             reference_price: 0,
+            reward_rate_cap_bps: 80,
+            m_max_bps: 30_000,
+            stake_cap: 1_000,
         }
     }
 

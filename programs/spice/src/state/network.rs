@@ -45,7 +45,8 @@ pub struct NetworkParams {
     /// Stake at which the multiplier reaches `m_max`, `s_cap`.
     pub stake_cap: u64,
     /// Most reward paid per unit of score, in stake-mint base units per payment-mint base unit,
-    /// in bps of 1.0: a finalized epoch allocates `min(E, total_score × reward_rate_cap)`.
+    /// in bps of 1.0. Copied into each job's terms: a job earns at most `score × rate_cap`, and
+    /// a finalized epoch allocates `min(E, Σ score × rate_cap)` over its jobs.
     pub reward_rate_cap_bps: u32,
     /// Reference price of one unit of work, payment-mint base units: a job counts at most
     /// `units × reference_price` of value. 0 = no reference (value = the price paid); required
@@ -157,21 +158,55 @@ impl NetworkParams {
             (1..=MAX_CLAIM_WINDOW_EPOCHS).contains(&self.claim_window_epochs),
             "claim_window_epochs",
         )?;
-        // A provider's reward for one epoch is at most the epoch's emission, which is at most
-        // E0: a window smaller than that could refuse a claim for ever.
-        check(
-            self.max_reward_outflow_per_window > 0
-                && self.max_reward_outflow_per_window >= self.initial_emission,
-            "max_reward_outflow_per_window",
-        )?;
-        // The window may not be longer than an epoch: then the breaker lets at least one
-        // epoch's emission out per epoch, and a backlog drains.
         check(
             window(self.outflow_window_seconds, MAX_JOB_WINDOW_SECONDS)
                 && self.outflow_window_seconds <= self.epoch_seconds,
             "outflow_window_seconds",
         )?;
+        check(
+            self.max_reward_outflow_per_window > 0
+                && self.max_reward_outflow_per_window >= self.min_reward_outflow_per_window(),
+            "max_reward_outflow_per_window",
+        )?;
         self.validate_economics()
+    }
+
+    /// The smallest circuit-breaker cap these parameters allow: the breaker must pay out, every
+    /// epoch, the largest emission an epoch can allocate (`max(initial_emission,
+    /// tail_emission)`), or a backlog grows until earned rewards expire. A payment counts
+    /// against the cap for the breaker's span (9 buckets of `ceil(window / 8)` seconds,
+    /// [`crate::window::span_seconds`]), so the cap leaves at most `epoch_seconds / span`
+    /// times an epoch: the cap must be at least `max_emission × span / epoch_seconds`, rounded
+    /// up — and at least `initial_emission`, so that one epoch's whole reward fits one claim.
+    /// `u64::MAX` when no cap can do (a span or an epoch out of range).
+    pub fn min_reward_outflow_per_window(&self) -> u64 {
+        let (Ok(span), Ok(epoch)) = (
+            crate::window::span_seconds(self.outflow_window_seconds),
+            u128::try_from(self.epoch_seconds),
+        ) else {
+            return u64::MAX;
+        };
+        if epoch == 0 {
+            return u64::MAX;
+        }
+        let largest = u128::from(self.initial_emission.max(self.tail_emission));
+        // span ≤ 9 × MAX_JOB_WINDOW_SECONDS and largest < 2^64: no overflow.
+        let per_epoch = (largest * span.unsigned_abs() as u128).div_ceil(epoch);
+        u64::try_from(per_epoch)
+            .unwrap_or(u64::MAX)
+            .max(self.initial_emission)
+    }
+
+    /// Whether `next` pays every epoch at least what these parameters would. An epoch's
+    /// emission is read from the curve when the epoch is finalized, which may be after a
+    /// proposal applies; a schedule that could shrink would let governance take back rewards
+    /// already earned by settled work. Lowering the rate cap or the stake multiplier is free:
+    /// each job keeps those of its own terms.
+    pub fn emission_not_cut_by(&self, next: &NetworkParams) -> bool {
+        next.initial_emission >= self.initial_emission
+            && next.tail_emission >= self.tail_emission
+            && next.emission_decay_bps <= self.emission_decay_bps
+            && next.max_total_emission >= self.max_total_emission
     }
 
     /// [`NetworkParams::validate`], plus what depends on the mints: on a one-mint network the
@@ -356,6 +391,10 @@ impl Network {
                     && p.shard_count == self.params.shard_count,
                 SpiceError::ImmutableParameter
             );
+            require!(
+                self.params.emission_not_cut_by(p),
+                SpiceError::EmissionScheduleCut
+            );
         }
         self.pending_params_at = match params {
             Some(_) => now
@@ -396,6 +435,10 @@ impl Network {
     }
 
     /// Sets the pause flags, keeping the account of how long claims stayed paused.
+    ///
+    /// When claims resume, every open epoch's deadline moves later by the pause *and* by the
+    /// time the circuit breaker needs to let out everything the pause held back
+    /// ([`Network::drain_seconds`]): a pause can delay rewards, never make them expire.
     pub fn set_pause(&mut self, flags: u8, now: i64) -> Result<()> {
         require!(flags & !PAUSE_ALL == 0, SpiceError::InvalidPauseFlags);
         let was = self.paused & PAUSE_CLAIM != 0;
@@ -407,14 +450,34 @@ impl Network {
                 .checked_sub(self.claims_paused_at)
                 .ok_or(SpiceError::MathOverflow)?
                 .max(0);
+            let extension = paused_for
+                .checked_add(self.drain_seconds()?)
+                .ok_or(SpiceError::MathOverflow)?;
             self.claims_paused_seconds = self
                 .claims_paused_seconds
-                .checked_add(paused_for)
+                .checked_add(extension)
                 .ok_or(SpiceError::MathOverflow)?;
             self.claims_paused_at = 0;
         }
         self.paused = flags;
         Ok(())
+    }
+
+    /// Seconds the circuit breaker needs to let out every reward allocated and not yet
+    /// claimed: one span of its buckets per `max_reward_outflow_per_window` of it, rounded up.
+    pub fn drain_seconds(&self) -> Result<i64> {
+        let outstanding = self
+            .total_allocated
+            .checked_sub(self.total_claimed)
+            .ok_or(SpiceError::InvariantViolated)?;
+        let cap = self.params.max_reward_outflow_per_window.max(1);
+        let spans = outstanding.div_ceil(cap);
+        let span = crate::window::span_seconds(self.params.outflow_window_seconds)
+            .map_err(|_| SpiceError::MathOverflow)?;
+        Ok(i64::try_from(spans)
+            .ok()
+            .and_then(|n| n.checked_mul(span))
+            .ok_or(SpiceError::MathOverflow)?)
     }
 
     /// Seconds claims have stayed paused since the network began, including a pause under way.

@@ -165,7 +165,7 @@ impl Provider {
             .ok_or(SpiceError::CounterOutOfRange)?;
         self.locked = counter_add(self.locked, backing.lock)?;
         self.exposure = counter_add(self.exposure, backing.exposure)?;
-        self.stats.jobs_accepted = counter_add(self.stats.jobs_accepted, 1)?;
+        self.stats.jobs_accepted = self.stats.jobs_accepted.saturating_add(1);
         Ok(())
     }
 
@@ -180,19 +180,20 @@ impl Provider {
         Ok(())
     }
 
-    /// Records a settled job: paid `earned` (net of the fee) for `units`.
-    pub fn record_completed(&mut self, units: u64, earned: u64) -> Result<()> {
+    /// Records a settled job: paid `earned` (net of the fee) for `units`. These are statistics,
+    /// not accounting: they saturate, so that no volume (a provider could inflate its own with
+    /// self-dealt jobs) ever makes a settlement — and a client's escrow — fail.
+    pub fn record_completed(&mut self, units: u64, earned: u64) {
         let stats = &mut self.stats;
-        stats.jobs_completed = counter_add(stats.jobs_completed, 1)?;
-        stats.units_completed = counter_add(stats.units_completed, units)?;
-        stats.total_earned = counter_add(stats.total_earned, earned)?;
-        Ok(())
+        stats.jobs_completed = stats.jobs_completed.saturating_add(1);
+        stats.units_completed = stats.units_completed.saturating_add(units);
+        stats.total_earned = stats.total_earned.saturating_add(earned);
     }
 
-    /// Records a job that expired in the provider's hands (completion deadline missed).
-    pub fn record_failed(&mut self) -> Result<()> {
-        self.stats.jobs_failed = counter_add(self.stats.jobs_failed, 1)?;
-        Ok(())
+    /// Records a job that expired in the provider's hands (completion deadline missed): a
+    /// statistic, saturating like [`Provider::record_completed`].
+    pub fn record_failed(&mut self) {
+        self.stats.jobs_failed = self.stats.jobs_failed.saturating_add(1);
     }
 
     /// Slashes a fraudulent job's lock: the amount fixed at its accept (`slash_bps` of the stake
@@ -215,8 +216,9 @@ impl Provider {
             .checked_sub(from_unbonding)
             .ok_or(SpiceError::MathOverflow)?;
         self.end_job(backing)?;
-        self.stats.total_slashed = counter_add(self.stats.total_slashed, total)?;
-        self.stats.jobs_fraudulent = counter_add(self.stats.jobs_fraudulent, 1)?;
+        // Statistics: saturating, like `record_completed`.
+        self.stats.total_slashed = self.stats.total_slashed.saturating_add(total);
+        self.stats.jobs_fraudulent = self.stats.jobs_fraudulent.saturating_add(1);
         Ok(Slash {
             total,
             from_active,

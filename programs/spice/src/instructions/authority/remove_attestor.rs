@@ -23,9 +23,10 @@ pub struct RemoveAttestor<'info> {
     pub attestor: Box<Account<'info, Attestor>>,
 }
 
-/// Removes an attestor after the governance delay (`unbond_seconds`): until then it may still
-/// vote, and votes it cast always count. Removing voters could keep a job from its quorum, so a
-/// provider sees the change coming like any other.
+/// Removes an attestor after the governance delay (`unbond_seconds`): it judges no job accepted
+/// from then on, while every job accepted before keeps it among its judges until that job is
+/// decided, and votes it cast always count. A removal can neither reach back into running jobs
+/// nor leave one without the voters it was accepted with.
 pub fn handler(ctx: Context<RemoveAttestor>, _key: Pubkey) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let delay = ctx.accounts.network.governance_delay();

@@ -44,7 +44,7 @@ pub fn handler(ctx: Context<ExpireJob>) -> Result<()> {
     if let Some(provider) = a.provider.as_mut() {
         provider.end_job(backing)?;
         if reason == ExpireReason::NotSubmitted {
-            provider.record_failed()?;
+            provider.record_failed();
         }
     }
     emit!(JobExpired {

@@ -102,7 +102,7 @@ pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
         let book_data = book_info.try_borrow_data()?;
         for slot in 0..PAGE_LEN {
             let entry: ProviderEntry = read_entry::<ProviderBook>(&book_data, slot)?;
-            if entry.score == 0 {
+            if entry.weight == 0 {
                 continue;
             }
             let epoch: EpochEntry = read_entry::<EpochBook>(&epoch_data, slot)?;
@@ -171,7 +171,7 @@ pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
         emit!(RewardClaimed {
             provider: provider_key,
             epoch: o.epoch,
-            score: entry.score,
+            weight: entry.weight,
             amount: part,
             still_owed: o.amount.saturating_sub(part),
         });

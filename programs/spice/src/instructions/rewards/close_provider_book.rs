@@ -1,9 +1,8 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::EPOCHS_PER_PAGE;
 use crate::errors::SpiceError;
 use crate::events::ProviderBookClosed;
-use crate::state::{first_epoch_of, seeds, EpochBook, EpochStatus, Network, ProviderBook};
+use crate::state::{seeds, EpochBook, Network, ProviderBook};
 
 #[derive(Accounts)]
 #[instruction(provider: Pubkey, page: u64)]
@@ -41,31 +40,10 @@ pub struct CloseProviderBook<'info> {
 pub fn handler(ctx: Context<CloseProviderBook>, provider: Pubkey, page: u64) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = ctx.accounts;
-    let last = first_epoch_of(page)?
-        .checked_add(EPOCHS_PER_PAGE - 1)
-        .ok_or(SpiceError::MathOverflow)?;
-    require!(
-        a.network.current_epoch(now)? > last,
-        SpiceError::BookStillOpen
-    );
-    for (slot, entry) in a.provider_book.entries.iter().enumerate() {
-        if entry.score == 0 {
-            continue;
-        }
-        // Work was recorded in this epoch, so it can be finalized: until then, and until the
-        // entry is paid or its epoch closed, the page stays.
-        let epoch = a
-            .epoch_book
-            .as_ref()
-            .and_then(|b| b.entries.get(slot))
-            .ok_or(SpiceError::BookStillOpen)?;
-        let settled = match epoch.status {
-            EpochStatus::Pending => false,
-            EpochStatus::Closed => true,
-            EpochStatus::Open => entry.owed(epoch)? == 0,
-        };
-        require!(settled, SpiceError::BookStillOpen);
-    }
+    a.provider_book.check_closable(
+        a.epoch_book.as_deref().map(|b| &**b),
+        a.network.current_epoch(now)?,
+    )?;
     emit!(ProviderBookClosed {
         provider,
         page,

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
-use crate::curve::{capped_emission, curve_emission, epoch_allocation};
+use crate::curve::{capped_emission, curve_emission, weighted_allocation};
 use crate::errors::SpiceError;
 use crate::events::EpochFinalized;
 use crate::instructions::rewards::shards::load_shards;
@@ -42,7 +42,8 @@ pub struct FinalizeEpoch<'info> {
 /// Anyone finalizes an ended epoch: sums its shards (`close_epoch_shard` then returns their rent),
 /// fixes its emission from the curve — capped by `max_total_emission` less what is allocated
 /// and by the reward vault's unallocated balance — and what its providers can claim,
-/// `min(emission, total_score × reward_rate_cap)`, and until when. The rest of the emission is
+/// `min(emission, total_weight / 10_000)` (each job at most the rate cap of its own terms), and
+/// until when. The rest of the emission is
 /// never allocated. An epoch nobody worked in allocates nothing; an epoch finalized late gets a
 /// full claim window from its finalization.
 pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> Result<()> {
@@ -131,15 +132,12 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
         network.total_allocated,
         unallocated,
     )?;
-    // Nobody could claim an epoch without work: allocate nothing rather than lock tokens.
-    if entry.total_score > 0 {
+    // Nobody could claim an epoch without rewardable work: allocate nothing rather than lock
+    // tokens.
+    if entry.total_weight > 0 {
         entry.emission = capped.emission;
         entry.shortfall = capped.shortfall;
-        entry.allocated = epoch_allocation(
-            capped.emission,
-            entry.total_score,
-            params.reward_rate_cap_bps,
-        )?;
+        entry.allocated = weighted_allocation(capped.emission, entry.total_weight);
     }
     network.total_allocated = network
         .total_allocated
@@ -155,6 +153,7 @@ pub fn handler<'info>(ctx: Context<'info, FinalizeEpoch<'info>>, index: u64) -> 
         shortfall: entry.shortfall,
         allocated: entry.allocated,
         total_score: entry.total_score,
+        total_weight: entry.total_weight,
         total_value: entry.total_value,
         total_fees: entry.total_fees,
         total_jobs: entry.jobs,
