@@ -90,8 +90,8 @@ pub trait Ledger {
     /// One account, `None` if it does not exist.
     fn account(&mut self, address: &Pubkey) -> Result<Option<Account>>;
 
-    /// Every account owned by `owner`; for token programs, only those of `mint` when given
-    /// (token accounts and the mint itself are found through the mint filter).
+    /// Every account owned by `owner`; with `mint` (for token programs), only the token
+    /// accounts of `mint` (their data starts with it; the mint itself is not among them).
     fn accounts_owned_by(
         &mut self,
         owner: &Pubkey,

@@ -3,13 +3,24 @@
 
 #![allow(dead_code)]
 
+pub mod fixture;
+
 use std::path::PathBuf;
+
+use anchor_lang::solana_program::instruction::Instruction;
+use base64::prelude::{Engine, BASE64_STANDARD};
+use solana_sdk::hash::Hash;
+use solana_sdk::transaction::Transaction;
 
 use serde_json::{json, Value};
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::rpc_client::RpcClient;
 use solana_sdk::signature::{Keypair, Signer};
 use spice_serve::{Options, Running};
+
+/// The longest any test waits for the server (every request and notification is bounded, so a
+/// test fails instead of hanging).
+pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 pub struct Served {
     pub runtime: tokio::runtime::Runtime,
@@ -50,7 +61,10 @@ impl Served {
             url,
             ws_url,
             dir,
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(TIMEOUT)
+                .build()
+                .expect("http client"),
         }
     }
 
@@ -60,7 +74,20 @@ impl Served {
 
     /// Solana's RPC client (what the SDK's RPC backend uses), at `confirmed`.
     pub fn client(&self) -> RpcClient {
-        RpcClient::new_with_commitment(self.url.clone(), CommitmentConfig::confirmed())
+        RpcClient::new_with_timeout_and_commitment(
+            self.url.clone(),
+            TIMEOUT,
+            CommitmentConfig::confirmed(),
+        )
+    }
+
+    /// The same, async (for use inside [`Served::runtime`]).
+    pub fn async_client(&self) -> solana_rpc_client::nonblocking::rpc_client::RpcClient {
+        solana_rpc_client::nonblocking::rpc_client::RpcClient::new_with_timeout_and_commitment(
+            self.url.clone(),
+            TIMEOUT,
+            CommitmentConfig::confirmed(),
+        )
     }
 
     /// POSTs `body` as JSON; returns the HTTP status and the body.
@@ -125,6 +152,28 @@ impl Served {
         wallet
     }
 
+    /// The latest blockhash, asked of the server.
+    pub fn blockhash(&self) -> Hash {
+        let value = self.result("getLatestBlockhash", json!([]));
+        value["value"]["blockhash"]
+            .as_str()
+            .expect("blockhash")
+            .parse()
+            .expect("hash")
+    }
+
+    /// `ixs` signed by `signers` (the first pays) on the latest blockhash.
+    pub fn transaction(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
+        let mut tx = Transaction::new_with_payer(ixs, Some(&signers[0].pubkey()));
+        tx.sign(&signers.to_vec(), self.blockhash());
+        tx
+    }
+
+    /// The ledger file's bytes.
+    pub fn ledger_bytes(&self) -> Vec<u8> {
+        std::fs::read(self.ledger()).expect("ledger file")
+    }
+
     pub fn stop(&mut self) {
         if let Some(running) = self.running.take() {
             self.runtime.block_on(running.stop());
@@ -136,4 +185,14 @@ impl Drop for Served {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A transaction on the wire, base64.
+pub fn base64(tx: &Transaction) -> String {
+    BASE64_STANDARD.encode(bincode::serialize(tx).expect("serialize"))
+}
+
+/// A transaction on the wire, base58.
+pub fn base58(tx: &Transaction) -> String {
+    bs58::encode(bincode::serialize(tx).expect("serialize")).into_string()
 }
