@@ -102,7 +102,7 @@ pub fn parse_sets(sets: &[String]) -> Result<ParamsToml> {
 }
 
 /// Parameters a proposal must not change (`propose_params` refuses it: `ImmutableParameter`).
-pub const IMMUTABLE: &[&str] = &["epoch_seconds", "shard_count"];
+pub const IMMUTABLE: &[&str] = &["epoch_seconds", "shard_count", "outflow_window_seconds"];
 
 #[cfg(test)]
 mod tests {

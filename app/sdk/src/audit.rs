@@ -1662,13 +1662,15 @@ mod tests {
             paused: 0,
             claims_paused_at: 0,
             claims_paused_seconds: 0,
+            claims_drain_from: 0,
+            claims_drain_until: 0,
             genesis_ts: GENESIS,
             // Epoch 0 (closed) allocated 50 and paid 50; epoch 1 allocated 100, paid 40.
             total_allocated: 150,
             total_claimed: 90,
             outflow: Default::default(),
             attestor_count: 0,
-            reserved: [0; 64],
+            reserved: [0; 48],
         };
 
         let prov = Provider {

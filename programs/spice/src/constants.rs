@@ -110,6 +110,7 @@ pub const PAUSE_CLAIM: u8 = 1 << 3;
 /// Every defined pause flag; `set_pause` refuses other bits.
 ///
 /// While `PAUSE_CLAIM` is set no epoch can close, and every finalized epoch's claim deadline
-/// moves later by the time claims stayed paused.
+/// moves later by the time claims stay paused and by the drain after it
+/// (`Network::drain_seconds`).
 #[constant]
 pub const PAUSE_ALL: u8 = PAUSE_CREATE_JOB | PAUSE_ACCEPT_JOB | PAUSE_REGISTER | PAUSE_CLAIM;

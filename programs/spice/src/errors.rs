@@ -14,7 +14,7 @@ pub enum SpiceError {
     InvariantViolated,
     #[msg("A network parameter is outside its hard bounds (the log names it)")]
     ParameterOutOfBounds,
-    #[msg("epoch_seconds and shard_count are fixed at create_network and cannot change")]
+    #[msg("epoch_seconds, shard_count and outflow_window_seconds are fixed at create_network and cannot change")]
     ImmutableParameter,
     #[msg("The mint uses a Token-2022 extension that breaks escrow accounting or custody (the log names it)")]
     UnsupportedMintExtension,

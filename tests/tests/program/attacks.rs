@@ -66,7 +66,7 @@ async fn close_and_count_unpaid(m: &mut Market, epochs: std::ops::Range<u64>) ->
 
 /// Hourly epochs whose emission never decays (tail = E0) and a circuit breaker whose window is
 /// one epoch long and lets `cap` out per window (`NetworkParams::validate` accepts a cap from
-/// `min_reward_outflow_per_window()`, 9/8 of E0 here).
+/// `min_reward_outflow_per_window()`, 9/4 of E0 here).
 fn hourly(cap: u64) -> NetworkParams {
     NetworkParams {
         epoch_seconds: HOUR,
@@ -168,14 +168,16 @@ fn claim_with(m: &Market, provider: &Actor, remaining: &[Pubkey]) -> Instruction
 /// buckets, `9 × ceil(W/8) ≥ 9W/8` seconds: with the window at its bound (one epoch) and the cap
 /// at E0, at most 8/9 of E0 would leave per epoch while a busy epoch allocates E0, and a
 /// diligent provider's backlog would grow until it expired. (Found by this review: the bound
-/// was `cap ≥ E0`.) Such a cap is refused now; at the bound that replaced it, 9/8 of E0, a
-/// provider claiming at every bucket is paid everything.
+/// was `cap ≥ E0`.) Such a cap is refused now, and so is 9/8 of E0 — exactly one epoch's
+/// emission per epoch, with no room to drain a backlog; at the bound, 9/4 of E0 (twice the
+/// largest emission per epoch), a provider claiming at every bucket is paid everything.
 #[tokio::test]
 async fn the_breaker_lets_an_epochs_emission_out_at_its_bounds_and_no_reward_expires() {
     let min = hourly(0).min_reward_outflow_per_window();
-    assert_eq!(min, E0 / 8 * 9);
+    assert_eq!(min, E0 / 4 * 9);
     assert!(hourly(min - 1).validate().is_err());
     assert!(hourly(E0).validate().is_err());
+    assert!(hourly(E0 / 8 * 9).validate().is_err());
     // The default claim window of eight epochs.
     let mut m = Market::with_params(Mints::MIXED, hourly(min)).await;
     m.fund_rewards(200 * E0).await;
@@ -208,11 +210,13 @@ async fn the_breaker_lets_an_epochs_emission_out_at_its_bounds_and_no_reward_exp
 /// deadlines moved by the pause alone, everything earned during a long pause would fall due
 /// within one claim window, more than the breaker can pay out in it (found by this review).
 /// So when claims resume the deadlines move later also by the time the breaker needs to let
-/// out everything outstanding. The cap here (2 × E0 per epoch-long window) keeps up with the
-/// emission as long as claims flow.
+/// out everything outstanding. The cap here is at its bound (9/4 × E0 per epoch-long window:
+/// twice the emission per epoch), the least that keeps up with the emission and drains the
+/// backlog.
 #[tokio::test]
 async fn a_claim_pause_forfeits_no_reward_the_breaker_must_pay_afterwards() {
-    let mut m = Market::with_params(Mints::MIXED, hourly(2 * E0)).await;
+    let cap = hourly(0).min_reward_outflow_per_window();
+    let mut m = Market::with_params(Mints::MIXED, hourly(cap)).await;
     m.fund_rewards(200 * E0).await;
     let provider = m.provider(MIN_STAKE).await;
     let client = m.actor(1_000_000_000_000_000, 0).await;
@@ -244,7 +248,11 @@ async fn a_claim_pause_forfeits_no_reward_the_breaker_must_pay_afterwards() {
     for _ in 0..12 {
         claim_all_epoch_long(&mut m, &provider, &open).await;
     }
-    // Past every (extended) deadline: the epochs close with nothing left unpaid.
+    // Past every (extended) deadline: the epochs close with nothing left unpaid. Deadlines
+    // keep moving until the drain ends.
+    let drain_end = m.network().await.claims_drain_until;
+    let now = m.env.now().await;
+    warp_to(&mut m, drain_end.max(now)).await;
     let resumed = m.network().await;
     let last = m.epoch(paused.end - 1).await;
     let deadline = last
@@ -261,6 +269,91 @@ async fn a_claim_pause_forfeits_no_reward_the_breaker_must_pay_afterwards() {
     // With deadlines moved by the pause alone: 400_000 of the 2_000_000 earned during the
     // pause went back to the pool.
     assert_eq!(unpaid, 0, "rewards earned during the pause expired unpaid");
+}
+
+/// Promise: pauses and parameters never make earned rewards forfeit. The extension granted when
+/// claims resume is the time the breaker needs at the *least* throughput any proposal could
+/// give it (twice the largest emission per epoch, which can only grow), while new epochs keep
+/// allocating. The authority pauses claims for twenty epochs with a generous cap, announces a
+/// cap at its floor during the pause and applies it the moment claims resume: the backlog
+/// still drains before any deadline, with work and claims going on.
+#[tokio::test]
+async fn a_cap_lowered_as_claims_resume_forfeits_nothing() {
+    let floor = hourly(0).min_reward_outflow_per_window();
+    let params = NetworkParams {
+        unbond_seconds: HOUR,
+        ..hourly(10 * floor)
+    };
+    let mut m = Market::with_params(Mints::MIXED, params).await;
+    m.fund_rewards(200 * E0).await;
+    let provider = m.provider(MIN_STAKE).await;
+    let client = m.actor(1_000_000_000_000_000, 0).await;
+    m.set_pause(PAUSE_CLAIM).await;
+    let paused = 0..20u64;
+    for e in paused.clone() {
+        m.warp_to_epoch(e).await;
+        if e > 0 {
+            Env::ok(m.try_finalize(e - 1).await);
+        }
+        m.paid_job(&client, &provider, BIG_PRICE, 50).await;
+    }
+    m.warp_to_epoch(paused.end).await;
+    Env::ok(m.try_finalize(paused.end - 1).await);
+    Env::ok(
+        m.try_propose_params(Some(NetworkParams {
+            max_reward_outflow_per_window: floor,
+            ..params
+        }))
+        .await,
+    );
+    m.env.warp_seconds(HOUR + 1).await;
+    m.set_pause(0).await;
+    Env::ok(m.try_apply_params().await);
+    assert_eq!(
+        m.network().await.params.max_reward_outflow_per_window,
+        floor
+    );
+    // Work goes on at E0 per epoch; the provider claims everything open at every bucket.
+    let last = paused.end + 40;
+    let mut paid = 0;
+    for e in paused.end + 1..=last {
+        m.warp_to_epoch(e).await;
+        Env::ok(m.try_finalize(e - 1).await);
+        if e < last {
+            m.paid_job(&client, &provider, BIG_PRICE, 50).await;
+        }
+        let open: Vec<u64> = (0..e).collect();
+        paid += claim_all_epoch_long(&mut m, &provider, &open).await;
+    }
+    // The work stops; the provider goes on claiming what the breaker still holds back.
+    let all: Vec<u64> = (0..last).collect();
+    for _ in 0..4 {
+        paid += claim_all_epoch_long(&mut m, &provider, &all).await;
+    }
+    m.check_invariants().await;
+    // Every epoch of work allocated E0 (none was done in the epoch of the unpause).
+    let mut earned = 0;
+    for e in 0..last {
+        earned += m.epoch(e).await.allocated;
+    }
+    assert_eq!(earned, (last - 1) * E0);
+    assert_eq!(paid, earned, "earned {earned}, paid {paid}");
+    // Every epoch closes with nothing unpaid once its (extended) deadline is past.
+    let drain_end = m.network().await.claims_drain_until;
+    let now = m.env.now().await;
+    warp_to(&mut m, drain_end.max(now)).await;
+    let resumed = m.network().await;
+    let end = m.epoch(last - 1).await;
+    let deadline = end
+        .effective_deadline(
+            resumed
+                .claims_paused_total(m.env.now().await)
+                .expect("paused"),
+        )
+        .expect("deadline");
+    let now = m.env.now().await;
+    warp_to(&mut m, deadline.max(now)).await;
+    assert_eq!(close_and_count_unpaid(&mut m, 0..last).await, 0);
 }
 
 /// Promise: nothing the authority does reaches earned rewards; earned rewards are never

@@ -581,13 +581,13 @@ async fn send_propose(
 #[tokio::test]
 async fn the_breaker_cap_may_sit_exactly_at_its_bound() {
     // With an epoch-long window the span, 9 × ceil(W / 8), is 9/8 of an epoch: the cap must be
-    // 9/8 of the largest emission, and exactly that is accepted.
+    // twice 9/8 of the largest emission, and exactly that is accepted.
     let p = with(|p| {
         p.outflow_window_seconds = p.epoch_seconds;
         p.max_reward_outflow_per_window = 0;
     });
     let min = p.min_reward_outflow_per_window();
-    assert_eq!(min, p.initial_emission / 8 * 9);
+    assert_eq!(min, p.initial_emission / 4 * 9);
     let at_bound = NetworkParams {
         max_reward_outflow_per_window: min,
         ..p
@@ -638,9 +638,11 @@ async fn propose_and_apply_params_replace_parameters() {
                 .max_reward_outflow_per_window
                 .max(now.max_reward_outflow_per_window);
         }
-        // The breaker's window may not outlast the (fixed) epoch, and its 9 buckets of
-        // ceil(window / 8) must fit in it for the largest emission to leave each epoch.
-        p.outflow_window_seconds = p.outflow_window_seconds.min(fixed.epoch_seconds / 9 * 8);
+        // The breaker's window is fixed too; the cap must stay above its floor for it.
+        p.outflow_window_seconds = fixed.outflow_window_seconds;
+        p.max_reward_outflow_per_window = p
+            .max_reward_outflow_per_window
+            .max(p.min_reward_outflow_per_window());
         m.update_params(p).await;
         let n = m.network().await;
         assert_eq!(n.params, p);
@@ -730,6 +732,7 @@ async fn error_propose_params_immutable_parameter() {
     for params in [
         with(|p| p.epoch_seconds = 14 * DAY),
         with(|p| p.shard_count = 8),
+        with(|p| p.outflow_window_seconds = DAY / 2),
     ] {
         let res = send_propose(&mut m, &authority, params).await;
         assert_code(res, spice_err(SpiceError::ImmutableParameter));

@@ -171,14 +171,22 @@ impl NetworkParams {
         self.validate_economics()
     }
 
-    /// The smallest circuit-breaker cap these parameters allow: the breaker must pay out, every
-    /// epoch, the largest emission an epoch can allocate (`max(initial_emission,
-    /// tail_emission)`), or a backlog grows until earned rewards expire. A payment counts
-    /// against the cap for the breaker's span (9 buckets of `ceil(window / 8)` seconds,
-    /// [`crate::window::span_seconds`]), so the cap leaves at most `epoch_seconds / span`
-    /// times an epoch: the cap must be at least `max_emission × span / epoch_seconds`, rounded
-    /// up — and at least `initial_emission`, so that one epoch's whole reward fits one claim.
-    /// `u64::MAX` when no cap can do (a span or an epoch out of range).
+    /// The largest emission an epoch can allocate under these parameters:
+    /// `max(initial_emission, tail_emission)`. It can only grow (a proposal that would lower it
+    /// is refused: [`NetworkParams::emission_not_cut_by`]).
+    pub fn largest_emission(&self) -> u64 {
+        self.initial_emission.max(self.tail_emission)
+    }
+
+    /// The smallest circuit-breaker cap these parameters allow: the breaker must let out, every
+    /// epoch, **twice** the largest emission an epoch can allocate — once for the epoch's own
+    /// allocation and once more to drain any backlog (after a claim pause, or when claimers
+    /// bunch up) — or owed rewards could pile up until they expire. A payment counts against
+    /// the cap for the breaker's span (9 buckets of `ceil(window / 8)` seconds,
+    /// [`crate::window::span_seconds`]), so the cap must be at least `2 × largest × span /
+    /// epoch_seconds`, rounded up — and at least `initial_emission`, so that one epoch's whole
+    /// reward fits one claim. Whatever the window, the breaker then lets out at least
+    /// `2 × largest` per epoch. `u64::MAX` when no cap can do (a span or an epoch out of range).
     pub fn min_reward_outflow_per_window(&self) -> u64 {
         let (Ok(span), Ok(epoch)) = (
             crate::window::span_seconds(self.outflow_window_seconds),
@@ -189,10 +197,10 @@ impl NetworkParams {
         if epoch == 0 {
             return u64::MAX;
         }
-        let largest = u128::from(self.initial_emission.max(self.tail_emission));
+        let largest = u128::from(self.largest_emission());
         // span ≤ 9 × MAX_JOB_WINDOW_SECONDS and largest < 2^64: no overflow.
-        let per_epoch = (largest * span.unsigned_abs() as u128).div_ceil(epoch);
-        u64::try_from(per_epoch)
+        let per_span = (2 * largest * span.unsigned_abs() as u128).div_ceil(epoch);
+        u64::try_from(per_span)
             .unwrap_or(u64::MAX)
             .max(self.initial_emission)
     }
@@ -322,8 +330,14 @@ pub struct Network {
     pub paused: u8,
     /// When claims were paused, 0 while they are not.
     pub claims_paused_at: i64,
-    /// Seconds claims stayed paused in pauses that have ended.
+    /// Seconds claims stayed paused in pauses that have ended, and drains that have been
+    /// interrupted by a new pause.
     pub claims_paused_seconds: i64,
+    /// When the drain after the last claim pause began (the unpause), 0 if none.
+    pub claims_drain_from: i64,
+    /// When that drain ends: until then every claim deadline keeps moving later, as during the
+    /// pause, so that nothing expires while the breaker lets the backlog out.
+    pub claims_drain_until: i64,
     /// Start of epoch 0.
     pub genesis_ts: i64,
     /// Reward tokens allocated to finalized epochs (claimed ones included), less what closed
@@ -336,7 +350,7 @@ pub struct Network {
     /// Attestors added and not removed (including those whose addition is not effective yet).
     pub attestor_count: u16,
     /// Space for future fields without a migration.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 48],
 }
 
 impl Network {
@@ -385,10 +399,14 @@ impl Network {
     pub fn propose_params(&mut self, params: Option<NetworkParams>, now: i64) -> Result<i64> {
         if let Some(p) = &params {
             self.check_params(p)?;
-            // Epoch indexing and shard hashing of live epochs depend on these two.
+            // Epoch indexing and shard hashing of live epochs depend on the first two; the
+            // breaker's throughput guarantee on the third (a new window re-counts everything
+            // its ring holds for a full new span: changing it again and again could stall the
+            // outflow the claim deadlines rely on).
             require!(
                 p.epoch_seconds == self.params.epoch_seconds
-                    && p.shard_count == self.params.shard_count,
+                    && p.shard_count == self.params.shard_count
+                    && p.outflow_window_seconds == self.params.outflow_window_seconds,
                 SpiceError::ImmutableParameter
             );
             require!(
@@ -436,58 +454,91 @@ impl Network {
 
     /// Sets the pause flags, keeping the account of how long claims stayed paused.
     ///
-    /// When claims resume, every open epoch's deadline moves later by the pause *and* by the
-    /// time the circuit breaker needs to let out everything the pause held back
-    /// ([`Network::drain_seconds`]): a pause can delay rewards, never make them expire.
+    /// When claims resume, the breaker needs time to let out what the pause held back
+    /// ([`Network::drain_seconds`]); until that drain ends, every claim deadline — of the epochs
+    /// finalized before the pause, during it and during the drain — keeps moving later as if
+    /// claims were still paused. A pause can delay a reward, never make it expire.
     pub fn set_pause(&mut self, flags: u8, now: i64) -> Result<()> {
         require!(flags & !PAUSE_ALL == 0, SpiceError::InvalidPauseFlags);
         let was = self.paused & PAUSE_CLAIM != 0;
         let will = flags & PAUSE_CLAIM != 0;
         if !was && will {
+            // A drain under way ends here; what it ran counts, and the next unpause starts a
+            // new one for whatever is outstanding then.
+            self.claims_paused_seconds = self
+                .claims_paused_seconds
+                .checked_add(self.drain_elapsed(now))
+                .ok_or(SpiceError::MathOverflow)?;
+            self.claims_drain_from = 0;
+            self.claims_drain_until = 0;
             self.claims_paused_at = now;
         } else if was && !will {
             let paused_for = now
                 .checked_sub(self.claims_paused_at)
                 .ok_or(SpiceError::MathOverflow)?
                 .max(0);
-            let extension = paused_for
-                .checked_add(self.drain_seconds()?)
-                .ok_or(SpiceError::MathOverflow)?;
             self.claims_paused_seconds = self
                 .claims_paused_seconds
-                .checked_add(extension)
+                .checked_add(paused_for)
                 .ok_or(SpiceError::MathOverflow)?;
             self.claims_paused_at = 0;
+            self.claims_drain_from = now;
+            self.claims_drain_until = now
+                .checked_add(self.drain_seconds()?)
+                .ok_or(SpiceError::MathOverflow)?;
         }
         self.paused = flags;
         Ok(())
     }
 
-    /// Seconds the circuit breaker needs to let out every reward allocated and not yet
-    /// claimed: one span of its buckets per `max_reward_outflow_per_window` of it, rounded up.
+    /// Seconds of the current drain that have run by `now`.
+    fn drain_elapsed(&self, now: i64) -> i64 {
+        now.min(self.claims_drain_until)
+            .saturating_sub(self.claims_drain_from)
+            .max(0)
+    }
+
+    /// Seconds the circuit breaker needs to let out every reward allocated and not yet claimed
+    /// while new epochs keep allocating: the breaker lets out at least `2 × largest` per epoch
+    /// ([`NetworkParams::min_reward_outflow_per_window`]) and new epochs take at most `largest`,
+    /// so the backlog shrinks by at least `largest` per epoch — `ceil(outstanding × epoch_seconds
+    /// / largest)` seconds, plus one span for the window's bucketing. No later proposal can
+    /// lengthen it: `epoch_seconds` is fixed, `largest` can only grow and the cap's floor with
+    /// it.
     pub fn drain_seconds(&self) -> Result<i64> {
         let outstanding = self
             .total_allocated
             .checked_sub(self.total_claimed)
             .ok_or(SpiceError::InvariantViolated)?;
-        let cap = self.params.max_reward_outflow_per_window.max(1);
-        let spans = outstanding.div_ceil(cap);
+        if outstanding == 0 {
+            return Ok(0);
+        }
+        // Something was allocated, so the emission was positive once; it can only have grown.
+        let largest = u128::from(self.params.largest_emission().max(1));
+        let epoch =
+            u128::try_from(self.params.epoch_seconds).map_err(|_| SpiceError::MathOverflow)?;
         let span = crate::window::span_seconds(self.params.outflow_window_seconds)
             .map_err(|_| SpiceError::MathOverflow)?;
-        Ok(i64::try_from(spans)
+        let backlog = u128::from(outstanding)
+            .checked_mul(epoch)
+            .ok_or(SpiceError::MathOverflow)?
+            .div_ceil(largest);
+        i64::try_from(backlog)
             .ok()
-            .and_then(|n| n.checked_mul(span))
-            .ok_or(SpiceError::MathOverflow)?)
+            .and_then(|b| b.checked_add(span))
+            .ok_or_else(|| SpiceError::MathOverflow.into())
     }
 
-    /// Seconds claims have stayed paused since the network began, including a pause under way.
+    /// Seconds claims have stayed paused since the network began, including a pause under way
+    /// and the drain after the last one: every open epoch's claim deadline is later by what
+    /// this grew since the epoch was finalized.
     pub fn claims_paused_total(&self, now: i64) -> Result<i64> {
         let current = if self.paused & PAUSE_CLAIM != 0 {
             now.checked_sub(self.claims_paused_at)
                 .ok_or(SpiceError::MathOverflow)?
                 .max(0)
         } else {
-            0
+            self.drain_elapsed(now)
         };
         Ok(self
             .claims_paused_seconds
@@ -546,5 +597,137 @@ impl Network {
             SpiceError::InvariantViolated
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::ACCOUNT_VERSION;
+
+    const HOUR: i64 = 3_600;
+
+    fn network(largest: u64, outstanding: u64) -> Network {
+        let params = NetworkParams {
+            epoch_seconds: HOUR,
+            outflow_window_seconds: HOUR,
+            initial_emission: largest,
+            tail_emission: largest,
+            min_stake: 1,
+            unbond_seconds: HOUR,
+            protocol_fee_bps: 250,
+            slash_bps: 1_000,
+            slash_client_share_bps: 5_000,
+            max_accept_seconds: HOUR,
+            max_run_seconds: HOUR,
+            challenge_seconds: HOUR,
+            dispute_seconds: HOUR,
+            audit_rate_bps: 0,
+            attestation_quorum: 1,
+            emission_decay_bps: 0,
+            max_total_emission: u64::MAX,
+            m_max_bps: 10_000,
+            stake_cap: 1,
+            reward_rate_cap_bps: 0,
+            reference_price: 0,
+            stake_per_payment_bps: 10_000,
+            max_exposure_bps: 0,
+            shard_count: 1,
+            claim_window_epochs: 8,
+            max_reward_outflow_per_window: u64::MAX,
+        };
+        Network {
+            version: ACCOUNT_VERSION,
+            bump: 0,
+            reward_vault_bump: 0,
+            payment_treasury_bump: 0,
+            stake_treasury_bump: 0,
+            payment_payouts_bump: 0,
+            stake_payouts_bump: 0,
+            creator: Pubkey::default(),
+            id: 0,
+            authority: Pubkey::default(),
+            pending_authority: None,
+            payment_mint: Pubkey::default(),
+            stake_mint: Pubkey::default(),
+            payment_token_program: Pubkey::default(),
+            stake_token_program: Pubkey::default(),
+            freeze_authority_accepted: false,
+            params,
+            pending_params: None,
+            pending_params_at: 0,
+            paused: 0,
+            claims_paused_at: 0,
+            claims_paused_seconds: 0,
+            claims_drain_from: 0,
+            claims_drain_until: 0,
+            genesis_ts: 0,
+            total_allocated: outstanding,
+            total_claimed: 0,
+            outflow: Default::default(),
+            attestor_count: 0,
+            reserved: [0; 48],
+        }
+    }
+
+    #[test]
+    fn a_pause_and_its_drain_move_every_deadline_until_the_drain_ends() {
+        // Ten epochs of the largest emission outstanding: ten epochs of drain plus one span.
+        let mut n = network(1_000, 10_000);
+        let span = crate::window::span_seconds(HOUR).unwrap();
+        assert_eq!(n.drain_seconds().unwrap(), 10 * HOUR + span);
+        n.set_pause(PAUSE_CLAIM, 100).unwrap();
+        assert_eq!(n.claims_paused_total(100 + 5 * HOUR).unwrap(), 5 * HOUR);
+        n.set_pause(0, 100 + 5 * HOUR).unwrap();
+        let drain_end = 100 + 5 * HOUR + 10 * HOUR + span;
+        assert_eq!(n.claims_drain_until, drain_end);
+        // During the drain the total keeps growing, as if claims were still paused...
+        assert_eq!(n.claims_paused_total(100 + 6 * HOUR).unwrap(), 6 * HOUR);
+        // ...and stops when it ends.
+        let total = 15 * HOUR + span;
+        assert_eq!(n.claims_paused_total(drain_end).unwrap(), total);
+        assert_eq!(n.claims_paused_total(drain_end + 99 * HOUR).unwrap(), total);
+    }
+
+    #[test]
+    fn a_pause_during_a_drain_keeps_what_the_drain_ran_and_counts_nothing_twice() {
+        let mut n = network(1_000, 10_000);
+        n.set_pause(PAUSE_CLAIM, 0).unwrap();
+        n.set_pause(0, HOUR).unwrap();
+        // Two hours into the drain, claims are paused again for an hour.
+        n.set_pause(PAUSE_CLAIM, 3 * HOUR).unwrap();
+        assert_eq!((n.claims_drain_from, n.claims_drain_until), (0, 0));
+        assert_eq!(n.claims_paused_seconds, 3 * HOUR);
+        assert_eq!(n.claims_paused_total(4 * HOUR).unwrap(), 4 * HOUR);
+        n.set_pause(0, 4 * HOUR).unwrap();
+        assert_eq!(n.claims_paused_total(4 * HOUR).unwrap(), 4 * HOUR);
+        assert_eq!(n.claims_paused_total(5 * HOUR).unwrap(), 5 * HOUR);
+        // Nothing outstanding: no drain.
+        let mut idle = network(1_000, 0);
+        idle.set_pause(PAUSE_CLAIM, 0).unwrap();
+        idle.set_pause(0, HOUR).unwrap();
+        assert_eq!(idle.claims_paused_total(9 * HOUR).unwrap(), HOUR);
+    }
+
+    #[test]
+    fn the_breaker_floor_is_twice_the_largest_emission_per_epoch_whatever_the_window() {
+        for window in [60, 600, HOUR / 2, HOUR] {
+            let p = NetworkParams {
+                outflow_window_seconds: window,
+                ..network(1_000_000, 0).params
+            };
+            let span = crate::window::span_seconds(window).unwrap();
+            let floor = p.min_reward_outflow_per_window();
+            // Per epoch the floor lets out at least 2 × largest (and one epoch fits one claim).
+            assert!(u128::from(floor) * HOUR as u128 >= 2 * 1_000_000 * span as u128);
+            assert!(floor >= p.initial_emission);
+        }
+        // A proposal cannot lower the largest emission, so it cannot lower the floor's rate.
+        let p = network(1_000, 0).params;
+        let cut = NetworkParams {
+            initial_emission: 999,
+            ..p
+        };
+        assert!(!p.emission_not_cut_by(&cut));
     }
 }

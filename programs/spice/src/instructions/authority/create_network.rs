@@ -223,12 +223,14 @@ pub fn handler<'info>(
         paused: 0,
         claims_paused_at: 0,
         claims_paused_seconds: 0,
+        claims_drain_from: 0,
+        claims_drain_until: 0,
         genesis_ts: now,
         total_allocated: 0,
         total_claimed: 0,
         outflow: OutflowWindow::default(),
         attestor_count: 0,
-        reserved: [0; 64],
+        reserved: [0; 48],
     });
     network.invariant()?;
     pda_account::store(&a.network, network.as_ref())?;
