@@ -187,13 +187,30 @@ impl Template {
 }
 
 /// The Spice program, SPL Token, Token-2022 and Associated Token on LiteSVM.
-#[derive(Clone)]
 pub struct Runtime {
     svm: LiteSVM,
     faucet: std::sync::Arc<Keypair>,
     /// Mixed into every recorded slot hash, so hashes are no more predictable than a
     /// validator's (a provider must not learn its audit draw before submitting).
     salt: [u8; 32],
+}
+
+/// Transactions the runtime remembers (a repeat is refused; a failure that paid its fee is
+/// told from one refused before execution). LiteSVM's history has no room of its own once
+/// cloned (its capacity is its map's), so every runtime sets it.
+const TRANSACTION_HISTORY: usize = 64;
+
+impl Clone for Runtime {
+    fn clone(&self) -> Self {
+        Self {
+            svm: self
+                .svm
+                .clone()
+                .with_transaction_history(TRANSACTION_HISTORY),
+            faucet: self.faucet.clone(),
+            salt: self.salt,
+        }
+    }
 }
 
 impl Default for Runtime {
@@ -208,7 +225,11 @@ impl Runtime {
         let template = template()
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let svm = template.svm.clone().with_sigverify(true);
+        let svm = template
+            .svm
+            .clone()
+            .with_sigverify(true)
+            .with_transaction_history(TRANSACTION_HISTORY);
         let faucet = std::sync::Arc::new(template.faucet.insecure_clone());
         drop(template);
         Self {

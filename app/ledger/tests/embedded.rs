@@ -122,3 +122,40 @@ fn a_second_process_waits_for_the_first_to_save() {
     second.join().expect("thread");
     assert_eq!(rx.recv().expect("result"), Some(7_000_000_000));
 }
+
+#[test]
+fn a_failed_transaction_that_paid_its_fee_is_reported_as_landed() {
+    // The runtime tells a failure that landed (its fee paid, recorded) from one refused before
+    // execution; `spice serve` lands the former as a failed transaction in a block.
+    let mut runtime = spice_ledger::Runtime::new();
+    let poor = Keypair::new();
+    let faucet = runtime.faucet().insecure_clone();
+    let fund = system_instruction::transfer(&faucet.pubkey(), &poor.pubkey(), 10_000_000);
+    let hash = runtime.latest_blockhash();
+    let tx = solana_sdk::transaction::Transaction::new_signed_with_payer(
+        &[fund],
+        Some(&faucet.pubkey()),
+        &[&faucet],
+        hash,
+    );
+    runtime.send(tx).expect("funded");
+    let ix = system_instruction::transfer(&poor.pubkey(), &Keypair::new().pubkey(), 1_000_000_000);
+    let tx = solana_sdk::transaction::Transaction::new_signed_with_payer(
+        &[ix],
+        Some(&poor.pubkey()),
+        &[&poor],
+        hash,
+    );
+    let failed = runtime.send(tx.clone()).expect_err("too poor");
+    assert!(failed.included, "executed and failed: it landed");
+    assert_eq!(failed.details.fee, 5_000);
+    let balance = runtime.account(&poor.pubkey()).expect("payer").lamports;
+    assert_eq!(balance, 10_000_000 - 5_000, "the fee was paid");
+    // The same transaction again: refused before execution, nothing paid.
+    let again = runtime.send(tx).expect_err("already processed");
+    assert!(!again.included);
+    assert_eq!(
+        runtime.account(&poor.pubkey()).expect("payer").lamports,
+        balance
+    );
+}

@@ -354,8 +354,18 @@ fn get_token_accounts_by_owner(node: &Node, args: Args) -> RpcResult<Value> {
     })
 }
 
+/// Largest account data (the system program's `MAX_PERMITTED_DATA_LENGTH`, 10 MiB).
+const MAX_PERMITTED_DATA_LENGTH: usize = 10 * 1024 * 1024;
+
 fn get_minimum_balance(node: &Node, args: Args) -> RpcResult<Value> {
     let len: usize = args.required(0, "a data length")?;
+    if len > MAX_PERMITTED_DATA_LENGTH {
+        // The rent formula would overflow; no account can be that big anyway.
+        return Err(invalid_params(format!(
+            "Invalid params: data length above {MAX_PERMITTED_DATA_LENGTH} bytes, the most an \
+             account holds"
+        )));
+    }
     let config = context_config(&args, 1)?;
     node.read(|chain| {
         check_min_context_slot(config.min_context_slot, chain.slot())?;
