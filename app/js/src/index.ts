@@ -8,3 +8,5 @@ export * from './generated/idl';
 export * from './pda';
 export * from './pages';
 export * from './amount';
+export * from './flows';
+export * from './jobState';

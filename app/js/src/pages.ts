@@ -70,17 +70,21 @@ export function epochShardAddresses(network: Address, index: bigint, shardCount:
   return Promise.all(Array.from({ length: shardCount }, (_, shard) => epochShardAddress(network, index, shard)));
 }
 
-/** Total claim-pause time at `now` (`Network::claims_paused_total`). */
+/**
+ * Total claim-pause time at `now`, the running pause or the drain after the last one included
+ * (`Network::claims_paused_total`, `Network::drain_elapsed`).
+ */
 export function claimsPausedTotal(
-  network: Pick<Network, 'paused' | 'claimsPausedAt' | 'claimsPausedSeconds'>,
+  network: Pick<Network, 'paused' | 'claimsPausedAt' | 'claimsPausedSeconds' | 'claimsDrainFrom' | 'claimsDrainUntil'>,
   now: bigint,
 ): bigint {
-  let current = 0n;
+  let current: bigint;
   if ((network.paused & PAUSE_CLAIM) !== 0) {
-    const since = now - network.claimsPausedAt;
-    current = since > 0n ? since : 0n;
+    current = now - network.claimsPausedAt;
+  } else {
+    current = (now < network.claimsDrainUntil ? now : network.claimsDrainUntil) - network.claimsDrainFrom;
   }
-  return network.claimsPausedSeconds + current;
+  return network.claimsPausedSeconds + (current > 0n ? current : 0n);
 }
 
 /** The claim deadline of a finalized epoch, moved by the claim pauses since (`EpochEntry::effective_deadline`). */

@@ -117,8 +117,18 @@ export type Network = {
   paused: number;
   /** When claims were paused, 0 while they are not. */
   claimsPausedAt: bigint;
-  /** Seconds claims stayed paused in pauses that have ended. */
+  /**
+   * Seconds claims stayed paused in pauses that have ended, and drains that have been
+   * interrupted by a new pause.
+   */
   claimsPausedSeconds: bigint;
+  /** When the drain after the last claim pause began (the unpause), 0 if none. */
+  claimsDrainFrom: bigint;
+  /**
+   * When that drain ends: until then every claim deadline keeps moving later, as during the
+   * pause, so that nothing expires while the breaker lets the backlog out.
+   */
+  claimsDrainUntil: bigint;
   /** Start of epoch 0. */
   genesisTs: bigint;
   /**
@@ -185,8 +195,18 @@ export type NetworkArgs = {
   paused: number;
   /** When claims were paused, 0 while they are not. */
   claimsPausedAt: number | bigint;
-  /** Seconds claims stayed paused in pauses that have ended. */
+  /**
+   * Seconds claims stayed paused in pauses that have ended, and drains that have been
+   * interrupted by a new pause.
+   */
   claimsPausedSeconds: number | bigint;
+  /** When the drain after the last claim pause began (the unpause), 0 if none. */
+  claimsDrainFrom: number | bigint;
+  /**
+   * When that drain ends: until then every claim deadline keeps moving later, as during the
+   * pause, so that nothing expires while the breaker lets the backlog out.
+   */
+  claimsDrainUntil: number | bigint;
   /** Start of epoch 0. */
   genesisTs: number | bigint;
   /**
@@ -231,12 +251,14 @@ export function getNetworkEncoder(): Encoder<NetworkArgs> {
       ["paused", getU8Encoder()],
       ["claimsPausedAt", getI64Encoder()],
       ["claimsPausedSeconds", getI64Encoder()],
+      ["claimsDrainFrom", getI64Encoder()],
+      ["claimsDrainUntil", getI64Encoder()],
       ["genesisTs", getI64Encoder()],
       ["totalAllocated", getU64Encoder()],
       ["totalClaimed", getU64Encoder()],
       ["outflow", getOutflowWindowEncoder()],
       ["attestorCount", getU16Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 64)],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 48)],
     ]),
     (value) => ({ ...value, discriminator: NETWORK_DISCRIMINATOR }),
   );
@@ -268,12 +290,14 @@ export function getNetworkDecoder(): Decoder<Network> {
     ["paused", getU8Decoder()],
     ["claimsPausedAt", getI64Decoder()],
     ["claimsPausedSeconds", getI64Decoder()],
+    ["claimsDrainFrom", getI64Decoder()],
+    ["claimsDrainUntil", getI64Decoder()],
     ["genesisTs", getI64Decoder()],
     ["totalAllocated", getU64Decoder()],
     ["totalClaimed", getU64Decoder()],
     ["outflow", getOutflowWindowDecoder()],
     ["attestorCount", getU16Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 64)],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 48)],
   ]);
 }
 

@@ -20,7 +20,7 @@ export const SPICE_ERROR__MATH_OVERFLOW = 0x1770; // 6000
 export const SPICE_ERROR__INVARIANT_VIOLATED = 0x1771; // 6001
 /** ParameterOutOfBounds: A network parameter is outside its hard bounds (the log names it) */
 export const SPICE_ERROR__PARAMETER_OUT_OF_BOUNDS = 0x1772; // 6002
-/** ImmutableParameter: epoch_seconds and shard_count are fixed at create_network and cannot change */
+/** ImmutableParameter: epoch_seconds, shard_count and outflow_window_seconds are fixed at create_network and cannot change */
 export const SPICE_ERROR__IMMUTABLE_PARAMETER = 0x1773; // 6003
 /** UnsupportedMintExtension: The mint uses a Token-2022 extension that breaks escrow accounting or custody (the log names it) */
 export const SPICE_ERROR__UNSUPPORTED_MINT_EXTENSION = 0x1774; // 6004
@@ -275,7 +275,7 @@ if (process.env.NODE_ENV !== "production") {
     [SPICE_ERROR__EXPOSURE_LIMIT]: `Accepting this job would leave more unsettled job value at risk than the provider's stake covers (max_exposure_bps)`,
     [SPICE_ERROR__FIELD_TOO_LONG]: `A text field is too long`,
     [SPICE_ERROR__FREEZE_AUTHORITY_NOT_ACCEPTED]: `The mint has a freeze authority; the network must be created with allow_freeze_authority to accept it`,
-    [SPICE_ERROR__IMMUTABLE_PARAMETER]: `epoch_seconds and shard_count are fixed at create_network and cannot change`,
+    [SPICE_ERROR__IMMUTABLE_PARAMETER]: `epoch_seconds, shard_count and outflow_window_seconds are fixed at create_network and cannot change`,
     [SPICE_ERROR__INSUFFICIENT_STAKE]: `Not enough active stake to unbond that amount`,
     [SPICE_ERROR__INSUFFICIENT_TREASURY]: `The treasury vault does not hold that much`,
     [SPICE_ERROR__INVALID_ATTESTATION_ACCOUNT]: `An attestation passed for bookkeeping does not belong to this job`,
