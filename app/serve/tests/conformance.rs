@@ -610,6 +610,63 @@ fn solana_clients_and_the_sdk_backend_work_against_it() {
     assert_eq!(epoch.absolute_slot, client.get_slot().expect("slot"));
     let mint: Account = client.get_account(&f.mint).expect("mint");
     assert_eq!(mint.owner, f.token_program);
+    // The rest of the methods, each through the client's own call (its own decoding).
+    client.get_health().expect("healthy");
+    let accounts = client
+        .get_multiple_accounts(&[f.mint, Pubkey::new_unique(), f.payer_tokens])
+        .expect("multiple");
+    assert_eq!(accounts[0].as_ref(), Some(&mint));
+    assert!(accounts[1].is_none() && accounts[2].is_some());
+    let lamports = client.get_balance(&f.payer.pubkey()).expect("balance");
+    assert!(lamports > 0);
+    assert_eq!(
+        client
+            .get_minimum_balance_for_rent_exemption(165)
+            .expect("rent"),
+        solana_sdk::rent::Rent::default().minimum_balance(165)
+    );
+    let simulated = client
+        .simulate_transaction(&s.transaction(&[f.transfer(1)], &[&f.payer]))
+        .expect("simulated")
+        .value;
+    assert!(simulated.err.is_none() && simulated.units_consumed > Some(0));
+    let statuses = client
+        .get_signature_statuses(&[sig])
+        .expect("statuses")
+        .value;
+    let landed_slot = statuses[0].as_ref().expect("landed").slot;
+    let found = client
+        .get_transaction_with_config(
+            &sig,
+            solana_rpc_client_api::config::RpcTransactionConfig {
+                encoding: Some(
+                    solana_transaction_status_client_types::UiTransactionEncoding::Base64,
+                ),
+                commitment: Some(client.commitment()),
+                max_supported_transaction_version: Some(0),
+            },
+        )
+        .expect("the transaction");
+    assert_eq!(found.slot, landed_slot);
+    assert_eq!(
+        found
+            .transaction
+            .transaction
+            .decode()
+            .expect("decodes")
+            .signatures[0],
+        sig
+    );
+    assert_eq!(
+        client.get_block_time(landed_slot).expect("block time"),
+        found.block_time.expect("a time")
+    );
+    let airdrop = client
+        .request_airdrop(&Pubkey::new_unique(), 1_000_000)
+        .expect("airdrop");
+    assert!(client.confirm_transaction(&airdrop).expect("confirmed"));
+    // Two airdrops, the mint and the minting (the fixture), the transfer, the airdrop.
+    assert_eq!(client.get_transaction_count().expect("count"), 6);
 
     // The SDK's backend (the CLI over --url): reads, listings, clock, errors by name.
     let mut ledger = spice_sdk::ledger::rpc::Rpc::new(&s.url);
