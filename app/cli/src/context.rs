@@ -8,6 +8,8 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use spice_ledger::Embedded;
+
+use crate::amounts::Decimals;
 use spice_sdk::accounts;
 use spice_sdk::ix::NetworkKeys;
 use spice_sdk::ledger::{rpc::Rpc, Ledger};
@@ -25,44 +27,157 @@ pub enum Output {
 /// Options every command takes (Solana CLI conventions).
 #[derive(Args, Clone, Debug)]
 pub struct Global {
-    /// Cluster: localhost, devnet, testnet, mainnet-beta or an RPC URL. Without it, spice uses
-    /// the embedded ledger (the program running in-process, state kept in --ledger).
+    /// Cluster: localhost, devnet, testnet, mainnet-beta or an RPC URL; `embedded` for the
+    /// embedded ledger (the program running in-process, state kept in --ledger). Without it:
+    /// --ledger if given, else the solana CLI config's json_rpc_url; nothing is assumed.
     #[arg(long, short = 'u', global = true, env = "SPICE_URL")]
     pub url: Option<String>,
 
-    /// The embedded ledger's file.
-    #[arg(
-        long,
-        global = true,
-        env = "SPICE_LEDGER",
-        default_value = "~/.config/spice/ledger.json"
-    )]
-    pub ledger: String,
+    /// The embedded ledger's file (selects the embedded ledger) [default:
+    /// ~/.config/spice/ledger.json with --url embedded].
+    #[arg(long, global = true, env = "SPICE_LEDGER")]
+    pub ledger: Option<String>,
 
-    /// Signer keypair file (created on the embedded ledger if missing).
+    /// Signer keypair file [default: the solana CLI config's keypair_path, else
+    /// ~/.config/solana/id.json]. Never created unless --create is given.
+    #[arg(long, short = 'k', global = true, env = "SPICE_KEYPAIR")]
+    pub keypair: Option<String>,
+
+    /// Create the signer's keypair file (0600) if it does not exist.
+    #[arg(long, global = true)]
+    pub create: bool,
+
+    /// The solana CLI config file read for json_rpc_url and keypair_path.
     #[arg(
-        long,
-        short = 'k',
+        long = "config",
+        short = 'C',
         global = true,
-        env = "SPICE_KEYPAIR",
-        default_value = "~/.config/solana/id.json"
+        env = "SPICE_SOLANA_CONFIG",
+        default_value = "~/.config/solana/cli/config.yml"
     )]
-    pub keypair: String,
+    pub solana_config: String,
 
     /// Network address (default on the embedded ledger: the network deployed last).
     #[arg(long, global = true, env = "SPICE_NETWORK")]
     pub network: Option<Pubkey>,
+
+    /// Simulate the command's first transaction and print what it would move; send nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Priority fee: micro-lamports per compute unit (over RPC; the compute-unit limit comes
+    /// from a simulation).
+    #[arg(long, global = true, env = "SPICE_COMPUTE_UNIT_PRICE")]
+    pub with_compute_unit_price: Option<u64>,
 
     /// Output format.
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Text)]
     pub output: Output,
 }
 
+/// The embedded ledger's file when none is named.
+pub const DEFAULT_LEDGER: &str = "~/.config/spice/ledger.json";
+/// The solana CLI's default keypair.
+pub const DEFAULT_KEYPAIR: &str = "~/.config/solana/id.json";
+
 /// Expands a leading `~/` to the home directory.
 pub fn expand(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),
+    }
+}
+
+/// What the solana CLI config file says (`json_rpc_url`, `keypair_path`), if it exists.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SolanaConfig {
+    pub json_rpc_url: Option<String>,
+    pub keypair_path: Option<String>,
+}
+
+impl SolanaConfig {
+    /// Reads the config file at `path` (`None` when there is none). The file is YAML written
+    /// by `solana config set`: one `key: value` per line; only the two keys matter here.
+    pub fn read(path: &str) -> Result<Option<Self>> {
+        let path = expand(path);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading the solana config {}", path.display()))?;
+        Ok(Some(Self::parse(&text)))
+    }
+
+    pub fn parse(text: &str) -> Self {
+        let mut out = Self::default();
+        for line in text.lines() {
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+            let value = (!value.is_empty()).then(|| value.to_string());
+            match key.trim() {
+                "json_rpc_url" => out.json_rpc_url = value,
+                "keypair_path" => out.keypair_path = value,
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// Where commands run, and why (said on stderr by mutating commands).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The embedded ledger at this file; the reason it was chosen.
+    Embedded { path: String, why: String },
+    /// A cluster over JSON-RPC; the reason it was chosen.
+    Cluster { url: String, why: String },
+}
+
+impl Target {
+    /// The target the options and the solana config select. The embedded ledger only when
+    /// chosen (`--url embedded` or `--ledger`); a forgotten `--url` with a solana config uses
+    /// the config's cluster; with neither, an error that says how to choose.
+    pub fn select(global: &Global, config: Option<&SolanaConfig>) -> Result<Self> {
+        let embedded = |why: &str| Target::Embedded {
+            path: global
+                .ledger
+                .clone()
+                .unwrap_or_else(|| DEFAULT_LEDGER.to_string()),
+            why: why.to_string(),
+        };
+        match global.url.as_deref() {
+            Some("embedded") => return Ok(embedded("--url embedded")),
+            Some(url) => {
+                return Ok(Target::Cluster {
+                    url: url.to_string(),
+                    why: "--url".into(),
+                })
+            }
+            None => {}
+        }
+        if global.ledger.is_some() {
+            return Ok(embedded("--ledger"));
+        }
+        if let Some(url) = config.and_then(|c| c.json_rpc_url.clone()) {
+            return Ok(Target::Cluster {
+                url,
+                why: format!("json_rpc_url of {}", global.solana_config),
+            });
+        }
+        Err(crate::errors::UserError::new(
+            "NoClusterChosen",
+            format!(
+                "no cluster chosen: pass --url <localhost|devnet|mainnet-beta|URL> (or set one with `solana config set --url …`, read from {}), or --url embedded for the embedded ledger in {DEFAULT_LEDGER} (export SPICE_URL=embedded to keep it)",
+                global.solana_config
+            ),
+        )
+        .into())
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        matches!(self, Target::Embedded { .. })
     }
 }
 
@@ -77,26 +192,65 @@ pub fn read_keypair(path: &str) -> Result<Keypair> {
         .map_err(|e| anyhow!("{} is not a keypair file: {e}", path.display()))
 }
 
-/// Writes a new keypair file in the Solana CLI format.
-pub fn write_keypair(path: &str, kp: &Keypair) -> Result<()> {
+/// Writes a new keypair file in the Solana CLI format, readable by its owner only (0600, as
+/// solana-keygen writes it). Refuses to replace an existing file unless `overwrite`.
+pub fn write_keypair(path: &str, kp: &Keypair, overwrite: bool) -> Result<()> {
+    use std::io::Write;
     let path = expand(path);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let bytes: Vec<u8> = kp.to_bytes().to_vec();
-    std::fs::write(&path, serde_json::to_string(&bytes)?)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&path).with_context(|| {
+        if path.exists() {
+            format!(
+                "{} exists: refusing to replace a keypair (it may hold funds)",
+                path.display()
+            )
+        } else {
+            format!("writing {}", path.display())
+        }
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(serde_json::to_string(&bytes)?.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
 }
 
-/// Reads a keypair file; on the embedded ledger, creates it when missing.
-pub fn load_or_create_keypair(path: &str, embedded: bool) -> Result<Keypair> {
-    if expand(path).exists() || !embedded {
+/// Reads a keypair file; creates it (0600) only when `create` is set.
+pub fn load_keypair(path: &str, create: bool) -> Result<Keypair> {
+    if expand(path).exists() {
         return read_keypair(path);
     }
+    if !create {
+        return Err(crate::errors::UserError::new(
+            "NoKeypair",
+            format!(
+                "no keypair at {}: create one with `spice dev keygen --outfile {path}` (or solana-keygen new), pass --create to create it now, or name another with --keypair",
+                expand(path).display()
+            ),
+        )
+        .into());
+    }
     let kp = Keypair::new();
-    write_keypair(path, &kp)?;
+    write_keypair(path, &kp, false)?;
     eprintln!(
-        "created keypair {} ({}) for the embedded ledger",
+        "created keypair {} ({}), readable by you only",
         expand(path).display(),
         kp.pubkey()
     );
@@ -115,42 +269,92 @@ pub fn pubkey_or_keypair(value: &str) -> Result<Pubkey> {
 pub struct Ctx {
     pub ledger: Box<dyn Ledger>,
     pub global: Global,
+    /// Where commands run.
+    pub target: Target,
+    /// The signer's keypair file.
+    keypair_path: String,
     signer: Option<Keypair>,
+    decimals: Option<Decimals>,
+    /// Whether the cluster and signer were announced (once per command, before its first
+    /// transaction).
+    announced: bool,
 }
 
 impl Ctx {
-    /// Opens the ledger the options name.
+    /// Opens the ledger the options (and the solana CLI config) select.
     pub fn open(global: Global) -> Result<Self> {
-        let ledger: Box<dyn Ledger> = match &global.url {
-            Some(url) => Box::new(Rpc::new(url)),
-            None => Box::new(Embedded::open(&expand(&global.ledger))?),
+        let config = SolanaConfig::read(&global.solana_config)?;
+        let target = Target::select(&global, config.as_ref())?;
+        let ledger: Box<dyn Ledger> = match &target {
+            Target::Cluster { url, .. } => Box::new(Rpc::new(url)),
+            Target::Embedded { path, .. } => Box::new(Embedded::open(&expand(path))?),
         };
+        let keypair_path = global
+            .keypair
+            .clone()
+            .or_else(|| config.and_then(|c| c.keypair_path))
+            .unwrap_or_else(|| DEFAULT_KEYPAIR.to_string());
         Ok(Self {
             ledger,
             global,
+            target,
+            keypair_path,
             signer: None,
+            decimals: None,
+            announced: false,
         })
     }
 
     pub fn embedded(&self) -> bool {
-        self.global.url.is_none()
+        self.target.is_embedded()
     }
 
     pub fn output(&self) -> Output {
         self.global.output
     }
 
-    /// The --keypair signer; on the embedded ledger it is created if missing and given SOL.
+    /// The signer (--keypair, the solana config's keypair_path, or the default); never
+    /// created unless --create. On the embedded ledger it is given SOL.
     pub fn signer(&mut self) -> Result<Keypair> {
         if let Some(kp) = &self.signer {
             return Ok(kp.insecure_clone());
         }
-        let kp = load_or_create_keypair(&self.global.keypair, self.embedded())?;
+        let kp = load_keypair(&self.keypair_path, self.global.create)?;
         if self.embedded() {
             self.top_up(&kp.pubkey())?;
         }
         self.signer = Some(kp.insecure_clone());
         Ok(kp)
+    }
+
+    /// Says on stderr, once, which cluster and which signer the command's transactions use.
+    pub fn announce(&mut self, signer: &Pubkey) {
+        if std::mem::replace(&mut self.announced, true) {
+            return;
+        }
+        let target = match &self.target {
+            Target::Embedded { path, why } => {
+                format!(
+                    "embedded ledger {} (chosen by {why})",
+                    expand(path).display()
+                )
+            }
+            Target::Cluster { url, why } => {
+                format!(
+                    "cluster {} (from {why})",
+                    spice_sdk::ledger::rpc::cluster_url(url)
+                )
+            }
+        };
+        eprintln!(
+            "{}: {target}; signer {signer} ({})",
+            if self.global.dry_run {
+                "dry run on"
+            } else {
+                "sending to"
+            },
+            expand(&self.keypair_path).display()
+        );
     }
 
     /// On the embedded ledger, gives `key` SOL for fees and rent when it runs low.
@@ -175,7 +379,7 @@ impl Ctx {
                 .parse()
                 .map_err(|e| anyhow!("ledger names network {n}: {e}"));
         }
-        bail!("no network: pass --network <ADDRESS> (or deploy one: spice network deploy migrations/embedded.toml)")
+        bail!("no network: pass --network <ADDRESS> (or, on the embedded ledger, deploy one: spice network deploy migrations/embedded.toml)")
     }
 
     /// The network's keys, read from its account.
@@ -184,9 +388,23 @@ impl Ctx {
         Ok(accounts::network_keys(self.ledger.as_mut(), &address)?)
     }
 
+    /// The decimals of the network's two mints (read once).
+    pub fn decimals(&mut self) -> Result<Decimals> {
+        if let Some(d) = self.decimals {
+            return Ok(d);
+        }
+        let net = self.network()?;
+        let payment = accounts::fetch_mint(self.ledger.as_mut(), &net.payment_mint)?.decimals;
+        let stake = accounts::fetch_mint(self.ledger.as_mut(), &net.stake_mint)?.decimals;
+        let d = Decimals { payment, stake };
+        self.decimals = Some(d);
+        Ok(d)
+    }
+
     /// Sends one transaction signed by the --keypair signer (fee payer) and `extra` signers.
     pub fn send(&mut self, ixs: &[Instruction], extra: &[&Keypair]) -> Result<Signature> {
         let signer = self.signer()?;
+        self.announce(&signer.pubkey());
         let mut signers = vec![&signer];
         signers.extend_from_slice(extra);
         Ok(self.ledger.send(ixs, &signers)?)

@@ -2,8 +2,10 @@
 //! attestors, auditors and the network authority. Without `--url` it runs on the embedded
 //! ledger: the program itself, in this process, its state kept in a local file.
 
+mod amounts;
 mod cmd;
 mod context;
+mod errors;
 mod params;
 mod simulate;
 
@@ -69,10 +71,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     if let Command::Serve(args) = &cli.command {
         anyhow::ensure!(
-            cli.global.url.is_none(),
+            cli.global.url.as_deref().is_none_or(|u| u == "embedded"),
             "spice serve serves the embedded ledger (--ledger): drop --url"
         );
-        return spice_serve::run(&context::expand(&cli.global.ledger), args);
+        let ledger = cli
+            .global
+            .ledger
+            .clone()
+            .unwrap_or_else(|| context::DEFAULT_LEDGER.to_string());
+        return spice_serve::run(&context::expand(&ledger), args);
+    }
+    if let Command::Dev(cmd::dev::DevCmd::Keygen { outfile, force }) = &cli.command {
+        // No ledger needed: a new keypair file, only where asked.
+        return cmd::dev::keygen(&cli.global, outfile.as_deref(), *force);
     }
     let mut ctx = Ctx::open(cli.global)?;
     let result = match cli.command {
@@ -93,11 +104,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn main() {
     let cli = Cli::parse();
+    let output = cli.global.output;
     if let Err(e) = run(cli) {
         if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
             std::process::exit(*code);
         }
-        eprintln!("error: {e:#}");
+        let report = errors::Report::of(&e);
+        eprintln!("{}", report.text());
+        if output == context::Output::Json {
+            use std::io::Write;
+            let json = report.json();
+            let text = serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string());
+            let _ = writeln!(std::io::stdout(), "{text}");
+        }
         std::process::exit(1);
     }
 }

@@ -153,6 +153,7 @@ impl World {
     }
 
     fn spice(&self, who: &str, extra: &[String], args: &[&str]) -> Out {
+        self.keygen(who);
         let out = Command::new(env!("CARGO_BIN_EXE_spice"))
             .env("HOME", self.dir.path())
             .env("SPICE_LEDGER", self.ledger())
@@ -172,6 +173,26 @@ impl World {
             stdout,
             stderr: String::from_utf8_lossy(&out.stderr).to_string(),
         }
+    }
+
+    /// Creates `<who>.json` the first time `who` acts, with `spice dev keygen` (spice never
+    /// creates a keypair it was not asked for).
+    fn keygen(&self, who: &str) {
+        let file = self.path(&format!("{who}.json"));
+        if file.exists() {
+            return;
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_spice"))
+            .env("HOME", self.dir.path())
+            .args(["dev", "keygen", "--outfile"])
+            .arg(&file)
+            .output()
+            .expect("run spice dev keygen");
+        assert!(
+            out.status.success(),
+            "keygen {who}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Runs a command that must succeed; returns its JSON.
@@ -266,7 +287,8 @@ impl World {
     /// A provider with `stake` staked (the authority mints the stake tokens).
     fn provider(&self, who: &str, stake: u64) -> Pubkey {
         let key = self.key(who);
-        let amount = stake.to_string();
+        // Amounts are tokens unless they say `base`.
+        let amount = format!("{stake}base");
         self.ok(
             "authority",
             &[
@@ -311,7 +333,7 @@ impl World {
                 "payment",
                 "--to",
                 &key.to_string(),
-                &amount.to_string(),
+                &format!("{amount}base"),
             ],
         );
         key
@@ -326,7 +348,7 @@ impl World {
                 "job",
                 "create",
                 "--price-per-unit",
-                "1000",
+                "1000base",
                 "--max-units",
                 "100",
                 "--spec-uri",
@@ -479,10 +501,24 @@ fn a_provider_and_a_client_go_from_a_job_to_a_reward_claim(w: &World) {
     );
     assert_eq!(again.code, 1, "nothing left to collect");
 
-    // Nothing is claimable before the epoch is finalized.
-    let early = w.ok("provider", &["rewards", "claim"]);
-    assert_eq!(early["claimed"], 0);
+    // Nothing is claimable before the epoch is finalized: the claim says why, and fails.
     let epoch = approved["epoch"].as_u64().expect("epoch of the work");
+    let early = w.run("provider", &["rewards", "claim"]);
+    assert_eq!(early.code, 1, "{}", early.stdout);
+    assert_eq!(early.json["error"]["name"], "NothingToClaim");
+    assert_eq!(early.json["error"]["nothing_because"]["code"], "not_ended");
+    assert_eq!(
+        early.json["error"]["nothing_because"]["epochs"],
+        serde_json::json!([epoch])
+    );
+    assert!(early.stderr.contains("have not ended"), "{}", early.stderr);
+    // Someone who is not a provider is told so.
+    let stranger = w.run("payer", &["rewards", "claim"]);
+    assert_eq!(stranger.code, 1);
+    assert_eq!(
+        stranger.json["error"]["nothing_because"]["code"],
+        "not_a_provider"
+    );
     w.ok("anyone", &["dev", "warp", "--epochs", "1"]);
     let finalized = w.ok("anyone", &["rewards", "finalize"]);
     assert_eq!(finalized["finalized"][0]["epoch"], epoch, "{finalized}");
@@ -508,8 +544,17 @@ fn a_provider_and_a_client_go_from_a_job_to_a_reward_claim(w: &World) {
     assert_eq!(claim["pages"], serde_json::json!([0]));
     assert_eq!(claim["transactions"], 1);
     assert_eq!(claim["still_owed"], 0);
-    let again = w.ok("provider", &["rewards", "claim"]);
-    assert_eq!(again["claimed"], 0, "an epoch is claimed once");
+    // The sole provider's reward is its rate cap, less than the epoch's emission: said so.
+    assert_eq!(
+        claim["per_epoch"][0]["cuts"][0]["reason"], "rate_cap",
+        "{claim}"
+    );
+    let again = w.run("provider", &["rewards", "claim"]);
+    assert_eq!(again.code, 1, "an epoch is claimed once");
+    assert_eq!(
+        again.json["error"]["nothing_because"]["code"],
+        "all_claimed"
+    );
 
     // The finalized epoch's shards close, rent back to their payer.
     let closed = w.ok("anyone", &["rewards", "close-shards"]);
@@ -641,7 +686,7 @@ fn stake_locked_behind_running_jobs_is_withdrawn_once_they_end(w: &World) {
     assert_eq!(p["locked"], 1_600_000_000, "{p}");
     assert_eq!(p["exposure"], 400_000, "{p}");
     assert_eq!(p["exposure_limit"], 2_000_000_000, "{p}");
-    w.ok("provider", &["provider", "unbond", "1000000000"]);
+    w.ok("provider", &["provider", "unbond", "1000"]);
     w.warp(GOVERNANCE_DELAY);
     // The vault holds 2 000 000 000 and keeps the 1 600 000 000 locked: 400 000 000 leaves.
     let partial = w.ok("provider", &["provider", "withdraw"]);
@@ -822,15 +867,39 @@ fn errors_are_named_and_the_ledger_survives_them(w: &World) {
             "job",
             "create",
             "--price-per-unit",
-            "1000",
+            "0.001",
             "--max-units",
             "100",
         ],
     );
     assert_eq!(out.code, 1);
     assert!(
-        !out.stderr.contains("0x") && out.stderr.contains("failed"),
-        "a readable error: {}",
+        out.stderr.contains("your balance is 0.001 payment tokens")
+            && out.stderr.contains("the escrow needs 0.1 (short by 0.099)"),
+        "the balance and what is needed, in tokens: {}",
+        out.stderr
+    );
+    // With -o json the error is JSON on stdout, in a stable shape.
+    assert_eq!(out.json["error"]["name"], "Error", "{}", out.stdout);
+    assert!(out.json["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("your balance")));
+    // An amount more precise than the mint is refused before anything is sent.
+    let out = w.run(
+        "client",
+        &[
+            "job",
+            "create",
+            "--price-per-unit",
+            "0.0000001",
+            "--max-units",
+            "1",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("7 decimal places, the mint has 6"),
+        "{}",
         out.stderr
     );
     // Job ids come from the client's counter: --id only asserts it.
@@ -842,7 +911,7 @@ fn errors_are_named_and_the_ledger_survives_them(w: &World) {
             "--id",
             "5",
             "--price-per-unit",
-            "1",
+            "1base",
             "--max-units",
             "1",
         ],
@@ -865,7 +934,14 @@ fn errors_are_named_and_the_ledger_survives_them(w: &World) {
     if w.url().is_some() {
         // A node that stays unhealthy: three attempts, then a readable error, nothing sent.
         w.rpc_call("spice_refuseSends", serde_json::json!([3]));
-        let small_job = ["job", "create", "--price-per-unit", "1", "--max-units", "1"];
+        let small_job = [
+            "job",
+            "create",
+            "--price-per-unit",
+            "1base",
+            "--max-units",
+            "1",
+        ];
         let out = w.run("client", &small_job);
         assert_eq!(out.code, 1);
         assert!(

@@ -255,3 +255,168 @@ mod tests {
         assert!(claim_batches(&net, &owner, &owner, &destination, &year, &[]).len() <= 2);
     }
 }
+
+/// Why an epoch's rewards are less than its curve asked for, read from its finalized entry
+/// (the fields `finalize_epoch` wrote: see `EpochFinalized`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RewardCut {
+    /// The pool (or the lifetime emission budget) could not give the curve's emission:
+    /// `shortfall` less was emitted.
+    Shortfall { shortfall: u64 },
+    /// The rate cap bound: the epoch's jobs were worth only `allocated` at their reward rate
+    /// caps (score × rate cap), less than the `emission`; every provider got its full cap and
+    /// the rest stays in the pool.
+    RateCap { emission: u64, allocated: u64 },
+    /// The emission bound: the jobs' capped rewards came to `capped` (Σ weight / 10 000), more
+    /// than the `emission`, which was shared by weight: each provider got `emission / capped`
+    /// of its cap.
+    Shared { emission: u64, capped: u128 },
+}
+
+/// The cuts of a finalized epoch (none for a Pending one).
+pub fn reward_cuts(entry: &spice::state::EpochEntry) -> Vec<RewardCut> {
+    use spice::state::EpochStatus;
+    if entry.status == EpochStatus::Pending {
+        return vec![];
+    }
+    let mut cuts = Vec::new();
+    if entry.shortfall > 0 {
+        cuts.push(RewardCut::Shortfall {
+            shortfall: entry.shortfall,
+        });
+    }
+    let capped = entry.total_weight / 10_000;
+    if entry.allocated < entry.emission {
+        cuts.push(RewardCut::RateCap {
+            emission: entry.emission,
+            allocated: entry.allocated,
+        });
+    } else if capped > u128::from(entry.emission) {
+        cuts.push(RewardCut::Shared {
+            emission: entry.emission,
+            capped,
+        });
+    }
+    cuts
+}
+
+/// Why a provider has nothing to claim now, from its book pages (in order of how actionable).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NothingToClaim {
+    /// The owner has no provider on the network.
+    NotAProvider,
+    /// No settled job of the provider counts in any epoch.
+    NoWork,
+    /// Epochs with the provider's work have ended but are not finalized.
+    NotFinalized { epochs: Vec<u64> },
+    /// Epochs with the provider's work have not ended yet (the first ends at `ends_at`).
+    NotEnded { epochs: Vec<u64>, ends_at: i64 },
+    /// Everything finalized was claimed already.
+    AllClaimed { epochs: Vec<u64> },
+    /// Epochs with unclaimed rewards are past their claim deadline (closed or closing).
+    Expired { epochs: Vec<u64> },
+}
+
+/// Why `owner` can claim nothing at `now`, given that [`claimable`] is empty.
+pub fn nothing_to_claim(
+    ledger: &mut dyn Ledger,
+    net: &NetworkKeys,
+    owner: &Pubkey,
+    now: i64,
+) -> Result<NothingToClaim> {
+    use spice::state::EpochStatus;
+    let provider = pda::provider(&net.network, owner);
+    let exists = ledger.account(&provider)?.is_some();
+    let pages = provider_pages(ledger, net, owner, now)?;
+    let network: spice::state::Network = crate::accounts::fetch_required(ledger, &net.network)?;
+    let paused = network.claims_paused_total(now).unwrap_or(0);
+    let current = net.epoch_at(now);
+    let (mut not_final, mut not_ended, mut claimed, mut expired) = (vec![], vec![], vec![], vec![]);
+    for p in &pages {
+        for (slot, entry) in p.provider.entries.iter().enumerate() {
+            if entry.weight == 0 && entry.jobs == 0 {
+                continue;
+            }
+            let epoch = p.page * EPOCHS_PER_PAGE + slot as u64;
+            let e = p
+                .epochs
+                .as_ref()
+                .map(|b| b.entries[slot])
+                .unwrap_or_default();
+            match e.status {
+                EpochStatus::Pending if epoch >= current => not_ended.push(epoch),
+                EpochStatus::Pending => not_final.push(epoch),
+                EpochStatus::Closed => expired.push(epoch),
+                EpochStatus::Open => {
+                    if entry.owed(&e).unwrap_or(0) == 0 {
+                        claimed.push(epoch);
+                    } else if !e.claimable(now, paused).unwrap_or(false) {
+                        expired.push(epoch);
+                    }
+                }
+            }
+        }
+    }
+    Ok(if !not_final.is_empty() {
+        NothingToClaim::NotFinalized { epochs: not_final }
+    } else if !not_ended.is_empty() {
+        let ends_at = net.epoch_start(not_ended[0].saturating_add(1));
+        NothingToClaim::NotEnded {
+            epochs: not_ended,
+            ends_at,
+        }
+    } else if !expired.is_empty() {
+        NothingToClaim::Expired { epochs: expired }
+    } else if !claimed.is_empty() {
+        NothingToClaim::AllClaimed { epochs: claimed }
+    } else if !exists {
+        NothingToClaim::NotAProvider
+    } else {
+        NothingToClaim::NoWork
+    })
+}
+
+#[cfg(test)]
+mod cut_tests {
+    use super::*;
+    use spice::state::{EpochEntry, EpochStatus};
+
+    #[test]
+    fn the_cuts_of_an_epoch_follow_its_entry() {
+        let mut e = EpochEntry {
+            status: EpochStatus::Open,
+            emission: 1_000,
+            allocated: 1_000,
+            total_weight: 10_000 * 5_000,
+            ..Default::default()
+        };
+        assert_eq!(
+            reward_cuts(&e),
+            vec![RewardCut::Shared {
+                emission: 1_000,
+                capped: 5_000
+            }]
+        );
+        e.allocated = 300;
+        e.total_weight = 10_000 * 300;
+        e.shortfall = 50;
+        assert_eq!(
+            reward_cuts(&e),
+            vec![
+                RewardCut::Shortfall { shortfall: 50 },
+                RewardCut::RateCap {
+                    emission: 1_000,
+                    allocated: 300
+                }
+            ]
+        );
+        // Exactly the emission: no cut.
+        e.shortfall = 0;
+        e.allocated = 1_000;
+        e.total_weight = 10_000 * 1_000;
+        assert!(reward_cuts(&e).is_empty());
+        e.status = EpochStatus::Pending;
+        e.shortfall = 9;
+        assert!(reward_cuts(&e).is_empty());
+    }
+}

@@ -5,6 +5,7 @@
 //! - [`ix`]: one builder per instruction;
 //! - [`ledger`]: the chain the program runs on, one blocking interface (its RPC backend here,
 //!   feature `rpc`; the embedded runtime is the `spice-ledger` crate);
+//! - [`amount`]: token amounts in tokens (the mint's decimals) or base units;
 //! - [`accounts`]: fetching and decoding, and the [`accounts::Snapshot`] of a network;
 //! - [`flows`]: instructions whose accounts depend on chain state (epochs, claims);
 //! - [`audit`]: invariants 1–6 of DESIGN.md recomputed from a snapshot;
@@ -12,6 +13,7 @@
 //! - [`tokens`]: associated token accounts, mints and transfers.
 
 pub mod accounts;
+pub mod amount;
 pub mod audit;
 pub mod errors;
 pub mod flows;

@@ -259,6 +259,7 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
             }
         }
         (None, outcome) => {
+            let d = ctx.decimals()?;
             let owed_after = job::Owed::read(ctx, &net, Some(&keys.provider), &before.client)?;
             let decided = match outcome {
                 VoteOutcome::Settle { units } => {
@@ -271,6 +272,7 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
                         owed_after.provider_payment,
                         &net.payment_ata(&keys.provider_owner),
                         "spice provider collect",
+                        &d,
                     );
                     text.push_str(&format!(
                         "\nquorum reached: job settled at the median, {units} units; provider {} (owner {}) paid {paid}",
@@ -286,15 +288,17 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
                         .saturating_sub(owed_before.client_stake);
                     let p: Option<Provider> = accounts::fetch(ctx.ledger.as_mut(), &keys.provider)?;
                     text.push_str(&format!(
-                        "\nquorum reached: fraud; client {} refunded in full, provider {} slashed {slashed}{}",
+                        "\nquorum reached: fraud; client {} refunded in full, provider {} slashed {}{}",
                         before.client,
                         keys.provider,
+                        d.stk(slashed),
                         p.map(|p| format!(", now {}", view::status_name(p.status)))
                             .unwrap_or_default()
                     ));
                     if share > 0 {
                         text.push_str(&format!(
-                            "\nthe client's share of the slash ({share}) waits in the payouts vault: its stake-mint token account did not take it (spice job collect --client {})",
+                            "\nthe client's share of the slash ({}) waits in the payouts vault: its stake-mint token account did not take it (spice job collect --client {})",
+                            d.stk(share),
                             before.client
                         ));
                     }

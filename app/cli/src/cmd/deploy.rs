@@ -15,7 +15,7 @@ use spice::state::{Attestor, Network, NetworkParams};
 use spice_sdk::{accounts, ix, pda, tokens};
 
 use crate::cmd::view;
-use crate::context::{load_or_create_keypair, Ctx};
+use crate::context::{load_keypair, Ctx};
 use crate::params::{self, ParamsToml};
 
 /// The deploy file.
@@ -75,8 +75,11 @@ fn default_token_program() -> String {
 pub struct AttestorEntry {
     /// The attestor's public key.
     pub key: Option<Pubkey>,
-    /// Or its keypair file (created on the embedded ledger if missing).
+    /// Or its keypair file.
     pub keypair: Option<String>,
+    /// Create that keypair file (0600) if it does not exist (test networks).
+    #[serde(default)]
+    pub create: bool,
 }
 
 #[derive(Deserialize, Debug)]
@@ -209,7 +212,7 @@ pub fn deploy(ctx: &mut Ctx, path: &Path) -> Result<()> {
     for entry in &file.attestors {
         let key = match (&entry.key, &entry.keypair) {
             (Some(k), None) => *k,
-            (None, Some(path)) => load_or_create_keypair(path, ctx.embedded())?.pubkey(),
+            (None, Some(path)) => load_keypair(path, entry.create || ctx.global.create)?.pubkey(),
             _ => bail!("each [[attestors]] needs exactly one of `key` or `keypair`"),
         };
         let record = pda::attestor(&address, &key);

@@ -7,11 +7,27 @@ use serde_json::json;
 use solana_sdk::signature::Signer;
 use spice_sdk::{accounts, tokens};
 
+use crate::amounts::Amount;
 use crate::cmd::view;
-use crate::context::{pubkey_or_keypair, Ctx};
+use crate::context::{
+    expand, pubkey_or_keypair, write_keypair, Ctx, Global, SolanaConfig, DEFAULT_KEYPAIR,
+};
+use solana_sdk::signature::Keypair;
+use spice_sdk::amount::format_base;
 
 #[derive(Subcommand, Debug)]
 pub enum DevCmd {
+    /// Create a new keypair file (0600, the solana-keygen format) and print its public key.
+    /// Works anywhere (no ledger needed); refuses to replace an existing file unless --force.
+    Keygen {
+        /// Where to write it (default: --keypair, else the solana config's keypair_path, else
+        /// ~/.config/solana/id.json).
+        #[arg(long)]
+        outfile: Option<String>,
+        /// Replace an existing file (its key is lost).
+        #[arg(long)]
+        force: bool,
+    },
     /// Move the embedded ledger's clock forward.
     Warp {
         /// Seconds to move.
@@ -51,8 +67,8 @@ pub enum DevCmd {
         /// Wallet address or keypair file (default: the signer).
         #[arg(long)]
         to: Option<String>,
-        /// Amount in base units.
-        amount: u64,
+        /// Amount in tokens of that mint (base units with a `base` suffix).
+        amount: Amount,
     },
     /// Token balance of a wallet's associated account for `payment`, `stake` or a mint.
     Balance {
@@ -62,6 +78,35 @@ pub enum DevCmd {
         #[arg(long)]
         of: Option<String>,
     },
+}
+
+/// `spice dev keygen`: a new keypair file where asked.
+pub fn keygen(global: &Global, outfile: Option<&str>, force: bool) -> Result<()> {
+    let path = match outfile {
+        Some(p) => p.to_string(),
+        None => match &global.keypair {
+            Some(k) => k.clone(),
+            None => SolanaConfig::read(&global.solana_config)?
+                .and_then(|c| c.keypair_path)
+                .unwrap_or_else(|| DEFAULT_KEYPAIR.to_string()),
+        },
+    };
+    let kp = Keypair::new();
+    write_keypair(&path, &kp, force)?;
+    let shown = expand(&path);
+    let json = json!({"pubkey": kp.pubkey().to_string(), "outfile": shown.display().to_string()});
+    let text = format!(
+        "wrote a new keypair to {} (readable by you only)\npubkey: {}",
+        shown.display(),
+        kp.pubkey()
+    );
+    use std::io::Write;
+    let body = match global.output {
+        crate::context::Output::Json => json.to_string(),
+        crate::context::Output::Text => text,
+    };
+    let _ = writeln!(std::io::stdout(), "{body}");
+    Ok(())
 }
 
 /// (mint, token program, decimals) of `payment`, `stake` or a mint address.
@@ -90,6 +135,7 @@ pub fn run(ctx: &mut Ctx, cmd: DevCmd) -> Result<()> {
         bail!("`spice dev` controls the embedded ledger only (drop --url)");
     }
     match cmd {
+        DevCmd::Keygen { outfile, force } => keygen(&ctx.global, outfile.as_deref(), force),
         DevCmd::Warp {
             seconds,
             epochs,
@@ -174,6 +220,7 @@ pub fn run(ctx: &mut Ctx, cmd: DevCmd) -> Result<()> {
         }
         DevCmd::MintTo { mint, to, amount } => {
             let (mint, program, decimals) = resolve_mint(ctx, &mint)?;
+            let amount = crate::amounts::resolve("AMOUNT", amount, decimals)?;
             let to = wallet(ctx, to)?;
             let authority = ctx.signer()?.pubkey();
             let account = tokens::associated(&to, &mint, &program);
@@ -183,17 +230,20 @@ pub fn run(ctx: &mut Ctx, cmd: DevCmd) -> Result<()> {
             ];
             let sig = ctx.send(&ixs, &[])?;
             ctx.emit(json!({"mint": mint.to_string(), "to": account.to_string(), "amount": amount, "signature": sig.to_string()}), || {
-                format!("minted {amount} of {mint} to {account} (wallet {to})\nsignature {sig}")
+                format!(
+                    "minted {} of {mint} to {account} (wallet {to})\nsignature {sig}",
+                    format_base(amount, decimals)
+                )
             });
             Ok(())
         }
         DevCmd::Balance { mint, of } => {
-            let (mint, program, _) = resolve_mint(ctx, &mint)?;
+            let (mint, program, decimals) = resolve_mint(ctx, &mint)?;
             let of = wallet(ctx, of)?;
             let account = tokens::associated(&of, &mint, &program);
             let balance = accounts::token_balance(ctx.ledger.as_mut(), &account)?;
-            ctx.emit(json!({"wallet": of.to_string(), "account": account.to_string(), "balance": balance}), || {
-                format!("{balance} ({account})")
+            ctx.emit(json!({"wallet": of.to_string(), "account": account.to_string(), "balance": balance, "decimals": decimals, "tokens": format_base(balance, decimals)}), || {
+                format!("{} ({account})", format_base(balance, decimals))
             });
             Ok(())
         }

@@ -17,6 +17,7 @@ use spice::state::{page_of, shard_of, AuditDraw, Client, Job, JobState, Network,
 use spice_sdk::ix::{self, NetworkKeys, SettleKeys};
 use spice_sdk::{accounts, flows, pda, tokens};
 
+use crate::amounts::{self, Amount, Decimals};
 use crate::cmd::view::{self, JobView};
 use crate::context::Ctx;
 
@@ -119,9 +120,10 @@ pub struct CreateArgs {
     /// given by the program, in order, from 0; this only asserts it).
     #[arg(long)]
     id: Option<u64>,
-    /// Payment per unit of work, payment-mint base units.
+    /// Payment per unit of work, in payment tokens (e.g. 0.25; base units with a `base`
+    /// suffix, e.g. 250000base).
     #[arg(long)]
-    price_per_unit: u64,
+    price_per_unit: Amount,
     /// Most units paid for; price-per-unit x max-units is escrowed.
     #[arg(long)]
     max_units: u64,
@@ -297,6 +299,7 @@ pub fn payout_destination(
     owed_after: u64,
     ata: &Pubkey,
     collect: &str,
+    d: &Decimals,
 ) -> (String, Value) {
     if amount == 0 {
         return ("nothing".to_string(), json!(null));
@@ -304,13 +307,14 @@ pub fn payout_destination(
     if owed_after > owed_before {
         (
             format!(
-                "{amount} into the payouts vault (the payee's token account {ata} did not take it; `{collect}` pays it out)"
+                "{} into the payouts vault (the payee's token account {ata} did not take it; `{collect}` pays it out)",
+                d.pay(amount)
             ),
             json!({"amount": amount, "to": "payouts_vault", "owed": owed_after}),
         )
     } else {
         (
-            format!("{amount} to {ata}"),
+            format!("{} to {ata}", d.pay(amount)),
             json!({"amount": amount, "to": ata.to_string()}),
         )
     }
@@ -333,6 +337,8 @@ pub fn check_uri(flag: &str, uri: &str) -> Result<()> {
 
 fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
     let (net, network) = view::network(ctx)?;
+    let d = ctx.decimals()?;
+    let price_per_unit = amounts::resolve("--price-per-unit", args.price_per_unit, d.payment)?;
     let client = ctx.signer()?.pubkey();
     let job_id = flows::next_job_id(ctx.ledger.as_mut(), &net, &client)?;
     if let Some(id) = args.id {
@@ -365,14 +371,22 @@ fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
     let run_seconds = window(args.run_seconds, network.params.max_run_seconds);
     let spec_hash = view::hash_arg(args.spec_hash.as_deref(), args.spec.as_deref())?;
     let from = args.from.unwrap_or_else(|| net.payment_ata(&client));
-    let escrow = u128::from(args.price_per_unit) * u128::from(args.max_units);
+    let escrow = u64::try_from(u128::from(price_per_unit) * u128::from(args.max_units))
+        .map_err(|_| {
+            anyhow!(
+                "--price-per-unit {} x --max-units {}: the escrow is more than a token amount can be",
+                d.p(price_per_unit),
+                args.max_units
+            )
+        })?;
+    view::check_funds(ctx, &from, escrow, "payment", d.payment, "the escrow")?;
     let ix = ix::create_job(
         &net,
         client,
         from,
         CreateJobArgs {
             job_id,
-            price_per_unit: args.price_per_unit,
+            price_per_unit,
             max_units: args.max_units,
             spec_hash,
             spec_uri: args.spec_uri.clone(),
@@ -383,16 +397,18 @@ fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
     );
     let sig = ctx.send(&[ix], &[]).with_context(|| {
         format!(
-            "creating job {job_id}: escrow {escrow} from {from}; accept {accept_seconds}s (max {}), run {run_seconds}s (max {}), windows at least {MIN_WINDOW_SECONDS}s",
-            network.params.max_accept_seconds, network.params.max_run_seconds
+            "creating job {job_id}: escrow {} from {from}; accept {accept_seconds}s (max {}), run {run_seconds}s (max {}), windows at least {MIN_WINDOW_SECONDS}s",
+            d.pay(escrow),
+            network.params.max_accept_seconds,
+            network.params.max_run_seconds
         )
     })?;
     let job = load_job(ctx, &address)?;
     let now = view::now(ctx)?;
     let text = format!(
         "created job {job_id} at {address}: {} escrowed ({} per unit, at most {} units) from {from}\naccept by {}; run time {}{}",
-        job.escrowed,
-        job.price_per_unit,
+        d.pay(job.escrowed),
+        d.p(job.price_per_unit),
         job.max_units,
         view::when(job.accept_deadline, now),
         view::duration(job.run_seconds),
@@ -433,6 +449,7 @@ fn cancel(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
             job.client
         );
     }
+    let d = ctx.decimals()?;
     let refund = view::balance(ctx, &pda::escrow_vault(&address))?;
     let rent = job_rent(ctx, &address)?;
     let before = Owed::read(ctx, &net, None, &client)?;
@@ -457,6 +474,7 @@ fn cancel(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
         after.client_payment,
         &to,
         "spice job collect",
+        &d,
     );
     view::report_tx(
         ctx,
@@ -556,6 +574,7 @@ fn settle_like(ctx: &mut Ctx, job_arg: &str, payer: Option<String>, approve: boo
                 shard_of(&address, net.shard_count),
             ))?
             .is_none();
+    let d = ctx.decimals()?;
     let escrow = view::balance(ctx, &pda::escrow_vault(&address))?;
     let rent = job_rent(ctx, &address)?;
     let before = Owed::read(ctx, &net, Some(&keys.provider), &job.client)?;
@@ -622,6 +641,7 @@ fn settle_like(ctx: &mut Ctx, job_arg: &str, payer: Option<String>, approve: boo
         after.provider_payment,
         &provider_ata,
         "spice provider collect",
+        &d,
     );
     let (refund_words, refund_json) = payout_destination(
         refund,
@@ -629,6 +649,7 @@ fn settle_like(ctx: &mut Ctx, job_arg: &str, payer: Option<String>, approve: boo
         after.client_payment,
         &client_ata,
         "spice job collect",
+        &d,
     );
     view::report_tx(
         ctx,
@@ -653,7 +674,7 @@ fn settle_like(ctx: &mut Ctx, job_arg: &str, payer: Option<String>, approve: boo
             job.reported_units,
             keys.provider,
             keys.provider_owner,
-            payout.fee,
+            d.pay(payout.fee),
             keys.epoch
         ),
     );
@@ -669,6 +690,7 @@ fn collect(ctx: &mut Ctx, client: Option<String>) -> Result<()> {
         None => ctx.signer()?.pubkey(),
     };
     let owed = Owed::read(ctx, &net, None, &client)?;
+    let d = ctx.decimals()?;
     if owed.client_payment == 0 && owed.client_stake == 0 {
         bail!(
             "nothing is owed to client {client} on network {}: its refunds and slash shares went to its token accounts",
@@ -699,8 +721,9 @@ fn collect(ctx: &mut Ctx, client: Option<String>) -> Result<()> {
         .send(&ixs, &[])
         .with_context(|| format!("collecting what the payouts vault holds for client {client}"))?;
     let text = format!(
-        "collected for client {client}: {} payment tokens to {payment_to}, {} stake tokens to {stake_to}",
-        owed.client_payment, owed.client_stake
+        "collected for client {client}: {} to {payment_to}, {} to {stake_to}",
+        d.pay(owed.client_payment),
+        d.stk(owed.client_stake)
     );
     view::report_tx(
         ctx,
@@ -846,6 +869,7 @@ fn expire(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
         JobState::Submitted | JobState::Disputed => job.vote_deadline,
     };
     let reason = job.expire_reason(now);
+    let d = ctx.decimals()?;
     let refund = view::balance(ctx, &pda::escrow_vault(&address))?;
     let rent = job_rent(ctx, &address)?;
     let before = Owed::read(ctx, &net, None, &job.client)?;
@@ -869,6 +893,7 @@ fn expire(ctx: &mut Ctx, job_arg: &str) -> Result<()> {
         after.client_payment,
         &to,
         "spice job collect",
+        &d,
     );
     let reason = reason.map(view::expire_reason_name).unwrap_or("expired");
     view::report_tx(
@@ -945,6 +970,7 @@ fn job_view(ctx: &mut Ctx, network: &Network, address: Pubkey, job: Job) -> Resu
         None => None,
     };
     let draw = view::draw_now(ctx.ledger.as_mut(), &address, &job)?;
+    let decimals = ctx.decimals()?;
     Ok(JobView {
         address,
         job,
@@ -952,6 +978,7 @@ fn job_view(ctx: &mut Ctx, network: &Network, address: Pubkey, job: Job) -> Resu
         provider_owner,
         accept_paused: network.paused & PAUSE_ACCEPT_JOB != 0,
         draw,
+        decimals,
     })
 }
 
@@ -973,6 +1000,7 @@ fn list(ctx: &mut Ctx, state: Option<StateFilter>, mine: bool) -> Result<()> {
         None
     };
     let now = view::now(ctx)?;
+    let d = ctx.decimals()?;
     let jobs: Vec<(Pubkey, Job)> = view::jobs_of(ctx.ledger.as_mut(), &net.network)?
         .into_iter()
         .filter(|(_, j)| state.is_none_or(|s| s.matches(j.state)))
@@ -1017,9 +1045,9 @@ fn list(ctx: &mut Ctx, state: Option<StateFilter>, mine: bool) -> Result<()> {
                 j.job_id,
                 view::job_state_name(j.state),
                 j.client,
-                j.price_per_unit,
+                d.p(j.price_per_unit),
                 j.max_units,
-                j.escrowed,
+                d.p(j.escrowed),
                 j.provider
                     .map(|p| p.to_string())
                     .or_else(|| j.target_provider.map(|t| format!("{t} (target)")))

@@ -11,6 +11,7 @@ use spice::constants::{PAUSE_ACCEPT_JOB, PAUSE_CLAIM, PAUSE_CREATE_JOB, PAUSE_RE
 use spice::state::Network;
 use spice_sdk::{accounts, ix, pda, tokens};
 
+use crate::amounts::{self, Amount};
 use crate::cmd::{deploy, view};
 use crate::context::Ctx;
 use crate::params;
@@ -60,8 +61,8 @@ pub enum NetworkCmd {
         /// Which treasury: payment or stake.
         #[arg(long, default_value = "payment")]
         mint: String,
-        /// Amount in base units.
-        amount: u64,
+        /// Amount in tokens of that mint (base units with a `base` suffix).
+        amount: Amount,
         /// Destination token account (default: the signer's associated token account).
         #[arg(long)]
         to: Option<Pubkey>,
@@ -132,11 +133,26 @@ pub fn run(ctx: &mut Ctx, cmd: NetworkCmd) -> Result<()> {
         }
         NetworkCmd::WithdrawTreasury { mint, amount, to } => {
             let net = ctx.network()?;
-            let (mint, program) = match mint.as_str() {
-                "payment" => (net.payment_mint, net.payment_token_program),
-                "stake" => (net.stake_mint, net.stake_token_program),
+            let d = ctx.decimals()?;
+            let (mint, program, decimals) = match mint.as_str() {
+                "payment" => (net.payment_mint, net.payment_token_program, d.payment),
+                "stake" => (net.stake_mint, net.stake_token_program, d.stake),
                 other => bail!("--mint {other}: expected payment or stake"),
             };
+            let amount = amounts::resolve("AMOUNT", amount, decimals)?;
+            let treasury = if mint == net.payment_mint {
+                net.payment_treasury()
+            } else {
+                net.stake_treasury()
+            };
+            let holds = accounts::token_balance(ctx.ledger.as_mut(), &treasury)?;
+            if amount > holds {
+                bail!(
+                    "the treasury {treasury} holds {}; cannot withdraw {}",
+                    spice_sdk::amount::format_base(holds, decimals),
+                    spice_sdk::amount::format_base(amount, decimals)
+                );
+            }
             let signer = ctx.signer()?;
             let owner = signer.pubkey();
             let mut ixs = vec![];
@@ -156,7 +172,10 @@ pub fn run(ctx: &mut Ctx, cmd: NetworkCmd) -> Result<()> {
             ));
             let sig = ctx.send(&ixs, &[])?;
             ctx.emit(json!({"amount": amount, "destination": destination.to_string(), "signature": sig.to_string()}), || {
-                format!("withdrew {amount} from the treasury to {destination}\nsignature {sig}")
+                format!(
+                    "withdrew {} from the treasury to {destination}\nsignature {sig}",
+                    spice_sdk::amount::format_base(amount, decimals)
+                )
             });
             Ok(())
         }
@@ -316,6 +335,7 @@ fn show(ctx: &mut Ctx) -> Result<()> {
     let stake_treasury = accounts::token_balance(ctx.ledger.as_mut(), &net.stake_treasury())?;
     let payment_payouts = accounts::token_balance(ctx.ledger.as_mut(), &net.payment_payouts())?;
     let stake_payouts = accounts::token_balance(ctx.ledger.as_mut(), &net.stake_payouts())?;
+    let d = ctx.decimals()?;
     let epoch = net.epoch_at(now);
     let p = &n.params;
     let outflow_available = n
@@ -347,6 +367,7 @@ fn show(ctx: &mut Ctx) -> Result<()> {
         "stake_mint": n.stake_mint.to_string(),
         "payment_token_program": n.payment_token_program.to_string(),
         "stake_token_program": n.stake_token_program.to_string(),
+        "decimals": d.json(),
         "freeze_authority_accepted": n.freeze_authority_accepted,
         "payment_treasury": {"address": net.payment_treasury().to_string(), "balance": payment_treasury},
         "stake_treasury": {"address": net.stake_treasury().to_string(), "balance": stake_treasury},
@@ -376,14 +397,14 @@ fn show(ctx: &mut Ctx) -> Result<()> {
         let mut s = format!(
             "network           {address}\n\
              authority         {}{}\n\
-             payment mint      {} ({})\n\
-             stake mint        {} ({})\n\
+             payment mint      {} ({}, {} decimals)\n\
+             stake mint        {} ({}, {} decimals)\n\
              freeze authority  {}\n\
-             payment treasury  {} holds {payment_treasury}\n\
-             stake treasury    {} holds {stake_treasury}\n\
-             payouts vault     {} holds {payment_payouts}{}\n\
-             reward vault      {reward_vault} holds {pool}\n\
-             rewards           allocated {}, claimed {}; {outflow_available} may leave the vault now (circuit breaker)\n\
+             payment treasury  {} holds {}\n\
+             stake treasury    {} holds {}\n\
+             payouts vault     {} holds {}{}\n\
+             reward vault      {reward_vault} holds {}\n\
+             rewards           allocated {}, claimed {}; {} may leave the vault now (circuit breaker)\n\
              epoch             {epoch} (genesis {}, {} s each)\n\
              attestors         {}\n\
              paused            {}\n\
@@ -395,26 +416,34 @@ fn show(ctx: &mut Ctx) -> Result<()> {
                 .unwrap_or_default(),
             n.payment_mint,
             n.payment_token_program,
+            d.payment,
             n.stake_mint,
             n.stake_token_program,
+            d.stake,
             if n.freeze_authority_accepted {
                 "accepted at creation: the mints' freeze authority can freeze the network's vaults"
             } else {
                 "not accepted (no mint of this network has one)"
             },
             net.payment_treasury(),
+            d.pay(payment_treasury),
             net.stake_treasury(),
+            d.stk(stake_treasury),
             net.payment_payouts(),
+            d.pay(payment_payouts),
             if net.stake_mint != net.payment_mint {
                 format!(
-                    " (payment mint); {} holds {stake_payouts} (stake mint)",
-                    net.stake_payouts()
+                    "; {} holds {}",
+                    net.stake_payouts(),
+                    d.stk(stake_payouts)
                 )
             } else {
                 String::new()
             },
-            n.total_allocated,
-            n.total_claimed,
+            d.stk(pool),
+            d.stk(n.total_allocated),
+            d.stk(n.total_claimed),
+            d.stk(outflow_available),
             n.genesis_ts,
             p.epoch_seconds,
             n.attestor_count,
@@ -457,7 +486,7 @@ fn show(ctx: &mut Ctx) -> Result<()> {
             )),
             None => s.push_str("pending params    none\n"),
         }
-        s.push_str("parameters:\n");
+        s.push_str("parameters (token amounts in base units, as the deploy file writes them):\n");
         if let serde_json::Value::Object(map) = params::to_json(&n.params) {
             for (k, v) in map {
                 s.push_str(&format!("  {k:<30} {v}\n"));

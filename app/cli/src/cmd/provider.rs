@@ -12,6 +12,7 @@ use spice::state::{HardwareSpec, JobState, Provider};
 use spice_sdk::ix::{self, NetworkKeys};
 use spice_sdk::{accounts, pda, tokens};
 
+use crate::amounts::{self, Amount};
 use crate::cmd::view;
 use crate::context::Ctx;
 
@@ -24,8 +25,8 @@ pub enum ProviderCmd {
     /// Add stake from the signer's stake-mint account (a suspended provider that reaches the
     /// minimum becomes active again).
     Stake {
-        /// Amount to add, stake-mint base units.
-        amount: u64,
+        /// Amount to add, in stake tokens (e.g. 250.5; base units with a `base` suffix).
+        amount: Amount,
         /// Token account the stake comes from (default: the signer's associated account).
         #[arg(long)]
         from: Option<Pubkey>,
@@ -33,9 +34,9 @@ pub enum ProviderCmd {
     /// Move active stake to unbonding; it stays slashable and can be withdrawn after the
     /// network's unbonding period (a second unbond restarts the clock for the whole amount).
     Unbond {
-        /// Amount to unbond, stake-mint base units. What stays must be at least the minimum
-        /// stake, or zero (with no active jobs).
-        amount: u64,
+        /// Amount to unbond, in stake tokens (base units with a `base` suffix). What stays must
+        /// be at least the minimum stake, or zero (with no active jobs).
+        amount: Amount,
     },
     /// Withdraw unbonding stake once its unbonding period has passed: all of it, except what
     /// stays locked behind unfinished jobs (their slash locks), which waits until they end.
@@ -77,9 +78,10 @@ pub enum ProviderCmd {
 /// Hardware description of `register`.
 #[derive(Args, Debug)]
 pub struct RegisterArgs {
-    /// Initial stake, stake-mint base units (at least the network's minimum stake).
+    /// Initial stake, in stake tokens (at least the network's minimum stake; base units with a
+    /// `base` suffix).
     #[arg(long)]
-    stake: u64,
+    stake: Amount,
     /// GPU model, e.g. H100-SXM (at most 32 bytes).
     #[arg(long)]
     gpu_model: String,
@@ -175,6 +177,8 @@ fn my_provider(ctx: &mut Ctx, net: &NetworkKeys) -> Result<(Pubkey, Pubkey, Prov
 
 fn register(ctx: &mut Ctx, args: RegisterArgs) -> Result<()> {
     let (net, network) = view::network(ctx)?;
+    let d = ctx.decimals()?;
+    let stake = amounts::resolve("--stake", args.stake, d.stake)?;
     let owner = ctx.signer()?.pubkey();
     let address = pda::provider(&net.network, &owner);
     if ctx.ledger.account(&address)?.is_some() {
@@ -193,18 +197,27 @@ fn register(ctx: &mut Ctx, args: RegisterArgs) -> Result<()> {
     };
     check_hardware(&hardware)?;
     let from = args.from.unwrap_or_else(|| stake_ata(&net, &owner));
-    let ix = ix::register_provider(&net, owner, from, args.stake, hardware);
+    if stake < network.params.min_stake {
+        bail!(
+            "--stake {}: the network's minimum stake is {}",
+            d.s(stake),
+            d.stk(network.params.min_stake)
+        );
+    }
+    view::check_funds(ctx, &from, stake, "stake", d.stake, "the stake")?;
+    let ix = ix::register_provider(&net, owner, from, stake, hardware);
     let sig = ctx.send(&[ix], &[]).with_context(|| {
         format!(
             "registering with stake {} from {from} (minimum stake {})",
-            args.stake, network.params.min_stake
+            d.stk(stake),
+            d.stk(network.params.min_stake)
         )
     })?;
     let p: Provider = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
     let vault = pda::stake_vault(&address);
     let text = format!(
         "registered provider {address} (owner {owner}) with stake {} from {from}: {}\nstake vault: {vault}",
-        p.stake,
+        d.stk(p.stake),
         view::status_name(p.status)
     );
     view::report_tx(
@@ -285,16 +298,20 @@ fn update(ctx: &mut Ctx, args: UpdateArgs) -> Result<()> {
     Ok(())
 }
 
-fn stake(ctx: &mut Ctx, amount: u64, from: Option<Pubkey>) -> Result<()> {
+fn stake(ctx: &mut Ctx, amount: Amount, from: Option<Pubkey>) -> Result<()> {
     let net = ctx.network()?;
     let (owner, address, _) = my_provider(ctx, &net)?;
+    let d = ctx.decimals()?;
+    let amount = amounts::resolve("AMOUNT", amount, d.stake)?;
     let from = from.unwrap_or_else(|| stake_ata(&net, &owner));
+    view::check_funds(ctx, &from, amount, "stake", d.stake, "the stake")?;
     let ix = ix::stake(&net, owner, from, amount);
     let sig = ctx.send(&[ix], &[])?;
     let p: Provider = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
     let text = format!(
-        "staked {amount} from {from} on provider {address}: stake {}, {}",
-        p.stake,
+        "staked {} from {from} on provider {address}: stake {}, {}",
+        d.stk(amount),
+        d.stk(p.stake),
         view::status_name(p.status)
     );
     view::report_tx(
@@ -313,23 +330,36 @@ fn stake(ctx: &mut Ctx, amount: u64, from: Option<Pubkey>) -> Result<()> {
     Ok(())
 }
 
-fn unbond(ctx: &mut Ctx, amount: u64) -> Result<()> {
+fn unbond(ctx: &mut Ctx, amount: Amount) -> Result<()> {
     let (net, network) = view::network(ctx)?;
     let (owner, address, before) = my_provider(ctx, &net)?;
+    let d = ctx.decimals()?;
+    let amount = amounts::resolve("AMOUNT", amount, d.stake)?;
+    if amount > before.stake {
+        bail!(
+            "cannot unbond {}: provider {address} has {} staked",
+            d.stk(amount),
+            d.stk(before.stake)
+        );
+    }
     let ix = ix::begin_unbond(&net, owner, amount);
     let sig = ctx.send(&[ix], &[]).with_context(|| {
         format!(
-            "unbonding {amount} of stake {} (what stays must be 0 with no active jobs, or at least {}; {} active jobs)",
-            before.stake, network.params.min_stake, before.active_jobs
+            "unbonding {} of stake {} (what stays must be 0 with no active jobs, or at least {}; {} active jobs)",
+            d.s(amount),
+            d.stk(before.stake),
+            d.stk(network.params.min_stake),
+            before.active_jobs
         )
     })?;
     let p: Provider = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
     let now = view::now(ctx)?;
     let text = format!(
-        "unbonding {amount} of provider {address}: stake {}, {}; unbonding {}, withdrawable from {}",
-        p.stake,
+        "unbonding {} of provider {address}: stake {}, {}; unbonding {}, withdrawable from {}",
+        d.stk(amount),
+        d.stk(p.stake),
         view::status_name(p.status),
-        p.unbonding,
+        d.stk(p.unbonding),
         view::when(p.unbond_ready_at, now)
     );
     view::report_tx(
@@ -352,6 +382,7 @@ fn unbond(ctx: &mut Ctx, amount: u64) -> Result<()> {
 fn withdraw(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
     let net = ctx.network()?;
     let (owner, address, before) = my_provider(ctx, &net)?;
+    let d = ctx.decimals()?;
     let now = view::now(ctx)?;
     if before.unbonding == 0 {
         bail!("provider {address} has nothing unbonding (spice provider unbond first)");
@@ -362,20 +393,25 @@ fn withdraw(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
     let sig = ctx.send(&ixs, &[]).with_context(|| {
         format!(
             "withdrawing unbonded stake ({} unbonding, withdrawable from {}; {} locked behind {} active job(s), of which the vault keeps what stake does not cover)",
-            before.unbonding,
+            d.stk(before.unbonding),
             view::when(before.unbond_ready_at, now),
-            before.locked,
+            d.s(before.locked),
             before.active_jobs
         )
     })?;
     let after: Provider = accounts::fetch_required(ctx.ledger.as_mut(), &address)?;
     let amount = before.unbonding.saturating_sub(after.unbonding);
-    let mut text = format!("withdrew {amount} unbonded stake of provider {address} to {to}");
+    let mut text = format!(
+        "withdrew {} of unbonded stake of provider {address} to {to}",
+        d.stk(amount)
+    );
     if after.unbonding > 0 {
         text.push_str(&format!(
             "
 {} stays unbonding, locked behind {} active job(s) (locks {}): it can be withdrawn once they end",
-            after.unbonding, after.active_jobs, after.locked
+            d.stk(after.unbonding),
+            after.active_jobs,
+            d.s(after.locked)
         ));
     }
     view::report_tx(
@@ -397,6 +433,7 @@ fn withdraw(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
 fn close(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
     let net = ctx.network()?;
     let (owner, address, before) = my_provider(ctx, &net)?;
+    let d = ctx.decimals()?;
     let vault = pda::stake_vault(&address);
     let rent = view::lamports(ctx, &address)? + view::lamports(ctx, &vault)?;
     let left = view::balance(ctx, &vault)?;
@@ -406,13 +443,16 @@ fn close(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
     let sig = ctx.send(&ixs, &[]).with_context(|| {
         format!(
             "closing needs no stake, no unbonding, no active jobs and nothing owed: stake {}, unbonding {}, {} active jobs, {} payment owed (spice provider collect)",
-            before.stake, before.unbonding, before.active_jobs, before.owed_payment
+            d.s(before.stake),
+            d.s(before.unbonding),
+            before.active_jobs,
+            d.pay(before.owed_payment)
         )
     })?;
     let text = format!(
         "closed provider {address} and its stake vault: {rent} lamports of rent back to {owner}{}",
         if left > 0 {
-            format!(", {left} tokens left in the vault to {to}")
+            format!(", {} left in the vault to {to}", d.stk(left))
         } else {
             String::new()
         }
@@ -447,6 +487,7 @@ fn collect(ctx: &mut Ctx, owner: Option<String>, to: Option<Pubkey>) -> Result<(
     let Some(p) = p else {
         bail!("no provider at {address} on network {}", net.network);
     };
+    let d = ctx.decimals()?;
     if p.owed_payment == 0 {
         bail!(
             "nothing is owed to provider {address} (owner {}): its payments went to its token account",
@@ -471,12 +512,14 @@ fn collect(ctx: &mut Ctx, owner: Option<String>, to: Option<Pubkey>) -> Result<(
     let sig = ctx.send(&ixs, &[]).with_context(|| {
         format!(
             "collecting {} for provider {address}: the destination must be a payment-mint account owned by {}",
-            p.owed_payment, p.owner
+            d.pay(p.owed_payment),
+            p.owner
         )
     })?;
     let text = format!(
         "collected {} for provider {address}: paid to {destination} (owner {})",
-        p.owed_payment, p.owner
+        d.pay(p.owed_payment),
+        p.owner
     );
     view::report_tx(
         ctx,
@@ -510,6 +553,7 @@ fn show(ctx: &mut Ctx, provider: Option<String>) -> Result<()> {
         );
     };
     let vault = view::balance(ctx, &pda::stake_vault(&address))?;
+    let d = ctx.decimals()?;
     let now = view::now(ctx)?;
     let jobs: Vec<(Pubkey, JobState)> = view::jobs_of(ctx.ledger.as_mut(), &net.network)?
         .into_iter()
@@ -520,6 +564,7 @@ fn show(ctx: &mut Ctx, provider: Option<String>) -> Result<()> {
     let mut out = view::provider_json(&address, &p, vault, max_exposure, now);
     if let serde_json::Value::Object(map) = &mut out {
         map.insert("min_stake".into(), json!(network.params.min_stake));
+        map.insert("decimals".into(), d.json());
         map.insert(
             "live_jobs".into(),
             json!(jobs
@@ -529,8 +574,11 @@ fn show(ctx: &mut Ctx, provider: Option<String>) -> Result<()> {
         );
     }
     ctx.emit(out, || {
-        let mut text = view::provider_text(&address, &p, vault, max_exposure, now);
-        text.push_str(&format!("\n  min stake:    {}", network.params.min_stake));
+        let mut text = view::provider_text(&address, &p, vault, max_exposure, now, &d);
+        text.push_str(&format!(
+            "\n  min stake:    {}",
+            d.stk(network.params.min_stake)
+        ));
         for (k, s) in &jobs {
             text.push_str(&format!(
                 "\n  live job:     {k} ({})",
@@ -545,6 +593,7 @@ fn show(ctx: &mut Ctx, provider: Option<String>) -> Result<()> {
 fn list(ctx: &mut Ctx) -> Result<()> {
     let (net, network) = view::network(ctx)?;
     let providers = view::providers_of(ctx.ledger.as_mut(), &net.network)?;
+    let d = ctx.decimals()?;
     let max_exposure = network.params.max_exposure_bps;
     let rows: Vec<serde_json::Value> = providers
         .iter()
@@ -580,10 +629,10 @@ fn list(ctx: &mut Ctx) -> Result<()> {
                 "{:<44}  {:<9}  {:>20}  {:>16}  {:>16}  {:>12}  {:>9}  {:>6}  {k}",
                 p.owner.to_string(),
                 view::status_name(p.status),
-                p.stake,
-                p.locked,
-                p.exposure,
-                p.owed_payment,
+                d.s(p.stake),
+                d.s(p.locked),
+                d.p(p.exposure),
+                d.p(p.owed_payment),
                 p.stats.jobs_completed,
                 p.active_jobs
             ));

@@ -13,10 +13,12 @@ use spice::constants::EPOCHS_PER_PAGE;
 use spice::state::{
     offset_in_page, page_of, EpochBook, EpochEntry, EpochShard, EpochStatus, Network, ProviderBook,
 };
+use spice_sdk::flows::{NothingToClaim, RewardCut};
 use spice_sdk::ix::NetworkKeys;
 use spice_sdk::ledger::Ledger;
 use spice_sdk::{accounts, flows, ix, pda, tokens};
 
+use crate::amounts::{self, Amount, Decimals};
 use crate::cmd::view;
 use crate::context::{Ctx, Output};
 
@@ -24,8 +26,8 @@ use crate::context::{Ctx, Output};
 pub enum RewardsCmd {
     /// Add stake-mint tokens to the reward pool (anyone).
     Fund {
-        /// Amount in base units.
-        amount: u64,
+        /// Amount in stake tokens (base units with a `base` suffix).
+        amount: Amount,
         /// Source token account (default: the signer's associated token account).
         #[arg(long)]
         from: Option<Pubkey>,
@@ -82,12 +84,20 @@ pub fn run(ctx: &mut Ctx, cmd: RewardsCmd) -> Result<()> {
     match cmd {
         RewardsCmd::Fund { amount, from } => {
             let net = ctx.network()?;
+            let d = ctx.decimals()?;
+            let amount = amounts::resolve("AMOUNT", amount, d.stake)?;
             let owner = ctx.signer()?.pubkey();
             let source = from.unwrap_or_else(|| net.stake_ata(&owner));
+            view::check_funds(ctx, &source, amount, "stake", d.stake, "funding the pool")?;
             let sig = ctx.send(&[ix::fund_rewards(&net, owner, source, amount)], &[])?;
             ctx.emit(
                 json!({"funded": amount, "from": source.to_string(), "signature": sig.to_string()}),
-                || format!("funded the reward pool with {amount} from {source}\nsignature {sig}"),
+                || {
+                    format!(
+                        "funded the reward pool with {} from {source}\nsignature {sig}",
+                        d.stk(amount)
+                    )
+                },
             );
             Ok(())
         }
@@ -172,29 +182,78 @@ fn entry_json(index: u64, e: &EpochEntry, paused_total: i64, now: i64) -> Value 
         "claim_deadline": (e.status != EpochStatus::Pending).then(|| view::time_json(deadline, now)),
         "claimable": e.claimable(now, paused_total).unwrap_or(false),
         "open_shards": e.open_shards,
+        "cuts": flows::reward_cuts(e).iter().map(cut_json).collect::<Vec<_>>(),
     })
 }
 
 /// One line of a finalized epoch's entry.
-fn entry_text(index: u64, e: &EpochEntry, paused_total: i64, now: i64) -> String {
+fn entry_text(index: u64, e: &EpochEntry, paused_total: i64, now: i64, d: &Decimals) -> String {
     let deadline = e
         .effective_deadline(paused_total)
         .unwrap_or(e.claim_deadline);
-    format!(
-        "epoch {index} ({}): emission {} (shortfall {}), allocated {}, claimed {}; {} job(s), value {}, score {}, weight {}, fees {}; claims until {}; {} shard(s) left",
+    let mut s = format!(
+        "epoch {index} ({}): emission {} (shortfall {}), allocated {}, claimed {}; {} job(s), value {} payment tokens, score {}, weight {}, fees {} payment tokens; claims until {}; {} shard(s) left",
         status_name(e.status),
-        e.emission,
-        e.shortfall,
-        e.allocated,
-        e.claimed,
+        d.stk(e.emission),
+        d.s(e.shortfall),
+        d.s(e.allocated),
+        d.s(e.claimed),
         e.jobs,
-        e.total_value,
+        d.p128(e.total_value),
         e.total_score,
         e.total_weight,
-        e.total_fees,
+        d.p128(e.total_fees),
         view::when(deadline, now),
         e.open_shards
-    )
+    );
+    for cut in flows::reward_cuts(e) {
+        s.push_str(&format!("\n  {}", cut_text(&cut, d)));
+    }
+    s
+}
+
+/// A reason an epoch paid less than its curve, in words.
+pub fn cut_text(cut: &RewardCut, d: &Decimals) -> String {
+    match cut {
+        RewardCut::Shortfall { shortfall } => format!(
+            "shortfall: the pool (or the lifetime emission budget) was {} short of the curve's emission (fund it: spice rewards fund)",
+            d.stk(*shortfall)
+        ),
+        RewardCut::RateCap {
+            emission,
+            allocated,
+        } => format!(
+            "rate cap: the jobs' rewards are capped at their reward rate cap x score, {} in all, below the emission of {}: each provider got its full cap, the rest stays in the pool",
+            d.stk(*allocated),
+            d.s(*emission)
+        ),
+        RewardCut::Shared { emission, capped } => format!(
+            "shared: the jobs' capped rewards came to {} stake tokens, more than the emission of {}: it was shared by weight (each provider got {:.1} % of its cap)",
+            d.s128(*capped),
+            d.stk(*emission),
+            if *capped == 0 {
+                100.0
+            } else {
+                *emission as f64 * 100.0 / *capped as f64
+            }
+        ),
+    }
+}
+
+/// JSON of a reason an epoch paid less than its curve.
+pub fn cut_json(cut: &RewardCut) -> Value {
+    match cut {
+        RewardCut::Shortfall { shortfall } => {
+            json!({"reason": "shortfall", "shortfall": shortfall})
+        }
+        RewardCut::RateCap {
+            emission,
+            allocated,
+        } => json!({"reason": "rate_cap", "emission": emission, "allocated": allocated}),
+        RewardCut::Shared { emission, capped } => {
+            json!({"reason": "shared", "emission": emission, "capped": capped.to_string()})
+        }
+    }
 }
 
 /// Whether `close_provider_book` would close `book` once epoch `current` has begun: the page's
@@ -220,6 +279,7 @@ fn send_packed(ctx: &mut Ctx, ixs: &[Instruction], what: &str) -> Result<Vec<Str
 
 fn finalize(ctx: &mut Ctx, epoch: Option<u64>, since: u64, include_empty: bool) -> Result<()> {
     let net = ctx.network()?;
+    let d = ctx.decimals()?;
     let now = view::now(ctx)?;
     let current = net.epoch_at(now);
     let targets: Vec<u64> = match epoch {
@@ -262,7 +322,10 @@ fn finalize(ctx: &mut Ctx, epoch: Option<u64>, since: u64, include_empty: bool) 
     let mut done = vec![];
     for e in &targets {
         let entry = entry_of(ctx.ledger.as_mut(), &net, *e)?;
-        ctx.say(format!("finalized {}", entry_text(*e, &entry, paused, now)));
+        ctx.say(format!(
+            "finalized {}",
+            entry_text(*e, &entry, paused, now, &d)
+        ));
         done.push(entry_json(*e, &entry, paused, now));
     }
     if done.is_empty() {
@@ -281,6 +344,7 @@ fn finalize(ctx: &mut Ctx, epoch: Option<u64>, since: u64, include_empty: bool) 
 
 fn claimable(ctx: &mut Ctx, owner: Option<Pubkey>) -> Result<()> {
     let net = ctx.network()?;
+    let d = ctx.decimals()?;
     let owner = match owner {
         Some(o) => o,
         None => ctx.signer()?.pubkey(),
@@ -289,21 +353,45 @@ fn claimable(ctx: &mut Ctx, owner: Option<Pubkey>) -> Result<()> {
     let list = flows::claimable(ctx.ledger.as_mut(), &net, &owner, now)?;
     let pages = flows::pages_of(&list);
     let total: u128 = list.iter().map(|c| u128::from(c.reward)).sum();
+    let why = if list.is_empty() {
+        Some(flows::nothing_to_claim(
+            ctx.ledger.as_mut(),
+            &net,
+            &owner,
+            now,
+        )?)
+    } else {
+        None
+    };
+    let mut cuts = Vec::new();
+    for c in &list {
+        let entry = entry_of(ctx.ledger.as_mut(), &net, c.epoch)?;
+        cuts.push(flows::reward_cuts(&entry));
+    }
     ctx.emit(
         json!({
             "owner": owner.to_string(),
             "total": u64::try_from(total).unwrap_or(u64::MAX),
+            "decimals": d.json(),
             "pages": pages,
-            "epochs": list.iter().map(|c| json!({"epoch": c.epoch, "reward": c.reward})).collect::<Vec<_>>(),
+            "epochs": list.iter().zip(&cuts).map(|(c, cut)| json!({"epoch": c.epoch, "reward": c.reward, "cuts": cut.iter().map(cut_json).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "nothing_because": why.as_ref().map(|w| nothing_json(w, now)),
         }),
         || {
+            if let Some(w) = &why {
+                return format!("nothing to claim: {}", nothing_text(w, now));
+            }
             let mut s = format!(
-                "{} epoch(s) claimable, {total} in all, in {} book page(s)\n",
+                "{} epoch(s) claimable, {} in all, in {} book page(s)\n",
                 list.len(),
+                d.stk(u64::try_from(total).unwrap_or(u64::MAX)),
                 pages.len()
             );
-            for c in &list {
-                s.push_str(&format!("  epoch {:>5}  {}\n", c.epoch, c.reward));
+            for (c, cut) in list.iter().zip(&cuts) {
+                s.push_str(&format!("  epoch {:>5}  {}\n", c.epoch, d.s(c.reward)));
+                for cut in cut {
+                    s.push_str(&format!("               {}\n", cut_text(cut, &d)));
+                }
             }
             s.trim_end().to_string()
         },
@@ -311,17 +399,62 @@ fn claimable(ctx: &mut Ctx, owner: Option<Pubkey>) -> Result<()> {
     Ok(())
 }
 
+/// Why nothing can be claimed, in words (what to do, and when).
+fn nothing_text(why: &NothingToClaim, now: i64) -> String {
+    let list = |e: &[u64]| e.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+    match why {
+        NothingToClaim::NotAProvider => {
+            "the signer has no provider on this network (rewards go to providers: spice provider register)".into()
+        }
+        NothingToClaim::NoWork => {
+            "no settled job of this provider counts in any epoch yet (rewards come from settled jobs)".into()
+        }
+        NothingToClaim::NotFinalized { epochs } => format!(
+            "epoch(s) {} ended with this provider's work but are not finalized: spice rewards finalize (anyone)",
+            list(epochs)
+        ),
+        NothingToClaim::NotEnded { epochs, ends_at } => format!(
+            "epoch(s) {} with this provider's work have not ended; the first ends {}, then finalize it (spice rewards finalize)",
+            list(epochs),
+            view::when(*ends_at, now)
+        ),
+        NothingToClaim::AllClaimed { epochs } => format!(
+            "everything was claimed already (epochs {})",
+            list(epochs)
+        ),
+        NothingToClaim::Expired { epochs } => format!(
+            "the claim deadline of epoch(s) {} has passed: their rewards returned to the pool",
+            list(epochs)
+        ),
+    }
+}
+
+fn nothing_json(why: &NothingToClaim, now: i64) -> Value {
+    let (code, epochs) = match why {
+        NothingToClaim::NotAProvider => ("not_a_provider", vec![]),
+        NothingToClaim::NoWork => ("no_work", vec![]),
+        NothingToClaim::NotFinalized { epochs } => ("not_finalized", epochs.clone()),
+        NothingToClaim::NotEnded { epochs, .. } => ("not_ended", epochs.clone()),
+        NothingToClaim::AllClaimed { epochs } => ("all_claimed", epochs.clone()),
+        NothingToClaim::Expired { epochs } => ("expired", epochs.clone()),
+    };
+    json!({"code": code, "epochs": epochs, "message": nothing_text(why, now)})
+}
+
 fn claim(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
     let net = ctx.network()?;
+    let d = ctx.decimals()?;
     let owner = ctx.signer()?.pubkey();
     let now = view::now(ctx)?;
     let list = flows::claimable(ctx.ledger.as_mut(), &net, &owner, now)?;
     if list.is_empty() {
-        ctx.emit(
-            json!({"claimed": 0, "transactions": 0, "epochs": [], "pages": []}),
-            || "nothing to claim (an epoch counts once finalized: spice rewards finalize)".into(),
-        );
-        return Ok(());
+        let why = flows::nothing_to_claim(ctx.ledger.as_mut(), &net, &owner, now)?;
+        return Err(crate::errors::UserError::new(
+            "NothingToClaim",
+            format!("nothing to claim for {owner}: {}", nothing_text(&why, now)),
+        )
+        .detail("nothing_because", nothing_json(&why, now))
+        .into());
     }
     let pages = flows::pages_of(&list);
     let (destination, prefix) = match to {
@@ -357,7 +490,8 @@ fn claim(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
                 bar.abandon();
                 let got = view::balance(ctx, &destination)?.saturating_sub(before);
                 bail!(
-                    "claimed {got} in {} of {} book pages, then: {e:#}",
+                    "claimed {} in {} of {} book pages, then: {e:#}",
+                    d.stk(got),
                     bar.position(),
                     pages.len()
                 );
@@ -370,10 +504,45 @@ fn claim(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
     let left = flows::claimable(ctx.ledger.as_mut(), &net, &owner, now)?;
     let still_owed: u64 = left.iter().map(|c| c.reward).fold(0, u64::saturating_add);
     let epochs: Vec<u64> = list.iter().map(|c| c.epoch).collect();
+    let mut per_epoch = Vec::new();
+    for c in &list {
+        let entry = entry_of(ctx.ledger.as_mut(), &net, c.epoch)?;
+        let owed_now = left
+            .iter()
+            .find(|l| l.epoch == c.epoch)
+            .map_or(0, |l| l.reward);
+        per_epoch.push((
+            c.epoch,
+            c.reward.saturating_sub(owed_now),
+            owed_now,
+            flows::reward_cuts(&entry),
+        ));
+    }
+    let network: Network = accounts::fetch_required(ctx.ledger.as_mut(), &net.network)?;
+    let window = network.params.outflow_window_seconds;
+    if claimed == 0 {
+        return Err(crate::errors::UserError::new(
+            "ClaimPaidNothing",
+            format!(
+                "the claim paid nothing: the reward circuit breaker lets no more out of the pool in this window ({} of {}s); {} is still owed, claim again later",
+                view::duration(window),
+                window,
+                d.stk(still_owed)
+            ),
+        )
+        .into());
+    }
     ctx.emit(
         json!({
             "claimed": claimed,
+            "decimals": d.json(),
             "epochs": epochs,
+            "per_epoch": per_epoch.iter().map(|(e, paid, owed, cuts)| json!({
+                "epoch": e,
+                "paid": paid,
+                "still_owed": owed,
+                "cuts": cuts.iter().map(cut_json).chain((*owed > 0).then(|| json!({"reason": "breaker", "still_owed": owed}))).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
             "pages": pages,
             "transactions": batches.len(),
             "destination": destination.to_string(),
@@ -382,14 +551,23 @@ fn claim(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
         }),
         || {
             let mut s = format!(
-                "claimed {claimed} for {} epoch(s) ({} book page(s)) in {} transaction(s) to {destination}",
+                "claimed {} for {} epoch(s) ({} book page(s)) in {} transaction(s) to {destination}",
+                d.stk(claimed),
                 epochs.len(),
                 pages.len(),
                 batches.len()
             );
+            for (e, paid, _, cuts) in &per_epoch {
+                s.push_str(&format!("\n  epoch {e}: {}", d.stk(*paid)));
+                for cut in cuts {
+                    s.push_str(&format!("\n    less than the curve because of {}", cut_text(cut, &d)));
+                }
+            }
             if still_owed > 0 {
                 s.push_str(&format!(
-                    "\n{still_owed} is still owed: the reward circuit breaker limits what leaves per window; claim again later"
+                    "\nbreaker: {} is still owed: the reward circuit breaker limits what leaves the pool per {}; claim again later",
+                    d.stk(still_owed),
+                    view::duration(window)
                 ));
             }
             s
@@ -400,6 +578,7 @@ fn claim(ctx: &mut Ctx, to: Option<Pubkey>) -> Result<()> {
 
 fn close_epoch(ctx: &mut Ctx, epoch: Option<u64>) -> Result<()> {
     let net = ctx.network()?;
+    let d = ctx.decimals()?;
     let now = view::now(ctx)?;
     let network: Network = accounts::fetch_required(ctx.ledger.as_mut(), &net.network)?;
     let paused = network.claims_paused_total(now).unwrap_or(0);
@@ -446,9 +625,9 @@ fn close_epoch(ctx: &mut Ctx, epoch: Option<u64>) -> Result<()> {
             .iter()
             .map(|(e, entry)| {
                 format!(
-                    "closed epoch {e}: {} unclaimed of {} allocated back to the pool",
-                    entry.allocated.saturating_sub(entry.claimed),
-                    entry.allocated
+                    "closed epoch {e}: {} unclaimed of {} allocated back to the pool (stake tokens)",
+                    d.s(entry.allocated.saturating_sub(entry.claimed)),
+                    d.s(entry.allocated)
                 )
             })
             .collect();
@@ -573,6 +752,7 @@ fn close_book(ctx: &mut Ctx, provider: &str, page: Option<u64>) -> Result<()> {
 
 fn show(ctx: &mut Ctx, epoch: Option<u64>) -> Result<()> {
     let (net, n) = view::network(ctx)?;
+    let d = ctx.decimals()?;
     let address = net.network;
     let now = view::now(ctx)?;
     let current = net.epoch_at(now);
@@ -606,16 +786,18 @@ fn show(ctx: &mut Ctx, epoch: Option<u64>) -> Result<()> {
             }),
             || {
                 let mut s = format!(
-                    "current epoch {current} ends {}; its curve emission {next}, at most {} bps of its score\npool {pool}, allocated {}, claimed {}",
+                    "current epoch {current} ends {}; its curve emission {}, at most {} bps of its score\npool {}, allocated {}, claimed {}",
                     view::when(ends, now),
+                    d.stk(next),
                     n.params.reward_rate_cap_bps,
-                    n.total_allocated,
-                    n.total_claimed
+                    d.stk(pool),
+                    d.s(n.total_allocated),
+                    d.s(n.total_claimed)
                 );
                 if !open.is_empty() {
                     s.push_str("\nopen epochs:");
                     for (i, e) in &open {
-                        s.push_str(&format!("\n  {}", entry_text(*i, e, paused, now)));
+                        s.push_str(&format!("\n  {}", entry_text(*i, e, paused, now, &d)));
                     }
                 }
                 s
@@ -640,7 +822,7 @@ fn show(ctx: &mut Ctx, epoch: Option<u64>) -> Result<()> {
     if let Value::Object(map) = &mut out {
         map.insert("finalized".into(), json!(true));
     }
-    ctx.emit(out, || entry_text(e, &entry, paused, now));
+    ctx.emit(out, || entry_text(e, &entry, paused, now, &d));
     Ok(())
 }
 

@@ -24,6 +24,7 @@ use spice_sdk::ix::NetworkKeys;
 use spice_sdk::ledger::Ledger;
 use spice_sdk::{pda, tokens};
 
+use crate::amounts::Decimals;
 use crate::context::Ctx;
 
 // ---------------------------------------------------------------- hex and hashes
@@ -323,6 +324,38 @@ pub fn associated_or(
     Ok((address, creates))
 }
 
+/// Refuses before sending when the token account `from` cannot pay `needed` (base units of
+/// the `mint_name` mint, `decimals` decimals) for `what`: it does not exist, or holds less.
+/// (The token program would only say `AccountNotInitialized` or `custom error 1`.)
+pub fn check_funds(
+    ctx: &mut Ctx,
+    from: &Pubkey,
+    needed: u64,
+    mint_name: &str,
+    decimals: u8,
+    what: &str,
+) -> Result<()> {
+    use spice_sdk::amount::format_base;
+    let Some(account) = ctx.ledger.account(from)? else {
+        bail!(
+            "{what} needs {} {mint_name} tokens from {from}, which does not exist: the signer has no {mint_name}-mint account yet (get {mint_name} tokens first, or pass --from an account that holds them)",
+            format_base(needed, decimals)
+        );
+    };
+    let Some(token) = accounts::decode_token_account(from, &account) else {
+        bail!("{from} is not a token account ({what} comes from it)");
+    };
+    if token.amount < needed {
+        bail!(
+            "your balance is {} {mint_name} tokens at {from}; {what} needs {} (short by {})",
+            format_base(token.amount, decimals),
+            format_base(needed, decimals),
+            format_base(needed - token.amount, decimals)
+        );
+    }
+    Ok(())
+}
+
 /// Token balance of `address` (0 when it does not exist).
 pub fn balance(ctx: &mut Ctx, address: &Pubkey) -> Result<u64> {
     Ok(accounts::token_balance(ctx.ledger.as_mut(), address)?)
@@ -437,6 +470,7 @@ pub fn provider_text(
     vault: u64,
     max_exposure_bps: u32,
     now: i64,
+    d: &Decimals,
 ) -> String {
     let hw = &p.hardware;
     let s = &p.stats;
@@ -445,41 +479,48 @@ pub fn provider_text(
     } else if now >= p.unbond_ready_at {
         let free = withdrawable_now(p, now);
         let locked = if free < p.unbonding {
-            format!(" ({} held back by locks)", p.unbonding - free)
+            format!(" ({} held back by locks)", d.s(p.unbonding - free))
         } else {
             String::new()
         };
         format!(
-            "{}, {free} withdrawable now{locked} (since {})",
-            p.unbonding,
+            "{}, {} withdrawable now{locked} (since {})",
+            d.stk(p.unbonding),
+            d.s(free),
             when(p.unbond_ready_at, now)
         )
     } else {
         format!(
             "{}, withdrawable from {}",
-            p.unbonding,
+            d.stk(p.unbonding),
             when(p.unbond_ready_at, now)
         )
     };
     let exposure = match exposure_limit(p, max_exposure_bps) {
-        Some(limit) => format!("{} of at most {limit} (payment mint)", p.exposure),
-        None => format!("{} (payment mint; the network sets no limit)", p.exposure),
+        Some(limit) => format!(
+            "{} of at most {} payment tokens",
+            d.p(p.exposure),
+            d.p(limit)
+        ),
+        None => format!("{} (the network sets no limit)", d.pay(p.exposure)),
     };
     let mut lines = vec![
         format!("provider {address}"),
         format!("  owner:        {}", p.owner),
         format!("  network:      {}", p.network),
         format!("  status:       {}", status_name(p.status)),
-        format!("  stake:        {}", p.stake),
+        format!("  stake:        {}", d.stk(p.stake)),
         format!("  unbonding:    {unbonding}"),
         format!(
             "  locked:       {} (slashable behind {} active job(s))",
-            p.locked, p.active_jobs
+            d.stk(p.locked),
+            p.active_jobs
         ),
         format!("  exposure:     {exposure}"),
         format!(
-            "  stake vault:  {} holds {vault}",
-            pda::stake_vault(address)
+            "  stake vault:  {} holds {}",
+            pda::stake_vault(address),
+            d.stk(vault)
         ),
         format!(
             "  hardware:     {} x {}, {} GB each, region {}",
@@ -488,8 +529,8 @@ pub fn provider_text(
     ];
     if p.owed_payment > 0 {
         lines.push(format!(
-            "  owed:         {} payment tokens wait in the payouts vault (spice provider collect)",
-            p.owed_payment
+            "  owed:         {} wait in the payouts vault (spice provider collect)",
+            d.pay(p.owed_payment)
         ));
     }
     if !hw.metadata_uri.is_empty() || hw.metadata_hash != [0; 32] {
@@ -508,8 +549,10 @@ pub fn provider_text(
         s.jobs_accepted, s.jobs_completed, s.jobs_failed, s.jobs_fraudulent, p.active_jobs
     ));
     lines.push(format!(
-        "  work:         {} units paid, {} earned (payment mint), {} slashed (stake mint)",
-        s.units_completed, s.total_earned, s.total_slashed
+        "  work:         {} units paid, {} earned, {} slashed",
+        s.units_completed,
+        d.pay(s.total_earned),
+        d.stk(s.total_slashed)
     ));
     lines.push(format!("  registered:   {}", when(p.registered_at, now)));
     lines.join("\n")
@@ -665,6 +708,8 @@ pub struct JobView {
     pub accept_paused: bool,
     /// The draw an instruction would record now ([`draw_now`]).
     pub draw: Draw,
+    /// The network's mints' decimals (text shows tokens).
+    pub decimals: Decimals,
 }
 
 impl JobView {
@@ -703,7 +748,7 @@ fn terms_json(job: &Job) -> Value {
 }
 
 /// One line of a job's terms.
-fn terms_text(job: &Job) -> String {
+fn terms_text(job: &Job, d: &Decimals) -> String {
     let t = &job.terms;
     format!(
         "fee {} bps, slash {} bps of the stake at accept ({} bps of it to the client), audit \
@@ -719,11 +764,11 @@ fn terms_text(job: &Job) -> String {
         if t.reference_price == 0 {
             "none (value = price paid)".to_string()
         } else {
-            t.reference_price.to_string()
+            format!("{} per unit", d.p(t.reference_price))
         },
         t.reward_rate_cap_bps,
         t.m_max_bps,
-        t.stake_cap
+        d.stk(t.stake_cap)
     )
 }
 
@@ -755,6 +800,7 @@ fn job_json(v: &JobView, now: i64) -> Value {
         "escrow_vault": pda::escrow_vault(address).to_string(),
         "escrow_vault_balance": escrow,
         "terms": terms_json(job),
+        "decimals": v.decimals.json(),
         "spec_hash": hex(&job.spec_hash),
         "spec_uri": job.spec_uri,
         "result_hash": hex(&job.result_hash),
@@ -805,18 +851,20 @@ fn job_text(v: &JobView, now: i64) -> String {
         ..
     } = v;
     let (provider_owner, draw) = (*provider_owner, *draw);
+    let d = v.decimals;
     let mut lines = vec![
         format!("job {address}"),
         format!("  id:            {} of client {}", job.job_id, job.client),
         format!("  state:         {}", job_state_name(job.state)),
         format!(
-            "  terms:         {} per unit, at most {} units: {} escrowed (vault {} holds {escrow})",
-            job.price_per_unit,
+            "  terms:         {} payment tokens per unit, at most {} units: {} escrowed (vault {} holds {})",
+            d.p(job.price_per_unit),
             job.max_units,
-            job.escrowed,
-            pda::escrow_vault(address)
+            d.p(job.escrowed),
+            pda::escrow_vault(address),
+            d.p(*escrow)
         ),
-        format!("  rules:         {}", terms_text(job)),
+        format!("  rules:         {}", terms_text(job, &d)),
         format!(
             "  spec:          hash {}, uri {}",
             hex(&job.spec_hash),
@@ -840,8 +888,10 @@ fn job_text(v: &JobView, now: i64) -> String {
     if let Some(t) = set(job.accepted_at) {
         lines.push(format!("  accepted:      {}", when(t, now)));
         lines.push(format!(
-            "  backing:       stake at accept {}, slash lock {}, exposure {}",
-            job.stake_at_accept, job.slash_lock, job.exposure
+            "  backing:       stake at accept {}, slash lock {}, exposure {} payment tokens",
+            d.stk(job.stake_at_accept),
+            d.s(job.slash_lock),
+            d.p(job.exposure)
         ));
     }
     match set(job.completion_deadline) {
