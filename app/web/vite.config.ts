@@ -1,9 +1,11 @@
 import { defineConfig } from 'vite';
 
-// The client package (app/js) is linked as source (`file:../js`): bundle one copy of
-// @solana/kit whichever node_modules its files would resolve it from.
+// The client package (app/js) is linked as source (`file:../js`); npm does not install a linked
+// folder's dependencies, so app/web depends on them too (same versions) and every import of
+// them resolves from here: one copy of @solana/kit in the bundle, and `npm ci` in app/web is
+// enough to build.
 export default defineConfig({
-  resolve: { dedupe: ['@solana/kit', '@solana/sysvars', 'preact'] },
+  resolve: { dedupe: ['@solana/kit', '@solana/sysvars', '@solana-program/token', 'preact'] },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: { target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 1024 },
   server: { port: 5173, strictPort: false },

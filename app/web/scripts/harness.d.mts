@@ -17,6 +17,7 @@ export declare class SpiceNetwork {
   attestor(n: number): string;
   fundedKeypair(name: string, amounts?: { stake?: bigint; payment?: bigint }): { address: string; seed: string; file: string };
   fund(address: string, amounts?: { stake?: bigint; payment?: bigint; sol?: number }): void;
+  mintTo(mint: string, address: string, amount: bigint): void;
   serve(options?: { bind?: string }): Promise<string>;
   stop(): Promise<void>;
   rpc(method: string, params?: unknown[]): Promise<any>;

@@ -134,8 +134,18 @@ export class SpiceNetwork {
   /** SOL, and test tokens minted by the deployer (the mint authority). */
   fund(address, { stake = 0n, payment = 0n, sol = 10 } = {}) {
     this.cli(['dev', 'airdrop', '--to', address, '--sol', String(sol)]);
-    if (stake > 0n) this.cli(['dev', 'mint-to', '--mint', 'stake', '--to', address, String(stake)]);
-    if (payment > 0n) this.cli(['dev', 'mint-to', '--mint', 'payment', '--to', address, String(payment)]);
+    if (stake > 0n) this.mintTo('stake', address, stake);
+    if (payment > 0n) this.mintTo('payment', address, payment);
+  }
+
+  /** `spice dev mint-to` of `amount` base units (`<n>base`; an older CLI took base units bare). */
+  mintTo(mint, address, amount) {
+    try {
+      this.cli(['dev', 'mint-to', '--mint', mint, '--to', address, `${amount}base`]);
+    } catch (e) {
+      if (!/invalid|parse|base/i.test(String(e))) throw e;
+      this.cli(['dev', 'mint-to', '--mint', mint, '--to', address, String(amount)]);
+    }
   }
 
   /** Starts `spice serve` on a free port; resolves once it listens. */

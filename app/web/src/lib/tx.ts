@@ -24,6 +24,7 @@ import {
   SOLANA_ERROR__JSON_RPC__SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE,
 } from '@solana/kit';
 import { SPICE_PROGRAM_ADDRESS, parseSpiceInstruction, SpiceInstruction } from '@spice/client';
+import { ANCHOR_ERRORS } from './anchorErrors';
 import { PROGRAM_ERRORS } from './rules';
 import type { Rpcs } from './snapshot';
 import { type Connected, isRejection, sign } from './wallet';
@@ -158,13 +159,14 @@ function customCode(err: unknown): number | null {
 export function programError(code: number): { name: string; message: string } {
   const known = PROGRAM_ERRORS.get(code);
   if (known) return { name: known.name, message: known.msg };
-  if (code < 6000) return { name: `Anchor error ${code}`, message: 'an Anchor framework check failed' };
+  const anchor = ANCHOR_ERRORS[code];
+  if (anchor) return { name: anchor[0], message: anchor[1] };
   return { name: `Custom error ${code}`, message: '' };
 }
 
 /** Names any failure of signing, sending or confirming. */
 export function describeError(error: unknown): TxError {
-  if (isRejection(error)) return { kind: 'rejected', name: 'Rejected', message: 'The wallet declined to sign: nothing was sent.', logs: [] };
+  if (isRejection(error)) return { kind: 'rejected', name: 'Rejected', message: 'The wallet declined to sign: nothing was sent', logs: [] };
   let logs: string[] = [];
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
     if (isSolanaError(e, SOLANA_ERROR__JSON_RPC__SERVER_ERROR_SEND_TRANSACTION_PREFLIGHT_FAILURE)) {
@@ -182,6 +184,10 @@ export function describeError(error: unknown): TxError {
     }
   }
   const message = error instanceof Error ? error.message : String(error);
+  // JSON-RPC errors (kit gives them their negative JSON-RPC code): the node refused the request.
+  if (isSolanaError(error) && (error.context as { __code?: number }).__code !== undefined && (error.context as { __code: number }).__code < 0) {
+    return { kind: 'network', name: 'RPC error', message: `${message} (nothing was sent to the program)`, logs };
+  }
   const kind = /fetch|network|HTTP|ECONN|unhealthy/i.test(message) ? 'network' : 'transaction';
   return { kind, name: kind === 'network' ? 'RPC error' : 'Error', message, logs };
 }

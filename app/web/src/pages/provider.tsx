@@ -12,7 +12,8 @@ import {
   claimBatches,
   claimRewardsInstruction,
   claimsPausedTotal,
-  collectProviderPayoutsInstruction,
+  getCollectProviderPayoutsInstruction,
+  payoutsAddress,
   effectiveDeadline,
   epochReward,
   firstEpochOf,
@@ -408,7 +409,15 @@ function Payouts({ snap, owner, provider }: { snap: Snapshot; owner: Address; pr
             const ata = await createAtaIdempotent(owner, owner, net.account.paymentMint, net.account.paymentTokenProgram);
             return {
               title: 'Collect payments',
-              instructions: [ata.instruction, await collectProviderPayoutsInstruction(net, owner, ata.ata)],
+              instructions: [ata.instruction, getCollectProviderPayoutsInstruction({
+                  network: net.address,
+                  owner,
+                  provider: provider[0],
+                  payouts: await payoutsAddress(net.address, net.account.paymentMint),
+                  destination: ata.ata,
+                  paymentMint: net.account.paymentMint,
+                  tokenProgram: net.account.paymentTokenProgram,
+                })],
               movements: [{ what: 'payments owed', amount: p.owedPayment, mint: 'payment', from: 'payouts vault', to: 'your payment-mint account' }],
             };
           })
