@@ -51,6 +51,7 @@ import {
   getCollectProviderPayoutsInstruction,
   getCreateJobInstructionAsync,
   getDisputeJobInstruction,
+  getDrawAuditInstruction,
   getFinalizeEpochInstructionAsync,
   getRegisterProviderInstructionAsync,
   getSettleJobInstruction,
@@ -175,6 +176,11 @@ export function submitResultInstruction(
 /** `dispute_job`, signed by the client. */
 export function disputeJobInstruction(net: SpiceNetwork, client: TransactionSigner, job: Address): Instruction {
   return getDisputeJobInstruction({ client, network: net.address, job, slotHashes: SLOT_HASHES_SYSVAR });
+}
+
+/** `draw_audit` (anyone): records the job's audit draw from the slot hashes after its submission. */
+export function drawAuditInstruction(net: SpiceNetwork, job: Address): Instruction {
+  return getDrawAuditInstruction({ network: net.address, job, slotHashes: SLOT_HASHES_SYSVAR });
 }
 
 /**
@@ -449,12 +455,13 @@ export async function collectProviderPayoutsInstruction(
 ): Promise<Instruction> {
   return getCollectProviderPayoutsInstruction({
     network: net.address,
+    owner,
     provider: await providerAddress(net.address, owner),
     payouts: await payoutsAddress(net.address, net.account.paymentMint),
     destination,
     paymentMint: net.account.paymentMint,
     tokenProgram: net.account.paymentTokenProgram,
-  } as Parameters<typeof getCollectProviderPayoutsInstruction>[0]);
+  });
 }
 
 /**

@@ -10,3 +10,4 @@ export * from './pages';
 export * from './amount';
 export * from './flows';
 export * from './jobState';
+export * from './errors';

@@ -36,7 +36,7 @@ import {
   type TransactionSigner,
 } from '@solana/kit';
 
-import { fetchSpiceNetwork, type SpiceNetwork } from '../src';
+import { fetchSpiceNetwork, spiceProgramError, type SpiceNetwork } from '../src';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SPICE_BIN = process.env.SPICE_BIN ?? path.join(REPO, 'target/debug/spice');
@@ -90,9 +90,9 @@ function keypairFile(file: string): Promise<KeyPairSigner> {
   return createKeyPairSignerFromBytes(new Uint8Array(bytes));
 }
 
-function networkToml(dir: string): string {
+function networkToml(dir: string, extra: Record<string, string>): string {
   let text = readFileSync(path.join(REPO, 'migrations/embedded.toml'), 'utf8');
-  for (const [key, value] of Object.entries(OVERRIDES)) {
+  for (const [key, value] of Object.entries({ ...OVERRIDES, ...extra })) {
     const line = new RegExp(`^${key} = .*$`, 'm');
     if (!line.test(text)) throw new Error(`migrations/embedded.toml has no ${key}`);
     text = text.replace(line, `${key} = ${value}`);
@@ -126,7 +126,7 @@ async function waitForListening(child: ChildProcess): Promise<string> {
 }
 
 /** Deploys a test network on a fresh ledger and starts `spice serve` on it. */
-export async function startServer(): Promise<Env> {
+export async function startServer(overrides: Record<string, string> = {}): Promise<Env> {
   if (!existsSync(SPICE_BIN)) {
     throw new Error(`${SPICE_BIN} is missing: run \`cargo build -p spice-cli\` first (or set SPICE_BIN)`);
   }
@@ -147,7 +147,7 @@ export async function startServer(): Promise<Env> {
   // Every wallet, the deployer's and the attestors' of the network file included.
   newKeypairFile(path.join(dir, '.config/solana/id.json'));
   for (const n of [1, 2, 3]) newKeypairFile(path.join(dir, `.config/spice/attestor-${n}.json`));
-  const deployed = JSON.parse(spice(['-o', 'json', 'network', 'deploy', networkToml(dir)])) as { network: string };
+  const deployed = JSON.parse(spice(['-o', 'json', 'network', 'deploy', networkToml(dir, overrides)])) as { network: string };
   networkAddress = deployed.network;
   spice(['dev', 'warp', '--seconds', '3600']); // the governance delay: attestors vote from then
   const wallet = (name: string) => {
@@ -257,24 +257,14 @@ export async function tokenBalance(rpc: Rpc, account: Address): Promise<bigint> 
   return BigInt((await rpc.getTokenAccountBalance(account).send()).value.amount);
 }
 
-/** The custom program error code in a failed send's chain of causes, if any. */
-export function programErrorCode(e: unknown): number | undefined {
-  let current: unknown = e;
-  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
-    const context = (current as { context?: { code?: unknown; __code?: unknown } }).context;
-    if (typeof context?.code === 'number' && typeof context.__code === 'number') return context.code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 /** Asserts that `promise` fails with the program error `code` (a generated `SPICE_ERROR__*`). */
 export async function assertRefused(promise: Promise<unknown>, code: number, what: string): Promise<void> {
   try {
     await promise;
   } catch (e) {
-    if (programErrorCode(e) === code) return;
-    throw new Error(`${what}: expected program error ${code}, got ${e instanceof Error ? e.message : String(e)}`);
+    const found = spiceProgramError(e);
+    if (found?.code === code) return;
+    throw new Error(`${what}: expected program error ${code}, got ${found ? `${found.name} (${found.code})` : e instanceof Error ? e.message : String(e)}`);
   }
   throw new Error(`${what}: expected program error ${code}, but it succeeded`);
 }

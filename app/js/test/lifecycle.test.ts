@@ -1,7 +1,9 @@
 /**
- * A whole job lifecycle through this client against `spice serve`: a provider registers, a
- * client creates a job, the provider accepts and submits, the client approves and the provider
- * is paid; at each step the client's job-state helper agrees with the CLI's `job show`.
+ * Job lifecycles through this client against `spice serve`: a provider registers, a client
+ * creates a job, the provider accepts and submits, the client approves and the provider is paid
+ * (into the payouts vault while it has no payment account, then collected); a second job is
+ * settled by a crank once its challenge window has passed. At each step the client's job-state
+ * helper agrees with the CLI's `job show`, and the program's refusals come back by name.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -12,22 +14,31 @@ import {
   acceptJobInstruction,
   approveJobInstruction,
   chainNow,
+  collectProviderPayoutsInstruction,
   createAssociatedTokenAccountInstruction,
   createJobInstruction,
   fetchDraw,
+  fetchEpochShard,
+  fetchProviderBook,
   fetchJob,
   fetchMaybeJob,
   fetchProvider,
+  formatMintAmount,
   JobState,
   nextJobId,
   paymentAta,
+  payoutsAddress,
   possibleActions,
   providerAddress,
   registerProviderInstruction,
+  settleAccounts,
+  settleJobInstruction,
+  SPICE_ERROR__CHALLENGE_WINDOW_OPEN,
+  SPICE_ERROR__WRONG_JOB_ID,
   submitResultInstruction,
 } from '../src';
 import { compareWithCli } from './cli';
-import { type Env, startServer, tokenBalance } from './harness';
+import { assertRefused, type Env, startServer, tokenBalance } from './harness';
 
 describe('job lifecycle through the TypeScript client', () => {
   let env: Env;
@@ -37,6 +48,35 @@ describe('job lifecycle through the TypeScript client', () => {
   after(async () => {
     await env?.stop();
   });
+
+  const request = (jobId: bigint) => ({
+    jobId,
+    pricePerUnit: 1000n,
+    maxUnits: 100n,
+    specHash: new Uint8Array(32).fill(7),
+    specUri: 'https://example.com/spec.json',
+    targetProvider: null,
+    acceptSeconds: 600n,
+    runSeconds: 3600n,
+  });
+
+  /** What the provider is paid for `units` of a job (the fee rounds up: DESIGN.md, `Job::payout`). */
+  async function netPayment(job: Address, units: bigint): Promise<bigint> {
+    const gross = units * 1000n;
+    const feeBps = BigInt((await fetchJob(env.rpc, job)).data.terms.protocolFeeBps);
+    return gross - (gross * feeBps + 9_999n) / 10_000n;
+  }
+
+  async function runToSubmitted(units: bigint): Promise<Address> {
+    const { net, client, provider } = env;
+    const created = await createJobInstruction(net, client, request(await nextJobId(env.rpc, net, client.address)));
+    await env.send(client, [created.instruction]);
+    await env.send(provider, [await acceptJobInstruction(net, provider, created.job)]);
+    await env.send(provider, [
+      await submitResultInstruction(net, provider, created.job, { resultHash: new Uint8Array(32).fill(9), units, resultUri: '' }),
+    ]);
+    return created.job;
+  }
 
   let job: Address;
 
@@ -55,22 +95,16 @@ describe('job lifecycle through the TypeScript client', () => {
     const account = await fetchProvider(env.rpc, await providerAddress(net.address, provider.address));
     assert.equal(account.data.owner, provider.address);
     assert.equal(account.data.stake, 2_000_000_000n);
+    assert.equal(await formatMintAmount(env.rpc, net.account.stakeMint, account.data.stake), '2000');
   });
 
-  test('a client creates a job with the next id of its counter', async () => {
+  test('a client creates a job with the next id of its counter, and no other id', async () => {
     const { net, client } = env;
     const jobId = await nextJobId(env.rpc, net, client.address);
     assert.equal(jobId, 0n);
-    const created = await createJobInstruction(net, client, {
-      jobId,
-      pricePerUnit: 1000n,
-      maxUnits: 100n,
-      specHash: new Uint8Array(32).fill(7),
-      specUri: 'https://example.com/spec.json',
-      targetProvider: null,
-      acceptSeconds: 600n,
-      runSeconds: 3600n,
-    });
+    const skipped = await createJobInstruction(net, client, request(1n));
+    await assertRefused(env.send(client, [skipped.instruction]), SPICE_ERROR__WRONG_JOB_ID, 'a job id that skips one');
+    const created = await createJobInstruction(net, client, request(jobId));
     await env.send(client, [created.instruction]);
     job = created.job;
     const account = await fetchJob(env.rpc, job);
@@ -98,33 +132,68 @@ describe('job lifecycle through the TypeScript client', () => {
     await compareWithCli(env, job);
   });
 
-  test('the client approves and the provider is paid for its units less the fee', async () => {
-    const { net, client, provider, cranker } = env;
-    // The provider's payment account exists, so the payment lands there.
-    const providerToken = await paymentAta(net, provider.address);
-    await env.send(provider, [
-      await createAssociatedTokenAccountInstruction(provider, provider.address, net.account.paymentMint, net.account.paymentTokenProgram),
-    ]);
-    const before = await tokenBalance(env.rpc, providerToken);
+  test('the client approves; the payment waits in the payouts vault (the provider has no payment account)', async () => {
+    const { net, client, provider } = env;
     const clientToken = await paymentAta(net, client.address);
     const clientBefore = await tokenBalance(env.rpc, clientToken);
+    const vault = await payoutsAddress(net.address, net.account.paymentMint);
+    const vaultBefore = await tokenBalance(env.rpc, vault);
     const account = await fetchJob(env.rpc, job);
     const now = await chainNow(env.rpc);
     const actions = possibleActions(account.data, await fetchDraw(env.rpc, account.data, job), false, now);
     assert.ok(actions.some((a) => a.who === 'client' && a.action === 'approve' && a.now));
+    const expected = await netPayment(job, 90n);
 
-    await env.send(client, [
-      await approveJobInstruction(env.rpc, net, client, { address: job, account: account.data }, cranker, now),
-    ]);
+    // The client pays the rent of the reward accounts the settlement creates (the epoch's
+    // shard, the provider's book page) and signs once.
+    const approve = await approveJobInstruction(env.rpc, net, client, { address: job, account: account.data }, client, now);
+    await env.send(client, [approve]);
+    const rewardAccounts = await settleAccounts(env.rpc, net, { address: job, account: account.data }, client, now);
+    assert.equal((await fetchProviderBook(env.rpc, rewardAccounts.providerBook)).data.payer, client.address);
+    assert.equal((await fetchEpochShard(env.rpc, rewardAccounts.epochShard)).data.payer, client.address);
 
-    // 90 units × 1000 = 90 000; the fee is protocol_fee_bps of it, rounded up (DESIGN.md).
-    const gross = 90n * 1000n;
-    const fee = (gross * BigInt(account.data.terms.protocolFeeBps) + 9_999n) / 10_000n;
-    assert.equal(await tokenBalance(env.rpc, providerToken), before + gross - fee);
-    assert.equal(await tokenBalance(env.rpc, clientToken), clientBefore + 100_000n - gross, 'the unused escrow is refunded');
+    assert.equal(await tokenBalance(env.rpc, vault), vaultBefore + expected);
+    const record = (await fetchProvider(env.rpc, await providerAddress(net.address, provider.address))).data;
+    assert.equal(record.owedPayment, expected);
+    assert.equal(record.activeJobs, 0);
+    assert.equal(record.locked, 0n);
+    assert.equal(await tokenBalance(env.rpc, clientToken), clientBefore + 100_000n - 90_000n, 'the unused escrow is refunded');
     assert.equal((await fetchMaybeJob(env.rpc, job)).exists, false, 'the job closes when it ends');
-    const stats = (await fetchProvider(env.rpc, await providerAddress(net.address, provider.address))).data;
-    assert.equal(stats.activeJobs, 0);
-    assert.equal(stats.locked, 0n);
   });
+
+  test('anyone collects the owed payment into the provider’s new payment account', async () => {
+    const { net, provider, cranker } = env;
+    const providerToken = await paymentAta(net, provider.address);
+    const owed = (await fetchProvider(env.rpc, await providerAddress(net.address, provider.address))).data.owedPayment;
+    await env.send(cranker, [
+      await createAssociatedTokenAccountInstruction(cranker, provider.address, net.account.paymentMint, net.account.paymentTokenProgram),
+      await collectProviderPayoutsInstruction(net, provider.address, providerToken),
+    ]);
+    assert.equal(await tokenBalance(env.rpc, providerToken), owed);
+    assert.equal((await fetchProvider(env.rpc, await providerAddress(net.address, provider.address))).data.owedPayment, 0n);
+  });
+
+  test('a crank settles a job after its challenge window, paying the provider directly', async () => {
+    const { net, provider, cranker } = env;
+    const second = await runToSubmitted(40n);
+    const providerToken = await paymentAta(net, provider.address);
+    const before = await tokenBalance(env.rpc, providerToken);
+    const settle = async () => {
+      const account = await fetchJob(env.rpc, second);
+      return settleJobInstruction(env.rpc, net, { address: second, account: account.data }, cranker, await chainNow(env.rpc));
+    };
+    await assertRefused(env.send(cranker, [await settle()]), SPICE_ERROR__CHALLENGE_WINDOW_OPEN, 'settle inside the window');
+    const account = await fetchJob(env.rpc, second);
+    await env.dev('spice_warpSeconds', [Number(account.data.challengeDeadline - (await chainNow(env.rpc))) + 1]);
+    const actions = await compareWithCli(env, second);
+    assert.ok(actions.some((a) => a.who === 'anyone' && a.action === 'settle' && a.now));
+    await env.send(cranker, [await settle()]);
+    assert.equal(await tokenBalance(env.rpc, providerToken), before + (await netPaymentOf(account.data.terms.protocolFeeBps, 40n)));
+    assert.equal((await fetchMaybeJob(env.rpc, second)).exists, false);
+  });
+
+  async function netPaymentOf(feeBps: number, units: bigint): Promise<bigint> {
+    const gross = units * 1000n;
+    return gross - (gross * BigInt(feeBps) + 9_999n) / 10_000n;
+  }
 });
