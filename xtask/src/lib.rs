@@ -5,7 +5,8 @@
 //! `idl/spice.json`; `-- idl --check` builds it again and fails if the committed file differs.
 //! The test `tests/idl_fresh.rs` runs the check, so `cargo test --workspace` fails on a stale IDL.
 //!
-//! `cargo run -p xtask -- bench` measures the local runtime ([`bench`]).
+//! `cargo run -p xtask -- bench` measures the local runtime ([`bench`]);
+//! `cargo run -p xtask -- serve-bench` measures `spice serve` with a client ([`serve_bench`]).
 //! `cargo run -p xtask -- costs` drives every instruction on the local runtime and rewrites the
 //! generated blocks of `docs/COSTS.md` ([`costs`]); `-- costs --check` and `tests/costs.rs` fail
 //! if they are stale.
@@ -16,6 +17,7 @@
 pub mod bench;
 pub mod costs;
 pub mod reference;
+pub mod serve_bench;
 
 use std::env;
 use std::fs;

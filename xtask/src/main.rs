@@ -23,6 +23,9 @@ tasks:
   costs --check  fail if those blocks are stale (writes nothing)
   bench [...]    job lifecycles/s of `spice simulate` with and without signature checks (and
                  an older binary's), the program test binary's wall time; `bench --help`
+  serve-bench [...]
+                 getAccountInfo requests/s and sendTransaction transactions/s of `spice serve`,
+                 with a client in the same run; `serve-bench --help`
   help           this text
 
 The IDL build runs `cargo test --features idl-build` on programs/spice in its own target dir
@@ -46,6 +49,9 @@ fn main() -> ExitCode {
         ["costs", "--check"] => xtask::costs::run(&workspace_root(), true),
         ["bench", rest @ ..] => xtask::bench::BenchArgs::parse(rest)
             .and_then(|a| xtask::bench::bench(&workspace_root(), &a).map(|()| true)),
+        ["serve-bench", rest @ ..] => {
+            xtask::serve_bench::ServeBenchArgs::parse(rest).and_then(xtask::serve_bench::run)
+        }
         [] | ["help"] | ["-h"] | ["--help"] => {
             println!("{USAGE}");
             Ok(true)
