@@ -11,8 +11,9 @@ export declare class SpiceNetwork {
   address: string;
   addresses: Record<string, string>;
   readonly deployer: string;
-  cli(args: string[], options?: { keypair?: string }): string;
-  json(args: string[], options?: { keypair?: string }): any;
+  cli(args: string[], options?: { keypair?: string; server?: boolean }): string;
+  json(args: string[], options?: { keypair?: string; server?: boolean }): any;
+  viaServer(args: string[], keypair?: string): any;
   keypair(name: string): string;
   attestor(n: number): string;
   fundedKeypair(name: string, amounts?: { stake?: bigint; payment?: bigint }): { address: string; seed: string; file: string };
@@ -23,9 +24,11 @@ export declare class SpiceNetwork {
   rpc(method: string, params?: unknown[]): Promise<any>;
   warpSeconds(seconds: number): Promise<any>;
   createJob(client: string, options?: { price?: string | number; units?: number; extra?: string[] }): string;
-  accept(owner: string, job: string): any;
-  submit(owner: string, job: string, units: number): any;
+  accept(owner: string, job: string, options?: { server?: boolean }): any;
+  submit(owner: string, job: string, units: number, options?: { server?: boolean }): any;
   approve(client: string, job: string, units: number): any;
+  vote(job: string, options: { valid: boolean; units?: number; server?: boolean }): void;
+  exists(job: string): boolean;
   runJob(client: string, owner: string, options?: { price?: string | number; units?: number; done?: number }): string;
   finalizeEpochs(epochs?: number): void;
   audit(): any;

@@ -102,9 +102,14 @@ export class SpiceNetwork {
     return env;
   }
 
-  /** Runs `spice ARGS` (as `keypair`, a file, if given) and returns its stdout. Throws with stderr. */
-  cli(args, { keypair } = {}) {
-    const full = keypair ? ['--keypair', keypair, ...args] : args;
+  /**
+   * Runs `spice ARGS` (as `keypair`, a file, if given) and returns its stdout. Throws with
+   * stderr. `server`: through the running `spice serve` over JSON-RPC (`--url`), like any other
+   * party on the cluster (its subscribers are notified), instead of on the ledger file.
+   */
+  cli(args, { keypair, server = false } = {}) {
+    let full = keypair ? ['--keypair', keypair, ...args] : args;
+    if (server) full = ['--url', this.url, '--network', this.address, ...full];
     try {
       return execFileSync(this.bin, full, { env: this.env(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
@@ -115,6 +120,11 @@ export class SpiceNetwork {
   /** `spice -o json ARGS`, parsed. */
   json(args, options) {
     return JSON.parse(this.cli(['-o', 'json', ...args], options));
+  }
+
+  /** `json` through the server (see `cli`). */
+  viaServer(args, keypair) {
+    return this.json(args, { keypair, server: true });
   }
 
   /** A keypair file in the network's folder, created if missing. */
@@ -219,12 +229,12 @@ export class SpiceNetwork {
     return this.json(['job', 'create', '--price-per-unit', String(price), '--max-units', String(units), ...extra], { keypair: client }).job;
   }
 
-  accept(owner, job) {
-    return this.json(['job', 'accept', job], { keypair: owner });
+  accept(owner, job, { server = false } = {}) {
+    return this.json(['job', 'accept', job], { keypair: owner, server });
   }
 
-  submit(owner, job, units) {
-    return this.json(['job', 'submit', job, '--units', String(units), '--result-uri', 'https://example.com/result'], { keypair: owner });
+  submit(owner, job, units, { server = false } = {}) {
+    return this.json(['job', 'submit', job, '--units', String(units), '--result-uri', 'https://example.com/result'], { keypair: owner, server });
   }
 
   /**
@@ -239,6 +249,23 @@ export class SpiceNetwork {
       }
     }
     return out;
+  }
+
+  /** Two attestors vote on `job` (`valid`: Valid for `units`, else Invalid). */
+  vote(job, { valid, units = 0, server = false }) {
+    for (const n of [1, 2]) {
+      this.json(['attestor', 'attest', job, valid ? '--valid' : '--invalid', '--units', String(units)], { keypair: this.attestor(n), server });
+    }
+  }
+
+  /** Whether an account exists on the ledger (a job closes when it settles). */
+  exists(address) {
+    try {
+      this.json(['job', 'show', address]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** A whole job for `owner`'s provider: created by `client`, accepted, submitted, approved. */

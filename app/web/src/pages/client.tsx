@@ -13,6 +13,8 @@ import {
   disputeJobInstruction,
   epochAt,
   getApproveJobInstruction,
+  getCollectClientPayoutsInstruction,
+  payoutsAddress,
   epochShardAddress,
   getCancelJobInstructionAsync,
   getEpochShardSize,
@@ -29,7 +31,7 @@ import {
   type SpiceNetwork,
 } from '@spice/client';
 import { Addr, Field, KV, Section, Tokens } from '../components';
-import { transferLamports } from '../lib/ata';
+import { createAtaIdempotent, transferLamports } from '../lib/ata';
 import { bps, duration, formatTokens, parseCount, parseTokens, relative, utc } from '../lib/format';
 import type { Snapshot } from '../lib/snapshot';
 import type { TxPlan } from '../lib/tx';
@@ -73,7 +75,7 @@ function ClientBody({ snap, me }: { snap: Snapshot; me: Address }) {
   useEffect(() => {
     void paymentAta(netOf(snap), me).then(setAta);
   }, [snap.networkAddress, me]);
-  const jobs = snap.jobs.filter(([, j]) => j.client === me);
+  const jobs = snap.jobs.filter(([, j]) => j.client === me).sort((a, b) => (a[1].jobId < b[1].jobId ? -1 : 1));
   const jobKeys = jobs.map(([a]) => a).join(',');
 
   // Live state: one account subscription per job; a change refreshes the page's snapshot.
@@ -126,8 +128,14 @@ function ClientBody({ snap, me }: { snap: Snapshot; me: Address }) {
     setActivity(next);
   };
 
+  const [recordAddress, setRecordAddress] = useState<Address | null>(null);
+  useEffect(() => {
+    void clientRecordAddress(snap.networkAddress, me).then(setRecordAddress);
+  }, [snap.networkAddress, me]);
+  const clientRecord = snap.clients.find(([a]) => a === recordAddress)?.[1] ?? null;
   return (
     <>
+      {clientRecord && (clientRecord.owedPayment > 0n || clientRecord.owedStake > 0n) ? <ClientPayouts snap={snap} me={me} owedPayment={clientRecord.owedPayment} owedStake={clientRecord.owedStake} onDone={record} /> : null}
       <PostJob snap={snap} me={me} ata={ata} onDone={record} />
       <Section title={`My jobs (${jobs.length})`} id="client-jobs">
         {jobs.length === 0 ? <p class="muted">No live job (settled, cancelled and expired jobs close).</p> : jobs.map(([a, j]) => <ClientJob key={a} snap={snap} me={me} address={a} job={j} live={live[a]} onDone={record} />)}
@@ -176,6 +184,56 @@ function ClientBody({ snap, me }: { snap: Snapshot; me: Address }) {
         )}
       </Section>
     </>
+  );
+}
+
+/** Refunds and slash shares the client's token accounts could not take, waiting in the payouts vaults. */
+function ClientPayouts({ snap, me, owedPayment, owedStake, onDone }: { snap: Snapshot; me: Address; owedPayment: bigint; owedStake: bigint; onDone: (s: Signature, action: string, job: Address) => Promise<void> }) {
+  const { run } = useApp();
+  const net = netOf(snap);
+  return (
+    <Section title="Payouts waiting" id="client-payouts">
+      <p data-testid="client-owed">
+        Waiting for you in the network's payouts vaults: <Tokens amount={owedPayment} mint="payment" /> of refunds and <Tokens amount={owedStake} mint="stake" /> of slash shares (your token account did not exist when they were paid).
+      </p>
+      <button
+        data-testid="collect-client"
+        onClick={() =>
+          void run(async () => {
+            const pay = await createAtaIdempotent(me, me, net.account.paymentMint, net.account.paymentTokenProgram);
+            const stake = await createAtaIdempotent(me, me, net.account.stakeMint, net.account.stakeTokenProgram);
+            return {
+              title: 'Collect refunds and slash shares',
+              instructions: [
+                pay.instruction,
+                stake.instruction,
+                getCollectClientPayoutsInstruction({
+                  network: net.address,
+                  client: me,
+                  clientRecord: await clientRecordAddress(net.address, me),
+                  paymentPayouts: await payoutsAddress(net.address, net.account.paymentMint),
+                  stakePayouts: await payoutsAddress(net.address, net.account.stakeMint),
+                  paymentDestination: pay.ata,
+                  stakeDestination: stake.ata,
+                  paymentMint: net.account.paymentMint,
+                  stakeMint: net.account.stakeMint,
+                  paymentTokenProgram: net.account.paymentTokenProgram,
+                  stakeTokenProgram: net.account.stakeTokenProgram,
+                }),
+              ],
+              movements: [
+                ...(owedPayment > 0n ? [{ what: 'refunds', amount: owedPayment, mint: 'payment' as const, from: 'payouts vault', to: 'your payment-mint account' }] : []),
+                ...(owedStake > 0n ? [{ what: 'slash shares', amount: owedStake, mint: 'stake' as const, from: 'stake payouts vault', to: 'your stake-mint account' }] : []),
+              ],
+            };
+          }).then((r) => {
+            if (r.ok) void onDone(r.signature, 'collect', net.address);
+          })
+        }
+      >
+        Collect
+      </button>
+    </Section>
   );
 }
 
