@@ -636,6 +636,21 @@ impl Chain {
         }
     }
 
+    /// What the runtime would charge for `message` (signatures and priority fee), computed by
+    /// simulating it unsigned; `None` if its blockhash is not valid (a validator's
+    /// `getFeeForMessage`).
+    pub fn fee_for(&mut self, message: VersionedMessage) -> Option<u64> {
+        if !self.blocks.is_valid(message.recent_blockhash()) {
+            return None;
+        }
+        let signatures = usize::from(message.header().num_required_signatures);
+        let tx = VersionedTransaction {
+            signatures: vec![Signature::default(); signatures],
+            message,
+        };
+        Some(self.simulate(&tx, false).fee)
+    }
+
     /// Sends `tx` (its signatures verified by the caller): with `preflight`, simulated first
     /// and refused with the simulation's result if it would fail; otherwise executed, and a
     /// failure that paid its fee lands as a failed transaction. Call inside [`Chain::write`].

@@ -73,6 +73,7 @@ const METHODS: &[(&str, usize, Handler)] = &[
     ("getBlockTime", 1, get_block_time),
     ("getEpochInfo", 1, get_epoch_info),
     ("getEpochSchedule", 0, get_epoch_schedule),
+    ("getFeeForMessage", 2, get_fee_for_message),
     ("getGenesisHash", 0, get_genesis_hash),
     ("getHealth", 0, get_health),
     ("getIdentity", 0, get_identity),
@@ -84,6 +85,7 @@ const METHODS: &[(&str, usize, Handler)] = &[
     ("getSlot", 1, get_slot),
     ("getTokenAccountBalance", 2, get_token_account_balance),
     ("getTokenAccountsByOwner", 3, get_token_accounts_by_owner),
+    ("getTokenSupply", 2, get_token_supply),
     ("getTransaction", 2, get_transaction),
     ("getTransactionCount", 1, get_transaction_count),
     ("getVersion", 0, get_version),
@@ -302,6 +304,26 @@ fn get_token_account_balance(node: &Node, args: Args) -> RpcResult<Value> {
             .ok_or_else(|| invalid_params("Invalid param: could not find mint"))?;
         let amount =
             solana_account_decoder::parse_token::token_amount_to_ui_amount_v3(state.amount, &mint);
+        with_context(chain.slot(), amount)
+    })
+}
+
+fn get_token_supply(node: &Node, args: Args) -> RpcResult<Value> {
+    let address = args.pubkey(0)?;
+    let config = context_config(&args, 1)?;
+    node.read(|chain| {
+        check_min_context_slot(config.min_context_slot, chain.slot())?;
+        let now = chain.clock().unix_timestamp;
+        let account = chain
+            .account(&address)
+            .filter(|a| tokens::is_token_program(&a.owner))
+            .ok_or_else(|| invalid_params("Invalid param: not a Token mint"))?;
+        let supply = tokens::mint_supply(&account)
+            .ok_or_else(|| invalid_params("Invalid param: not a Token mint"))?;
+        let mint = tokens::mint_data(&account, now)
+            .ok_or_else(|| invalid_params("Invalid param: not a Token mint"))?;
+        let amount =
+            solana_account_decoder::parse_token::token_amount_to_ui_amount_v3(supply, &mint);
         with_context(chain.slot(), amount)
     })
 }
@@ -631,6 +653,35 @@ fn send_error(chain: &Chain, error: SendError) -> ErrorObjectOwned {
         SendError::Panic(msg) => internal(format!("the runtime panicked: {msg}")),
         SendError::Ledger(e) => crate::params::ledger(e),
     }
+}
+
+fn get_fee_for_message(node: &Node, args: Args) -> RpcResult<Value> {
+    use bincode::Options;
+    let encoded: String = args.required(0, "a message (base64)")?;
+    let config = context_config(&args, 1)?;
+    if encoded.len() > MAX_BASE64_TRANSACTION {
+        return Err(invalid_params(format!(
+            "base64 encoded message too large: {} bytes (max: {MAX_BASE64_TRANSACTION})",
+            encoded.len()
+        )));
+    }
+    let wire = BASE64_STANDARD
+        .decode(&encoded)
+        .map_err(|e| invalid_params(format!("invalid base64 encoding: {e:?}")))?;
+    let message: VersionedMessage = bincode::options()
+        .with_limit(PACKET_DATA_SIZE as u64)
+        .with_fixint_encoding()
+        .allow_trailing_bytes()
+        .deserialize_from(&wire[..])
+        .map_err(|e| invalid_params(format!("failed to deserialize the message: {e}")))?;
+    message
+        .sanitize()
+        .map_err(|e| invalid_params(format!("invalid transaction message: {e}")))?;
+    node.read(|chain| {
+        check_min_context_slot(config.min_context_slot, chain.slot())?;
+        let fee = chain.fee_for(message);
+        with_context(chain.slot(), fee)
+    })
 }
 
 fn send_transaction(node: &Node, args: Args) -> RpcResult<Value> {

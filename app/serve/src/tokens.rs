@@ -38,6 +38,16 @@ pub fn token_account(account: &Account) -> Option<TokenState> {
         .map(|s| s.base)
 }
 
+/// The supply of the mint in `mint` (of either token program), if it is one.
+pub fn mint_supply(mint: &Account) -> Option<u64> {
+    if !is_token_program(&mint.owner) {
+        return None;
+    }
+    StateWithExtensions::<MintState>::unpack(&mint.data)
+        .ok()
+        .map(|s| s.base.supply)
+}
+
 /// What the decoder needs of a mint to show amounts: its decimals, and the configuration of
 /// the Token-2022 extensions that change the UI amount, at unix time `now`.
 pub fn mint_data(mint: &Account, now: UnixTimestamp) -> Option<SplTokenAdditionalDataV2> {

@@ -665,6 +665,25 @@ fn solana_clients_and_the_sdk_backend_work_against_it() {
         .request_airdrop(&Pubkey::new_unique(), 1_000_000)
         .expect("airdrop");
     assert!(client.confirm_transaction(&airdrop).expect("confirmed"));
+    // The fee of a message: the runtime's (a signature), null for an unknown blockhash.
+    let message = s.transaction(&[f.transfer(1)], &[&f.payer]).message;
+    assert_eq!(client.get_fee_for_message(&message).expect("fee"), 5_000);
+    let mut stale = message.clone();
+    stale.recent_blockhash = Hash::new_unique();
+    let value = s.result(
+        "getFeeForMessage",
+        json!([BASE64_STANDARD.encode(stale.serialize())]),
+    );
+    let fee: Option<u64> = contextual(&s, &value);
+    assert_eq!(fee, None, "{value}");
+    let (code, _, _) = s.error("getFeeForMessage", json!(["AAAA"]));
+    assert_eq!(code, -32602);
+    // The mint's supply, in its decimals.
+    let supply = client.get_token_supply(&f.mint).expect("supply");
+    assert_eq!(supply.amount, MINTED.to_string());
+    assert_eq!(supply.decimals, DECIMALS);
+    let (code, _, _) = s.error("getTokenSupply", json!([f.payer_tokens.to_string()]));
+    assert_eq!(code, -32602, "a token account is not a mint");
     // Two airdrops, the mint and the minting (the fixture), the transfer, the airdrop.
     assert_eq!(client.get_transaction_count().expect("count"), 6);
 
@@ -691,7 +710,11 @@ fn solana_clients_and_the_sdk_backend_work_against_it() {
         logs.iter().any(|l| l.contains("insufficient funds")),
         "{logs:?}"
     );
-    assert!(err.to_string().contains("instruction 0 failed"), "{err}");
+    // (The instruction's index depends on the compute-budget instructions the backend adds.)
+    assert!(
+        err.to_string().contains("failed with custom error 1"),
+        "{err}"
+    );
 }
 
 #[test]
