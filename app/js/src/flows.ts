@@ -12,6 +12,7 @@ import {
   AccountRole,
   type Address,
   appendTransactionMessageInstructions,
+  type Base58EncodedBytes,
   type Blockhash,
   createTransactionMessage,
   getTransactionMessageSize,
@@ -59,6 +60,7 @@ import {
   type HardwareSpecArgs,
   type Job,
   type Network,
+  SPICE_PROGRAM_ADDRESS,
   type Verdict,
 } from './generated';
 import { type BookPage, claimBatches, claimsPausedTotal, epochAt, epochShardAddresses, type Claimable, owedIn, pageOf, shardOf } from './pages';
@@ -244,21 +246,25 @@ export async function settleJobInstruction(
   return getSettleJobInstruction(await settleAccounts(rpc, net, job, payer, now));
 }
 
+/**
+ * Byte offset of an Attestation's `job` field: discriminator (8), version (1), bump (1); the
+ * tests check it against the generated encoder.
+ */
+export const ATTESTATION_JOB_OFFSET = 10;
+
 /** Every vote recorded on `job`, read with `getProgramAccounts` (discriminator and job filters). */
 export async function fetchAttestations(
   rpc: Rpc<GetProgramAccountsApi>,
   job: Address,
   programAddress?: Address,
 ): Promise<{ address: Address; account: Attestation }[]> {
-  const { SPICE_PROGRAM_ADDRESS } = await import('./generated');
   const b58 = getBase58Decoder();
   const found = await rpc
     .getProgramAccounts(programAddress ?? SPICE_PROGRAM_ADDRESS, {
       encoding: 'base64',
       filters: [
-        { memcmp: { offset: 0n, bytes: b58.decode(ATTESTATION_DISCRIMINATOR) as never, encoding: 'base58' } },
-        // version (u8), bump (u8), then the job.
-        { memcmp: { offset: 10n, bytes: job as never, encoding: 'base58' } },
+        { memcmp: { offset: 0n, bytes: b58.decode(ATTESTATION_DISCRIMINATOR) as Base58EncodedBytes, encoding: 'base58' } },
+        { memcmp: { offset: BigInt(ATTESTATION_JOB_OFFSET), bytes: job as string as Base58EncodedBytes, encoding: 'base58' } },
       ],
     })
     .send();

@@ -57,6 +57,7 @@ export type Env = {
   url: string;
   wsUrl: string;
   rpc: Rpc;
+  rpcSubscriptions: ReturnType<typeof createSolanaRpcSubscriptions>;
   net: SpiceNetwork;
   /** The deployer: the network's authority and the mints' authority. */
   authority: KeyPairSigner;
@@ -222,6 +223,7 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
     url,
     wsUrl,
     rpc,
+    rpcSubscriptions,
     net: await fetchSpiceNetwork(rpc, address(deployed.network)),
     authority: await keypairFile(path.join(dir, '.config/solana/id.json')),
     attestors,

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { type Address } from '@solana/kit';
+import { type Address, parseBase64RpcAccount } from '@solana/kit';
 
 import {
   acceptJobInstruction,
@@ -17,6 +17,7 @@ import {
   collectProviderPayoutsInstruction,
   createAssociatedTokenAccountInstruction,
   createJobInstruction,
+  decodeJob,
   fetchDraw,
   fetchEpochShard,
   fetchProviderBook,
@@ -114,9 +115,28 @@ describe('job lifecycle through the TypeScript client', () => {
     await compareWithCli(env, job);
   });
 
-  test('the provider accepts and submits', async () => {
+  test('the provider accepts (a wallet watching the job over accountSubscribe sees it) and submits', async () => {
     const { net, provider } = env;
+    const abort = new AbortController();
+    const notifications = await env.rpcSubscriptions
+      .accountNotifications(job, { commitment: 'confirmed', encoding: 'base64' })
+      .subscribe({ abortSignal: abort.signal });
+    const seen = (async () => {
+      for await (const { value } of notifications) {
+        return decodeJob(parseBase64RpcAccount(job, value)).data;
+      }
+      return undefined;
+    })();
     await env.send(provider, [await acceptJobInstruction(net, provider, job)]);
+    let timer: Parameters<typeof clearTimeout>[0];
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, 10_000);
+    });
+    const watched = await Promise.race([seen, timeout]);
+    clearTimeout(timer);
+    abort.abort();
+    assert.equal(watched?.state, JobState.Running, 'the notification carries the accepted job');
+    assert.equal(watched?.provider.__option, 'Some');
     assert.equal((await fetchJob(env.rpc, job)).data.state, JobState.Running);
     await compareWithCli(env, job);
     await env.send(provider, [

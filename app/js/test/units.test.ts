@@ -5,10 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { type Address, type Blockhash, generateKeyPairSigner, getAddressDecoder, none, some } from '@solana/kit';
+import { type Address, type Blockhash, generateKeyPairSigner, getAddressDecoder, getAddressEncoder, none, some } from '@solana/kit';
 
 import {
+  ATTESTATION_DISCRIMINATOR,
+  ATTESTATION_JOB_OFFSET,
   AuditDraw,
+  getAttestationEncoder,
+  Verdict,
   claimBatches,
   claimRewardsBatches,
   claimsPausedTotal,
@@ -169,6 +173,26 @@ describe('rewards', () => {
       const grown = await claimRewardsBatches(net, owner, destination, [...batch, next]);
       assert.equal(grown.length, 2, `batch ${i} is full`);
     }
+  });
+});
+
+describe('account layouts', () => {
+  test("the getProgramAccounts filter's offset of an Attestation's job is where the generated encoder puts it", () => {
+    const job = addressOf(42);
+    const data = getAttestationEncoder().encode({
+      version: 1,
+      bump: 255,
+      job,
+      attestor: addressOf(1),
+      verdict: Verdict.Valid,
+      measuredUnits: 7n,
+      evidenceHash: new Uint8Array(32),
+      evidenceUri: 'u',
+      slot: 9n,
+    });
+    const at = data.slice(ATTESTATION_JOB_OFFSET, ATTESTATION_JOB_OFFSET + 32);
+    assert.deepEqual([...at], [...getAddressEncoder().encode(job)]);
+    assert.deepEqual([...data.slice(0, 8)], [...ATTESTATION_DISCRIMINATOR]);
   });
 });
 
