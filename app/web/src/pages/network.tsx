@@ -11,6 +11,12 @@ import { currentEpoch, pageEpochs, PAUSE_NAMES } from '../lib/rules';
 import type { Snapshot } from '../lib/snapshot';
 import { useApp } from '../state';
 
+/** A performance mark after the next frame, once (for `npm run measure`). */
+function mark(name: string) {
+  if (performance.getEntriesByName(name).length) return;
+  requestAnimationFrame(() => performance.mark(name));
+}
+
 type Vaults = { reward: Address; treasuries: [Address, Address][] };
 
 export function NetworkPage() {
@@ -24,7 +30,11 @@ export function NetworkPage() {
     let live = true;
     setReport(null);
     audit(snap)
-      .then((r) => live && setReport(r))
+      .then((r) => {
+        if (!live) return;
+        setReport(r);
+        mark('spice:audit-rendered');
+      })
       .catch((e: unknown) => live && setAuditError(e instanceof Error ? e.message : String(e)));
     (async () => {
       const net = snap.network;
@@ -40,6 +50,9 @@ export function NetworkPage() {
     };
   }, [snap]);
 
+  useEffect(() => {
+    if (snap) mark('spice:network-rendered');
+  }, [snap]);
   return (
     <div class="page">
       <div class="page-head">
