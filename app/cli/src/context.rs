@@ -265,6 +265,18 @@ pub fn pubkey_or_keypair(value: &str) -> Result<Pubkey> {
     Ok(read_keypair(value)?.pubkey())
 }
 
+/// Ends a `--dry-run` command after its simulation was printed (exit 0).
+#[derive(Debug)]
+pub struct DryRunDone;
+
+impl std::fmt::Display for DryRunDone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("dry run: nothing was sent")
+    }
+}
+
+impl std::error::Error for DryRunDone {}
+
 /// The state every command runs with.
 pub struct Ctx {
     pub ledger: Box<dyn Ledger>,
@@ -286,7 +298,9 @@ impl Ctx {
         let config = SolanaConfig::read(&global.solana_config)?;
         let target = Target::select(&global, config.as_ref())?;
         let ledger: Box<dyn Ledger> = match &target {
-            Target::Cluster { url, .. } => Box::new(Rpc::new(url)),
+            Target::Cluster { url, .. } => {
+                Box::new(Rpc::new(url).with_compute_unit_price(global.with_compute_unit_price))
+            }
             Target::Embedded { path, .. } => Box::new(Embedded::open(&expand(path))?),
         };
         let keypair_path = global
@@ -407,7 +421,117 @@ impl Ctx {
         self.announce(&signer.pubkey());
         let mut signers = vec![&signer];
         signers.extend_from_slice(extra);
+        if self.global.dry_run {
+            return Err(self.dry_run(ixs, &signers)?);
+        }
         Ok(self.ledger.send(ixs, &signers)?)
+    }
+
+    /// `--dry-run`: simulates `ixs`, prints what they would move, and ends the command (the
+    /// returned [`DryRunDone`] exits 0); a refusal is the command's error, with the log.
+    fn dry_run(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<anyhow::Error> {
+        let mut watch: Vec<Pubkey> = Vec::new();
+        for ix in ixs {
+            for meta in &ix.accounts {
+                if meta.is_writable && !watch.contains(&meta.pubkey) {
+                    watch.push(meta.pubkey);
+                }
+            }
+        }
+        if let Some(payer) = signers.first() {
+            if !watch.contains(&payer.pubkey()) {
+                watch.insert(0, payer.pubkey());
+            }
+        }
+        let mut before = Vec::new();
+        for k in &watch {
+            before.push(self.ledger.account(k)?);
+        }
+        let sim = self.ledger.simulate(ixs, signers, &watch)?;
+        if let Some(err) = sim.err {
+            return Err(spice_sdk::ledger::LedgerError::Transaction {
+                err,
+                logs: sim.logs,
+            })
+            .context("dry run: the transaction would fail; nothing was sent");
+        }
+        let mut decimals: std::collections::HashMap<Pubkey, u8> = Default::default();
+        let mut moves = Vec::new();
+        for ((k, after), before) in sim.accounts.iter().zip(&before) {
+            if after.as_ref().map(|a| (a.lamports, &a.data))
+                == before.as_ref().map(|a| (a.lamports, &a.data))
+            {
+                continue;
+            }
+            let token = |a: &Option<solana_sdk::account::Account>| {
+                a.as_ref()
+                    .and_then(|a| accounts::decode_token_account(k, a))
+            };
+            let (tb, ta) = (token(before), token(after));
+            if let Some(t) = ta.clone().or(tb.clone()) {
+                let d = match decimals.get(&t.mint) {
+                    Some(d) => *d,
+                    None => {
+                        let d = accounts::fetch_mint(self.ledger.as_mut(), &t.mint)?.decimals;
+                        decimals.insert(t.mint, d);
+                        d
+                    }
+                };
+                let (b, a) = (
+                    tb.as_ref().map_or(0, |t| t.amount),
+                    ta.as_ref().map_or(0, |t| t.amount),
+                );
+                if a != b || tb.is_none() || ta.is_none() {
+                    let change = i128::from(a) - i128::from(b);
+                    let sign = if change < 0 { "-" } else { "+" };
+                    moves.push((
+                        serde_json::json!({"account": k.to_string(), "kind": "token", "mint": t.mint.to_string(), "owner": t.owner.to_string(), "before": b, "after": a, "decimals": d, "created": tb.is_none(), "closed": ta.is_none()}),
+                        format!(
+                            "  token account {k} (owner {}, mint {}): {} -> {} ({sign}{}){}",
+                            t.owner,
+                            t.mint,
+                            spice_sdk::amount::format_base(b, d),
+                            spice_sdk::amount::format_base(a, d),
+                            spice_sdk::amount::format_base(change.unsigned_abs() as u64, d),
+                            if tb.is_none() { ", created" } else if ta.is_none() { ", closed" } else { "" }
+                        ),
+                    ));
+                }
+                continue;
+            }
+            let (b, a) = (
+                before.as_ref().map_or(0, |x| x.lamports),
+                after.as_ref().map_or(0, |x| x.lamports),
+            );
+            let state = match (before, after) {
+                (None, Some(_)) => "created",
+                (Some(_), None) => "closed",
+                _ => "changed",
+            };
+            moves.push((
+                serde_json::json!({"account": k.to_string(), "kind": "lamports", "before": b, "after": a, "state": state}),
+                format!(
+                    "  account {k}: {state}, {} -> {} SOL",
+                    spice_sdk::amount::format_base(b, 9),
+                    spice_sdk::amount::format_base(a, 9)
+                ),
+            ));
+        }
+        let json = serde_json::json!({
+            "dry_run": true,
+            "would_succeed": true,
+            "compute_units": sim.units,
+            "moves": moves.iter().map(|(j, _)| j.clone()).collect::<Vec<_>>(),
+        });
+        self.emit(json, || {
+            let mut lines = vec![format!(
+                "dry run: the command's transaction would succeed ({} compute units); nothing was sent. It would change:",
+                sim.units
+            )];
+            lines.extend(moves.iter().map(|(_, t)| t.clone()));
+            lines.join("\n")
+        });
+        Ok(anyhow::Error::new(DryRunDone))
     }
 
     /// Prints a result: `json` on --output json, else `text`. A closed pipe (`| head`) must not

@@ -109,6 +109,9 @@ fn main() {
         if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
             std::process::exit(*code);
         }
+        if e.chain().any(|c| c.is::<context::DryRunDone>()) {
+            return;
+        }
         let report = errors::Report::of(&e);
         eprintln!("{}", report.text());
         if output == context::Output::Json {

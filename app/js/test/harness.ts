@@ -161,8 +161,8 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
   const crankerFile = wallet('cranker');
   const provider = await keypairFile(providerFile);
   const client = await keypairFile(clientFile);
-  spice(['dev', 'mint-to', '--mint', 'stake', '--to', provider.address, '5000000000']);
-  spice(['dev', 'mint-to', '--mint', 'payment', '--to', client.address, '100000000']);
+  spice(['dev', 'mint-to', '--mint', 'stake', '--to', provider.address, '5000000000base']);
+  spice(['dev', 'mint-to', '--mint', 'payment', '--to', client.address, '100000000base']);
 
   const child = spawn(SPICE_BIN, ['serve', '--bind', '127.0.0.1:0'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   url = await waitForListening(child);

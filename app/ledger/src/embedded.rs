@@ -20,6 +20,7 @@ use solana_sdk::clock::Clock;
 use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::slot_hashes::SlotHashes;
 use solana_sdk::transaction::Transaction;
+use spice_sdk::ledger::send::Simulation;
 use spice_sdk::ledger::{compute_limit_ix, DevLedger, Ledger, LedgerError, Result};
 
 use crate::capture::StdoutCapture;
@@ -374,6 +375,55 @@ impl Ledger for Embedded {
                 // The native program's `msg!` lines, after the runtime's own log.
                 logs.extend(printed.into_iter().map(|l| format!("Program log: {l}")));
                 Err(LedgerError::Transaction { err, logs })
+            }
+        }
+    }
+
+    fn simulate(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        watch: &[Pubkey],
+    ) -> Result<Simulation> {
+        let tx = self.signed(ixs, signers)?;
+        let runtime = &self.runtime;
+        let (result, printed) = self.capture.run(|| runtime.simulate(tx));
+        let printed = printed.into_iter().map(|l| format!("Program log: {l}"));
+        match result {
+            Ok(sim) => {
+                let accounts = watch
+                    .iter()
+                    .map(|k| {
+                        let after = match sim.post_accounts.iter().find(|(a, _)| a == k) {
+                            Some((_, shared)) => {
+                                let account: Account = shared.clone().into();
+                                (account.lamports > 0).then_some(account)
+                            }
+                            None => self.runtime.account(k),
+                        };
+                        (*k, after)
+                    })
+                    .collect();
+                let mut logs = sim.logs;
+                logs.extend(printed);
+                Ok(Simulation {
+                    err: None,
+                    logs,
+                    units: sim.details.compute_units_consumed,
+                    accounts,
+                })
+            }
+            Err(Failed {
+                panic: Some(msg), ..
+            }) => Err(backend(format!("the runtime panicked: {msg}"))),
+            Err(Failed { err, mut logs, .. }) => {
+                logs.extend(printed);
+                Ok(Simulation {
+                    err: Some(err),
+                    logs,
+                    units: 0,
+                    accounts: vec![],
+                })
             }
         }
     }

@@ -9,6 +9,7 @@
 
 #[cfg(feature = "rpc")]
 pub mod rpc;
+pub mod send;
 
 use std::collections::HashSet;
 
@@ -100,6 +101,19 @@ pub trait Ledger {
 
     /// Sends one transaction paid by `signers[0]` and waits for its confirmation.
     fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<Signature>;
+
+    /// Simulates the transaction [`Ledger::send`] would send (fee payer `signers[0]`),
+    /// nothing written; returns the accounts `watch` as they would be after it.
+    fn simulate(
+        &mut self,
+        _ixs: &[Instruction],
+        _signers: &[&Keypair],
+        _watch: &[Pubkey],
+    ) -> Result<send::Simulation> {
+        Err(LedgerError::Backend(
+            "this ledger cannot simulate transactions".into(),
+        ))
+    }
 
     /// The current clock (slot and unix time the next transaction will see).
     fn clock(&mut self) -> Result<Clock>;

@@ -1,23 +1,27 @@
 //! The RPC backend: a cluster where the Spice program is deployed, over JSON-RPC, with
-//! confirmation, retries of transport failures, and the program's errors in words.
+//! exactly-once sends ([`super::send`]: one signed transaction re-sent until it lands or its
+//! blockhash expires), compute-unit limits from simulation, priority fees, and the program's
+//! errors in words.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use solana_commitment_config::CommitmentConfig;
-use solana_rpc_client::api::client_error::Error as ClientError;
-use solana_rpc_client::api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
+use solana_rpc_client::api::client_error::{Error as ClientError, ErrorKind};
+use solana_rpc_client::api::config::{
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig,
+    RpcSimulateTransactionAccountsConfig, RpcSimulateTransactionConfig,
+};
 use solana_rpc_client::api::filter::{Memcmp, RpcFilterType};
 use solana_rpc_client::api::request::{RpcError, RpcResponseErrorData};
 use solana_rpc_client::rpc_client::RpcClient;
 use solana_sdk::account::Account;
 use solana_sdk::clock::Clock;
+use solana_sdk::hash::Hash;
 use solana_sdk::signature::{Keypair, Signature, Signer};
-use solana_sdk::transaction::Transaction;
+use solana_sdk::transaction::{Transaction, TransactionError};
 
+use super::send::{self, Cluster, Options, Policy, Sent, Simulation};
 use super::{DevLedger, Ledger, LedgerError, Result};
-
-/// How often a transaction is re-sent with a fresh blockhash after a transport failure.
-const SEND_ATTEMPTS: usize = 3;
 
 /// The URL of a cluster moniker (`localhost`, `devnet`, `testnet`, `mainnet-beta`), or the URL
 /// itself.
@@ -35,6 +39,8 @@ pub fn cluster_url(url_or_moniker: &str) -> String {
 pub struct Rpc {
     client: RpcClient,
     url: String,
+    options: Options,
+    policy: Policy,
 }
 
 fn client_error(e: ClientError) -> LedgerError {
@@ -59,7 +65,115 @@ impl Rpc {
         Self {
             client: RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed()),
             url,
+            options: Options::default(),
+            policy: Policy::default(),
         }
+    }
+
+    /// Pays a priority fee of `micro_lamports` per compute unit on every transaction.
+    pub fn with_compute_unit_price(mut self, micro_lamports: Option<u64>) -> Self {
+        self.options.compute_unit_price = micro_lamports;
+        self
+    }
+
+    /// How patiently transactions are sent (see [`Policy`]).
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
+/// The JSON-RPC client as exactly-once sending sees it.
+struct Client<'a>(&'a RpcClient);
+
+impl Cluster for Client<'_> {
+    fn latest_blockhash(&mut self) -> Result<(Hash, u64)> {
+        self.0
+            .get_latest_blockhash_with_commitment(CommitmentConfig::confirmed())
+            .map_err(client_error)
+    }
+
+    fn block_height(&mut self) -> Result<u64> {
+        self.0
+            .get_block_height_with_commitment(CommitmentConfig::confirmed())
+            .map_err(client_error)
+    }
+
+    fn send(&mut self, tx: &Transaction, preflight: bool) -> Sent {
+        let config = RpcSendTransactionConfig {
+            skip_preflight: !preflight,
+            preflight_commitment: Some(CommitmentConfig::confirmed().commitment),
+            // We re-send ourselves, the same transaction, until it lands or expires.
+            max_retries: Some(0),
+            ..Default::default()
+        };
+        match self.0.send_transaction_with_config(tx, config) {
+            Ok(_) => Sent::Accepted,
+            // The node answered with an error: it did not forward the transaction.
+            Err(e) if matches!(e.kind(), ErrorKind::RpcError(_)) => Sent::Refused(client_error(e)),
+            Err(e) => match client_error(e) {
+                refused @ LedgerError::Transaction { .. } => Sent::Refused(refused),
+                other => Sent::Unknown(other.to_string()),
+            },
+        }
+    }
+
+    fn status(
+        &mut self,
+        signature: &Signature,
+    ) -> Result<Option<std::result::Result<(), TransactionError>>> {
+        let statuses = self
+            .0
+            .get_signature_statuses_with_history(&[*signature])
+            .map_err(client_error)?;
+        let Some(Some(status)) = statuses.value.into_iter().next() else {
+            return Ok(None);
+        };
+        if let Some(err) = status.err.clone() {
+            return Ok(Some(Err(err)));
+        }
+        Ok(status
+            .satisfies_commitment(CommitmentConfig::confirmed())
+            .then_some(Ok(())))
+    }
+
+    fn simulate(&mut self, tx: &Transaction, watch: &[Pubkey]) -> Result<Simulation> {
+        let config = RpcSimulateTransactionConfig {
+            sig_verify: false,
+            replace_recent_blockhash: true,
+            commitment: Some(CommitmentConfig::confirmed()),
+            accounts: (!watch.is_empty()).then(|| RpcSimulateTransactionAccountsConfig {
+                encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),
+                addresses: watch.iter().map(Pubkey::to_string).collect(),
+            }),
+            ..Default::default()
+        };
+        let result = self
+            .0
+            .simulate_transaction_with_config(tx, config)
+            .map_err(client_error)?
+            .value;
+        let accounts = result.accounts.unwrap_or_default();
+        Ok(Simulation {
+            err: result.err.map(Into::into),
+            logs: result.logs.unwrap_or_default(),
+            units: result.units_consumed.unwrap_or(0),
+            accounts: watch
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    let account = accounts
+                        .get(i)
+                        .and_then(|a| a.as_ref())
+                        .and_then(|a| a.decode::<Account>());
+                    (*k, account)
+                })
+                .collect(),
+        })
+    }
+
+    fn sleep(&mut self, duration: std::time::Duration) {
+        std::thread::sleep(duration);
     }
 }
 
@@ -103,26 +217,26 @@ impl Ledger for Rpc {
     }
 
     fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<Signature> {
+        send::send_once(
+            &mut Client(&self.client),
+            ixs,
+            signers,
+            self.options,
+            self.policy,
+        )
+    }
+
+    fn simulate(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        watch: &[Pubkey],
+    ) -> Result<Simulation> {
         let payer = signers
             .first()
             .ok_or_else(|| LedgerError::Backend("a transaction needs a fee payer".into()))?
             .pubkey();
-        let mut last = None;
-        for _ in 0..SEND_ATTEMPTS {
-            let hash = self.client.get_latest_blockhash().map_err(client_error)?;
-            let mut tx = Transaction::new_with_payer(ixs, Some(&payer));
-            tx.try_sign(&signers.to_vec(), hash)
-                .map_err(|e| LedgerError::Backend(format!("signing: {e}")))?;
-            match self.client.send_and_confirm_transaction(&tx) {
-                Ok(sig) => return Ok(sig),
-                Err(e) => match client_error(e) {
-                    // The program refused it: sending again changes nothing.
-                    refused @ LedgerError::Transaction { .. } => return Err(refused),
-                    transport => last = Some(transport),
-                },
-            }
-        }
-        Err(last.unwrap_or_else(|| LedgerError::Backend("no attempt made".into())))
+        send::simulate(&mut Client(&self.client), ixs, &payer, watch)
     }
 
     fn clock(&mut self) -> Result<Clock> {
