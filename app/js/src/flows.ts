@@ -22,6 +22,7 @@ import {
   setTransactionMessageLifetimeUsingBlockhash,
   fetchEncodedAccount,
   type GetAccountInfoApi,
+  type GetMultipleAccountsApi,
   type GetProgramAccountsApi,
   getBase58Decoder,
   parseBase64RpcAccount,
@@ -37,11 +38,10 @@ import {
   ATTESTATION_DISCRIMINATOR,
   type CreateJobInstructionDataArgs,
   decodeAttestation,
-  type EpochBook,
   fetchMaybeClient,
-  fetchMaybeEpochBook,
-  fetchMaybeEpochShard,
-  fetchMaybeProviderBook,
+  fetchAllMaybeEpochBook,
+  fetchAllMaybeProviderBook,
+  fetchAllMaybeEpochShard,
   fetchNetwork,
   fetchProvider,
   getAcceptJobInstructionAsync,
@@ -341,26 +341,17 @@ export async function finalizeEpochInstruction(net: SpiceNetwork, payer: Transac
  * its recorded payer (`flows::close_epoch_shards`).
  */
 export async function closeEpochShardInstructions(
-  rpc: Rpc<GetAccountInfoApi>,
+  rpc: Rpc<GetMultipleAccountsApi>,
   net: SpiceNetwork,
   index: bigint,
 ): Promise<Instruction[]> {
-  const out: Instruction[] = [];
   const shards = await epochShardAddresses(net.address, index, net.account.params.shardCount);
   const epochBook = await epochBookAddress(net.address, pageOf(index));
-  for (const address of shards) {
-    const account = await fetchMaybeEpochShard(rpc, address);
-    if (!account.exists) continue;
-    out.push(
-      getCloseEpochShardInstruction({
-        network: net.address,
-        epochShard: address,
-        epochBook,
-        payer: account.data.payer,
-      }),
-    );
-  }
-  return out;
+  return (await fetchAllMaybeEpochShard(rpc, shards)).flatMap((shard) =>
+    shard.exists
+      ? [getCloseEpochShardInstruction({ network: net.address, epochShard: shard.address, epochBook, payer: shard.data.payer })]
+      : [],
+  );
 }
 
 /**
@@ -368,26 +359,27 @@ export async function closeEpochShardInstructions(
  * page of the same epochs (`flows::provider_pages`).
  */
 export async function providerPages(
-  rpc: Rpc<GetAccountInfoApi>,
+  rpc: Rpc<GetMultipleAccountsApi>,
   net: SpiceNetwork,
   owner: Address,
   now: bigint,
 ): Promise<BookPage[]> {
   const provider = await providerAddress(net.address, owner);
   const last = pageOf(epochAt(net.account, now) ?? 0n);
-  const out: BookPage[] = [];
-  for (let page = 0n; page <= last; page++) {
-    const book = await fetchMaybeProviderBook(rpc, await providerBookAddress(provider, page));
-    if (!book.exists) continue;
-    const epochs = await fetchMaybeEpochBook(rpc, await epochBookAddress(net.address, page));
-    out.push({ page, provider: book.data, epochs: epochs.exists ? (epochs.data as EpochBook) : null });
-  }
-  return out;
+  const pages = Array.from({ length: Number(last) + 1 }, (_, i) => BigInt(i));
+  // Two getMultipleAccounts calls: the provider's pages, then the network's pages of those.
+  const books = await fetchAllMaybeProviderBook(rpc, await Promise.all(pages.map((p) => providerBookAddress(provider, p))));
+  const found = books.flatMap((book, i) => (book.exists ? [{ page: pages[i] ?? 0n, provider: book.data }] : []));
+  const epochs = await fetchAllMaybeEpochBook(rpc, await Promise.all(found.map((f) => epochBookAddress(net.address, f.page))));
+  return found.map((f, i) => {
+    const epoch = epochs[i];
+    return { ...f, epochs: epoch?.exists ? epoch.data : null };
+  });
 }
 
 /** The epochs `owner`'s provider can claim at `now`, with their reward (`flows::claimable`). */
 export async function claimable(
-  rpc: Rpc<GetAccountInfoApi>,
+  rpc: Rpc<GetAccountInfoApi & GetMultipleAccountsApi>,
   net: SpiceNetwork,
   owner: Address,
   now: bigint,
