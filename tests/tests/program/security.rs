@@ -1378,3 +1378,194 @@ async fn close_provider_book_refusals_and_no_reuse() {
     );
     m.check_reward_invariants(&[0]).await;
 }
+
+// ------------------------------------------------------------------ collect payouts
+
+/// Closes `owner`'s empty token account `account`: its payouts now wait in the payouts vault.
+async fn close_token_account(m: &mut Market, owner: &Keypair, account: Pubkey) {
+    assert_eq!(m.env.balance(&account).await, 0);
+    let program = m.env.owner(&account).await.expect("a token account");
+    let me = owner.pubkey();
+    let close = anchor_spl::token_2022::spl_token_2022::instruction::close_account(
+        &program,
+        &account,
+        &me,
+        &me,
+        &[],
+    )
+    .expect("close_account");
+    Env::ok(m.env.send(&[close], &[owner]).await);
+}
+
+/// The collects are permissionless, so whatever their sender substitutes is refused and nothing
+/// moves: the other mint's token program (the destination must belong to the program named),
+/// another payee's record, another vault as the
+/// payouts vault, the payouts vault as its own destination, a destination of someone else. The
+/// genuine collection then pays each payee in full, once.
+#[tokio::test]
+async fn collects_refuse_substituted_programs_records_and_vaults() {
+    let mut m = Market::new(Mints::MIXED).await;
+    let provider = m.provider(2 * MIN_STAKE).await;
+    let other = m.provider(2 * MIN_STAKE).await;
+    let client = m.actor(10 * PRICE, 1).await;
+    let other_client = m.actor(10 * PRICE, 1).await;
+    m.create_job(&other_client, PRICE, 10).await;
+    let net = m.net;
+    // Both payees close their (empty) payment accounts: the provider's payment and the client's
+    // refund wait in the payment payouts vault.
+    close_token_account(&mut m, &provider.kp, provider.payment).await;
+    let job = m.submitted_job(&client, &provider, PRICE, 10, 4).await;
+    close_token_account(&mut m, &client.kp, client.payment).await;
+    let keys = m.settle_keys(job, &client, &provider).await;
+    Env::ok(
+        m.env
+            .send(&[ix::approve_job(&net, &keys)], &[&client.kp])
+            .await,
+    );
+    let fee = (4 * PRICE * 250).div_ceil(10_000);
+    let owed_provider = m.provider_account(&provider.key()).await.owed_payment;
+    assert_eq!(owed_provider, 4 * PRICE - fee);
+    let record: spice::state::Client = m.env.fetch(&pda::client(&net.network, &client.key())).await;
+    assert_eq!((record.owed_payment, record.owed_stake), (6 * PRICE, 0));
+    m.check_invariants().await;
+
+    let seeds = anchor_err(ErrorCode::ConstraintSeeds);
+    let payment_program = net.payment_token_program;
+    let provider_to = m
+        .env
+        .create_token_account(&net.payment_mint, &provider.key(), &payment_program)
+        .await;
+    let good = ix::collect_provider_payouts(&net, provider.key(), provider_to);
+    let cases: Vec<(&str, Pubkey, Pubkey, u32)> = vec![
+        (
+            "Token-2022 as the payment mint's SPL Token",
+            TOKEN_PROGRAM,
+            TOKEN_2022_PROGRAM,
+            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+        ),
+        (
+            "another owner's provider record",
+            m.provider_pda(&provider.key()),
+            m.provider_pda(&other.key()),
+            seeds,
+        ),
+        (
+            "the payment treasury as the payouts vault",
+            net.payment_payouts(),
+            net.payment_treasury(),
+            seeds,
+        ),
+        (
+            "the payouts vault as the destination",
+            provider_to,
+            net.payment_payouts(),
+            anchor_err(ErrorCode::ConstraintDuplicateMutableAccount),
+        ),
+        (
+            "someone else's account as the destination",
+            provider_to,
+            other.payment,
+            spice_err(SpiceError::WrongPayee),
+        ),
+    ];
+    m.env.assert_substitutions_refused(&good, &[], &cases).await;
+    assert_eq!(
+        m.provider_account(&provider.key()).await.owed_payment,
+        owed_provider
+    );
+    // Anyone sends the genuine collection (the test payer alone signs); once.
+    Env::ok(m.env.send(std::slice::from_ref(&good), &[]).await);
+    assert_eq!(m.env.balance(&provider_to).await, owed_provider);
+    m.env.warp_slots(1).await;
+    assert_code(
+        m.env.send(&[good], &[]).await,
+        spice_err(SpiceError::NothingToCollect),
+    );
+
+    let client_pay = m
+        .env
+        .create_token_account(&net.payment_mint, &client.key(), &payment_program)
+        .await;
+    let good = ix::collect_client_payouts(&net, client.key(), client_pay, client.stake);
+    let cases: Vec<(&str, Pubkey, Pubkey, u32)> = vec![
+        (
+            "Token-2022 as the payment mint's SPL Token",
+            TOKEN_PROGRAM,
+            TOKEN_2022_PROGRAM,
+            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+        ),
+        (
+            "SPL Token as the stake mint's Token-2022",
+            TOKEN_2022_PROGRAM,
+            TOKEN_PROGRAM,
+            anchor_err(ErrorCode::ConstraintTokenTokenProgram),
+        ),
+        (
+            "another client's record",
+            pda::client(&net.network, &client.key()),
+            pda::client(&net.network, &other_client.key()),
+            seeds,
+        ),
+        (
+            "the payment treasury as the payment payouts vault",
+            net.payment_payouts(),
+            net.payment_treasury(),
+            seeds,
+        ),
+        (
+            "the stake treasury as the stake payouts vault",
+            net.stake_payouts(),
+            net.stake_treasury(),
+            seeds,
+        ),
+        (
+            "the payouts vault as the payment destination",
+            client_pay,
+            net.payment_payouts(),
+            anchor_err(ErrorCode::ConstraintDuplicateMutableAccount),
+        ),
+        (
+            "someone else's account as the payment destination",
+            client_pay,
+            other_client.payment,
+            spice_err(SpiceError::WrongPayee),
+        ),
+    ];
+    m.env.assert_substitutions_refused(&good, &[], &cases).await;
+    Env::ok(m.env.send(std::slice::from_ref(&good), &[]).await);
+    assert_eq!(m.env.balance(&client_pay).await, 6 * PRICE);
+    m.env.warp_slots(1).await;
+    assert_code(
+        m.env.send(&[good], &[]).await,
+        spice_err(SpiceError::NothingToCollect),
+    );
+    m.check_invariants().await;
+}
+
+// ------------------------------------------------------------------ close_epoch_shard
+
+/// `close_epoch_shard` derives the shard's address from the network passed and the shard's own
+/// epoch and number: another network's key is refused by the seeds, and the shard stays.
+#[tokio::test]
+async fn close_epoch_shard_refuses_another_networks_seeds() {
+    let (mut m, _p) = finalized_epoch().await;
+    let other = m.second_network(2).await;
+    let payers = m.shard_payers(0).await;
+    let (used, payer) = payers
+        .iter()
+        .enumerate()
+        .find_map(|(i, p)| p.map(|p| (i as u8, p)))
+        .expect("a shard");
+    let shard = pda::epoch_shard(&m.net.network, 0, used);
+    let good = ix::close_epoch_shard(&m.net, 0, used, payer);
+    let mut ix = good.clone();
+    substitute(&mut ix, &m.net.network, &other.network);
+    assert_code(
+        m.env.send(&[ix], &[]).await,
+        anchor_err(ErrorCode::ConstraintSeeds),
+    );
+    assert!(m.env.exists(&shard).await);
+    Env::ok(m.env.send(&[good], &[]).await);
+    assert!(!m.env.exists(&shard).await);
+    m.check_reward_invariants(&[0]).await;
+}
