@@ -11,3 +11,4 @@ export * from './amount';
 export * from './flows';
 export * from './jobState';
 export * from './errors';
+export * from './events';

@@ -5,9 +5,24 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { type Address, type Blockhash, generateKeyPairSigner, getAddressDecoder, getAddressEncoder, none, some } from '@solana/kit';
+import {
+  type Address,
+  type Blockhash,
+  generateKeyPairSigner,
+  getAddressDecoder,
+  getAddressEncoder,
+  getBase64Decoder,
+  none,
+  type ReadonlyUint8Array,
+  some,
+} from '@solana/kit';
 
 import {
+  decodeSpiceEvent,
+  getJobSettledEncoder,
+  IDL_EVENTS,
+  parseSpiceEvents,
+  SettleReason,
   ATTESTATION_DISCRIMINATOR,
   ATTESTATION_JOB_OFFSET,
   AuditDraw,
@@ -193,6 +208,40 @@ describe('account layouts', () => {
     const at = data.slice(ATTESTATION_JOB_OFFSET, ATTESTATION_JOB_OFFSET + 32);
     assert.deepEqual([...at], [...getAddressEncoder().encode(job)]);
     assert.deepEqual([...data.slice(0, 8)], [...ATTESTATION_DISCRIMINATOR]);
+  });
+});
+
+describe('events', () => {
+  test('Program data lines decode into the IDL events; other lines and programs are skipped', () => {
+    const settled = {
+      job: addressOf(4),
+      provider: addressOf(5),
+      client: addressOf(6),
+      reason: SettleReason.Approved,
+      finalUnits: 90n,
+      providerPayment: 87_750n,
+      protocolFee: 2_250n,
+      clientRefund: 10_000n,
+      providerPaymentOwed: true,
+      clientRefundOwed: false,
+    };
+    const bytes = getJobSettledEncoder().encode(settled);
+    assert.deepEqual([...bytes.slice(0, 8)], [...IDL_EVENTS.JobSettled.discriminator], 'the encoder writes the discriminator');
+    const line = (b: ReadonlyUint8Array) => `Program data: ${getBase64Decoder().decode(b)}`;
+    const logs = [
+      'Program SpiceGPUMASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS invoke [1]',
+      'Program log: Instruction: ApproveJob',
+      line(bytes),
+      line(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9])),
+      'Program SpiceGPUMASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS success',
+    ];
+    const events = parseSpiceEvents(logs);
+    assert.equal(events.length, 1);
+    const [event] = events;
+    assert.ok(event?.name === 'JobSettled');
+    assert.deepEqual(event.data, settled);
+    assert.equal(decodeSpiceEvent(new Uint8Array(8)), undefined);
+    assert.equal(Object.keys(IDL_EVENTS).length, 35, 'every event of the IDL');
   });
 });
 
