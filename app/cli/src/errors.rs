@@ -1,7 +1,8 @@
 //! Errors a user can act on: every failure ends as one report with a stable shape — on stderr
 //! in words (what went wrong, the hint that says how to fix it, and the program's log when a
 //! transaction failed), and with `--output json` also on stdout as
-//! `{"error": {"code", "name", "message", "hint", "logs", ...}}` — and a non-zero exit.
+//! `{"error": {"code", "name", "message", "hint", "log_lines", ...}}` (the log itself stays on
+//! stderr) — and a non-zero exit.
 //!
 //! `code` is the program's (or Anchor's, or the token program's) error number when a
 //! transaction was refused, else `null`; `name` is a stable identifier: the program's error
@@ -190,7 +191,8 @@ impl Report {
         error.insert("name".into(), json!(self.name));
         error.insert("message".into(), json!(self.message));
         error.insert("hint".into(), json!(self.hint));
-        error.insert("logs".into(), json!(self.logs));
+        // The program's log goes to stderr only (never stdout): say how long it was.
+        error.insert("log_lines".into(), json!(self.logs.len()));
         for (k, v) in &self.details {
             error.insert(k.clone(), v.clone());
         }
@@ -237,7 +239,7 @@ mod tests {
         assert_eq!(r.name, "MathOverflow");
         assert!(r.message.starts_with("doing something: "), "{}", r.message);
         let j = r.json();
-        for key in ["code", "name", "message", "hint", "logs"] {
+        for key in ["code", "name", "message", "hint", "log_lines"] {
             assert!(j["error"].get(key).is_some(), "{key} in {j}");
         }
         assert!(r.text().contains("program log"));

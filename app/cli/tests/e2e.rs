@@ -924,6 +924,25 @@ fn errors_are_named_and_the_ledger_survives_them(w: &World) {
     );
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("NotAuthority"), "{}", out.stderr);
+    // A program error in JSON: its number and name, and the program's log on stderr only.
+    assert_eq!(out.json["error"]["name"], "NotAuthority", "{}", out.stdout);
+    assert!(out.json["error"]["code"].as_u64() > Some(6_000));
+    assert!(out.stderr.contains("program log"), "{}", out.stderr);
+    assert!(!out.stdout.contains("Program log"), "no log on stdout");
+    // An epoch that has not ended cannot be finalized: the error says when it ends.
+    let out = w.run("client", &["rewards", "finalize", "1000"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.json["error"]["name"], "EpochNotEnded", "{}", out.stdout);
+    assert!(
+        out.json["error"]["ends_at"]["unix"].is_i64(),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("it ends"), "{}", out.stderr);
+    // Staking without being a provider names the mistake.
+    let out = w.run("client", &["provider", "stake", "1"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("has no provider"), "{}", out.stderr);
     let out = w.run(
         "client",
         &["network", "propose-params", "--set", "no_such=1"],

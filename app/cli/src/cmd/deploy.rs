@@ -96,8 +96,25 @@ pub fn read(path: &Path) -> Result<DeployFile> {
     let file: DeployFile = toml::from_str(&text)
         .with_context(|| format!("{} is not a deploy file", path.display()))?;
     let p = file.params.complete()?;
-    if let Err(e) = p.validate_for(file.stake_mint.same_as_payment) {
-        bail!("[params] out of bounds: {e} (bounds: docs/REFERENCE.md)");
+    // The program's check, run here: its `msg!` names the parameter (captured, not printed).
+    let (checked, logged) = match spice_ledger::capture::StdoutCapture::new() {
+        Ok(mut capture) => capture.run(|| p.validate_for(file.stake_mint.same_as_payment)),
+        Err(_) => (p.validate_for(file.stake_mint.same_as_payment), vec![]),
+    };
+    if let Err(e) = checked {
+        let name = match &e {
+            anchor_lang::error::Error::AnchorError(a) => a.error_name.clone(),
+            other => other.to_string(),
+        };
+        let why = if logged.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", logged.join("; "))
+        };
+        bail!(
+            "[params] of {} refused by the program's bounds ({name}){why} (bounds: docs/REFERENCE.md)",
+            path.display()
+        );
     }
     Ok(file)
 }

@@ -283,7 +283,28 @@ fn finalize(ctx: &mut Ctx, epoch: Option<u64>, since: u64, include_empty: bool) 
     let now = view::now(ctx)?;
     let current = net.epoch_at(now);
     let targets: Vec<u64> = match epoch {
-        Some(e) => vec![e],
+        Some(e) if e >= current => {
+            let ends = net.epoch_start(e.saturating_add(1));
+            return Err(crate::errors::UserError::new(
+                "EpochNotEnded",
+                format!(
+                    "epoch {e} has not ended: it ends {} (current epoch {current}); finalize it after that",
+                    view::when(ends, now)
+                ),
+            )
+            .detail("ends_at", view::time_json(ends, now))
+            .into());
+        }
+        Some(e) => {
+            if entry_of(ctx.ledger.as_mut(), &net, e)?.status != EpochStatus::Pending {
+                return Err(crate::errors::UserError::new(
+                    "EpochAlreadyFinalized",
+                    format!("epoch {e} is finalized already: spice rewards show {e}"),
+                )
+                .into());
+            }
+            vec![e]
+        }
         None => {
             let books = epoch_books(ctx.ledger.as_mut(), &net, page_of(current))?;
             let mut open = vec![];
