@@ -276,13 +276,20 @@ async fn bench(args: ServeBenchArgs, ledger: std::path::PathBuf) -> Result<()> {
         measure(args.clients, args.seconds, move |_, _| {
             let rpc = rpc.clone();
             async move {
+                // base64, as @solana/kit asks (Solana's RpcClient asks for base64+zstd).
+                let config = solana_rpc_client::api::config::RpcAccountInfoConfig {
+                    encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),
+                    commitment: Some(CommitmentConfig::confirmed()),
+                    ..Default::default()
+                };
                 let account = rpc
-                    .get_account_with_commitment(&source, CommitmentConfig::confirmed())
+                    .get_ui_account_with_config(&source, config)
                     .await?
                     .value
                     .context("the token account")?;
-                if account.data.len() != 165 {
-                    bail!("a token account of {} bytes", account.data.len());
+                let data = account.data.decode().context("base64 data")?;
+                if data.len() != 165 {
+                    bail!("a token account of {} bytes", data.len());
                 }
                 Ok(())
             }
