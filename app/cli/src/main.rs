@@ -6,6 +6,7 @@ mod amounts;
 mod cmd;
 mod context;
 mod errors;
+mod manifest;
 mod params;
 mod simulate;
 

@@ -116,6 +116,13 @@ impl World {
         self.dir.path().join(name)
     }
 
+    /// Writes `contents` to the file `name` of the world; returns its path.
+    fn file(&self, name: &str, contents: &str) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write file");
+        path.to_string_lossy().to_string()
+    }
+
     fn ledger(&self) -> PathBuf {
         self.path("ledger.json")
     }
@@ -376,7 +383,7 @@ impl World {
                 "--units",
                 &units.to_string(),
                 "--result",
-                "out.tar",
+                &self.file("out.tar", "the frames"),
                 "--result-uri",
                 "https://example.com/out.tar",
             ],
@@ -618,7 +625,7 @@ fn attestors_find_fraud_in_a_disputed_job_and_the_provider_is_slashed(w: &World)
             &job,
             "--invalid",
             "--evidence",
-            "no output",
+            &w.file("evidence.txt", "no output"),
             "--evidence-uri",
             "https://example.com/evidence",
         ],
@@ -633,8 +640,17 @@ fn attestors_find_fraud_in_a_disputed_job_and_the_provider_is_slashed(w: &World)
             &job,
             "--invalid",
             "--evidence",
-            "no output",
+            &w.file("evidence.txt", "no output"),
         ],
+    );
+    // The evidence's hash is the hash of the file's contents, and its file:// path is
+    // recorded when no URI is given.
+    assert_eq!(decided["evidence_hash"], first["evidence_hash"]);
+    assert!(
+        decided["evidence_uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("file://") && u.ends_with("evidence.txt")),
+        "{decided}"
     );
     assert_eq!(decided["decided"], true, "{decided}");
     assert_eq!(decided["outcome"]["result"], "fraud");
@@ -1002,6 +1018,147 @@ fn an_unreachable_cluster_is_a_readable_error_and_dev_commands_refuse_it() {
     assert!(!w.ledger().exists(), "no embedded ledger was touched");
 }
 
+/// A client posts a job from a manifest (what to run, the hardware, the unit, the price); the
+/// chain records the manifest's hash and location; providers see it offered only if their
+/// hardware matches; the result's hash is the hash of the file's contents, checked on fetch.
+fn a_job_from_a_manifest_is_offered_to_matching_hardware(w: &World) {
+    w.deploy(0);
+    w.provider("provider", 2_000_000_000);
+    // A provider with smaller GPUs.
+    let small = w.key("small");
+    w.ok(
+        "authority",
+        &[
+            "dev",
+            "mint-to",
+            "--mint",
+            "stake",
+            "--to",
+            &small.to_string(),
+            "2000",
+        ],
+    );
+    w.ok(
+        "small",
+        &[
+            "provider",
+            "register",
+            "--stake",
+            "2000",
+            "--gpu-model",
+            "L4",
+            "--gpu-count",
+            "1",
+            "--vram-gb",
+            "24",
+            "--region",
+            "eu-west",
+        ],
+    );
+    w.client("client", 1_000_000);
+    let manifest = w.file(
+        "job.toml",
+        r#"[job]
+name = "render"
+command = ["sh", "-c", "echo frames > out.txt; echo 42 > units"]
+[hardware]
+gpu_model = ["H100", "A100"]
+vram_gb = 40
+regions = ["eu-west"]
+[unit]
+name = "frame"
+meaning = "one rendered frame"
+[price]
+per_unit = "0.001"
+max_units = 100
+[deadlines]
+accept_seconds = 1800
+"#,
+    );
+    let created = w.ok("client", &["job", "create", "--manifest", &manifest]);
+    let job = created["job"].as_str().expect("job").to_string();
+    assert_eq!(
+        created["price_per_unit"], 1_000,
+        "0.001 of a 6-decimal mint"
+    );
+    assert_eq!(created["max_units"], 100);
+    let spec_uri = created["spec_uri"].as_str().expect("uri");
+    assert!(spec_uri.starts_with("file://") && spec_uri.ends_with("job.toml"));
+    let fetched = w.path("fetched.toml");
+    w.ok(
+        "provider",
+        &["job", "fetch", &job, "--out", &fetched.to_string_lossy()],
+    );
+    assert_eq!(
+        std::fs::read_to_string(&fetched).expect("fetched"),
+        std::fs::read_to_string(&manifest).expect("manifest")
+    );
+    // Offered to the H100 provider, not to the L4 one.
+    let offered = w.ok("provider", &["job", "list", "--matching"]);
+    assert_eq!(offered[0]["job"], job.as_str(), "{offered}");
+    assert_eq!(offered[0]["unit"]["name"], "frame");
+    let not = w.ok("small", &["job", "list", "--matching"]);
+    assert_eq!(not.as_array().map(Vec::len), Some(0), "{not}");
+    let refused = w.run("client", &["job", "list", "--matching"]);
+    assert_eq!(refused.code, 1, "a client has no hardware to match");
+
+    w.ok("provider", &["job", "accept", &job]);
+    let result = w.file("result.txt", "42 frames");
+    let submitted = w.ok(
+        "provider",
+        &["job", "submit", &job, "--units", "42", "--result", &result],
+    );
+    let expected = w.ok(
+        "provider",
+        &[
+            "job",
+            "fetch",
+            &job,
+            "--what",
+            "result",
+            "--out",
+            &w.path("r.txt").to_string_lossy(),
+        ],
+    );
+    assert_eq!(expected["sha256"], submitted["result_hash"]);
+    assert!(submitted["result_uri"]
+        .as_str()
+        .is_some_and(|u| u.ends_with("result.txt")));
+    // A result changed after submission no longer matches the chain.
+    w.file("result.txt", "43 frames");
+    let out = w.run("client", &["job", "fetch", &job, "--what", "result"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("does not match the hash on chain"),
+        "{}",
+        out.stderr
+    );
+    // Manifests are checked before anything is sent.
+    let bad = w.file(
+        "bad.toml",
+        "[job]\nname = \"x\"\ncommand = [\"true\"]\n[price]\nper_unit = 1\nmax_units = 1\n",
+    );
+    let out = w.run("client", &["job", "create", "--manifest", &bad]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("not a job manifest"), "{}", out.stderr);
+    // A missing result file is an error, not the hash of its name.
+    let out = w.run(
+        "client",
+        &[
+            "job",
+            "create",
+            "--price-per-unit",
+            "1base",
+            "--max-units",
+            "1",
+            "--spec",
+            "no-such-file",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("no-such-file"), "{}", out.stderr);
+}
+
 /// Each story as two tests: `embedded::<story>` and `over_rpc::<story>`.
 macro_rules! stories {
     ($($story:ident),* $(,)?) => {
@@ -1021,4 +1178,5 @@ stories!(
     parameters_and_attestors_change_after_the_governance_delay,
     audit_fails_on_a_tampered_ledger_file,
     errors_are_named_and_the_ledger_survives_them,
+    a_job_from_a_manifest_is_offered_to_matching_hardware,
 );

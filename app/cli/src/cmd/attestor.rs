@@ -65,15 +65,37 @@ pub struct AttestCmdArgs {
     /// Units of work measured (required with --valid; capped by the reported units).
     #[arg(long)]
     units: Option<u64>,
-    /// The evidence (or a reference to it); its SHA-256 is recorded.
+    /// The evidence file: the SHA-256 of its contents is recorded (and, without
+    /// --evidence-uri, its file:// path).
     #[arg(long, conflicts_with = "evidence_hash")]
-    evidence: Option<String>,
+    evidence: Option<std::path::PathBuf>,
     /// Hash of the evidence, 64 hex digits (default: zeros).
     #[arg(long)]
     evidence_hash: Option<String>,
     /// Where the evidence can be fetched (at most 128 bytes).
     #[arg(long, default_value = "")]
     evidence_uri: String,
+}
+
+impl AttestCmdArgs {
+    /// The evidence's hash and URI: of the --evidence file's contents (its file:// path when
+    /// no --evidence-uri), else --evidence-hash.
+    fn evidence(&self) -> Result<([u8; 32], String)> {
+        match &self.evidence {
+            Some(path) => {
+                let uri = if self.evidence_uri.is_empty() {
+                    crate::manifest::file_uri(path)?
+                } else {
+                    self.evidence_uri.clone()
+                };
+                Ok((crate::manifest::hash_file(path)?, uri))
+            }
+            None => Ok((
+                view::hash_arg(self.evidence_hash.as_deref(), None)?,
+                self.evidence_uri.clone(),
+            )),
+        }
+    }
 }
 
 pub fn run(ctx: &mut Ctx, cmd: AttestorCmd) -> Result<()> {
@@ -161,8 +183,8 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
         (Verdict::Valid, None) => bail!("a valid vote needs the measured --units"),
         (Verdict::Invalid, None) => 0,
     };
-    job::check_uri("--evidence-uri", &args.evidence_uri)?;
-    let evidence_hash = view::hash_arg(args.evidence_hash.as_deref(), args.evidence.as_deref())?;
+    let (evidence_hash, evidence_uri) = args.evidence()?;
+    job::check_uri("--evidence-uri", &evidence_uri)?;
     let keys = job::settle_keys(ctx, &net, &address, &before)?;
 
     // What this vote decides, by the program's own count: a deciding vote closes the earlier
@@ -184,7 +206,7 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
         verdict,
         measured_units,
         evidence_hash,
-        evidence_uri: args.evidence_uri.clone(),
+        evidence_uri: evidence_uri.clone(),
     };
     // As many earlier votes as fit one transaction; the rest close with close-attestation.
     let mut passed = earlier.len();
@@ -231,7 +253,7 @@ fn attest(ctx: &mut Ctx, args: AttestCmdArgs) -> Result<()> {
         "verdict": view::verdict_name(verdict),
         "measured_units": measured,
         "evidence_hash": view::hex(&evidence_hash),
-        "evidence_uri": args.evidence_uri,
+        "evidence_uri": evidence_uri,
     });
     let mut text = format!(
         "{} vote by {attestor} on job {address}: {measured} units, evidence {} ({})",

@@ -50,12 +50,13 @@ pub enum JobCmd {
         /// Hash of the result, 64 hex digits.
         #[arg(long, conflicts_with = "result")]
         result_hash: Option<String>,
-        /// The result (or a reference to it); its SHA-256 is recorded.
+        /// The result file: the SHA-256 of its contents is recorded (and, without
+        /// --result-uri, its file:// path).
         #[arg(long)]
-        result: Option<String>,
+        result: Option<std::path::PathBuf>,
         /// Where the result can be fetched (at most 128 bytes).
-        #[arg(long, default_value = "")]
-        result_uri: String,
+        #[arg(long)]
+        result_uri: Option<String>,
     },
     /// Approve a submitted result (client): settles at once unless the audit draw selects it.
     Approve {
@@ -110,7 +111,31 @@ pub enum JobCmd {
         /// Only the signer's jobs: as client, or as (target) provider.
         #[arg(long)]
         mine: bool,
+        /// Only open jobs the signer's provider can take: not reserved for another provider,
+        /// and whose manifest (fetched from its spec URI, checked against its spec hash) asks
+        /// for hardware the provider has.
+        #[arg(long, conflicts_with_all = ["state", "mine"])]
+        matching: bool,
     },
+    /// Fetch a job's manifest (spec) or result from the URI on chain, check it against the
+    /// hash on chain, and write it to --out (or stdout).
+    Fetch {
+        /// Job address, or the id of one of the signer's jobs.
+        job: String,
+        /// Which document.
+        #[arg(long, value_enum, default_value_t = Document::Spec)]
+        what: Document,
+        /// Where to write it (default: stdout).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+/// A document a job points to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Document {
+    Spec,
+    Result,
 }
 
 /// Arguments of `job create`.
@@ -120,13 +145,18 @@ pub struct CreateArgs {
     /// given by the program, in order, from 0; this only asserts it).
     #[arg(long)]
     id: Option<u64>,
+    /// A job manifest (TOML: what to run, hardware, the unit, price, deadlines): its SHA-256
+    /// is recorded as the spec hash, its [publish] spec_uri (or --spec-uri, else its file://
+    /// path) as the spec URI; its price and deadlines apply unless given as options.
+    #[arg(long, conflicts_with_all = ["spec", "spec_hash"])]
+    manifest: Option<std::path::PathBuf>,
     /// Payment per unit of work, in payment tokens (e.g. 0.25; base units with a `base`
     /// suffix, e.g. 250000base).
-    #[arg(long)]
-    price_per_unit: Amount,
+    #[arg(long, required_unless_present = "manifest")]
+    price_per_unit: Option<Amount>,
     /// Most units paid for; price-per-unit x max-units is escrowed.
-    #[arg(long)]
-    max_units: u64,
+    #[arg(long, required_unless_present = "manifest")]
+    max_units: Option<u64>,
     /// Only this provider may accept: its owner's key (or keypair file) or its account.
     #[arg(long)]
     target: Option<String>,
@@ -140,12 +170,13 @@ pub struct CreateArgs {
     /// Hash of the job specification, 64 hex digits (default: zeros).
     #[arg(long, conflicts_with = "spec")]
     spec_hash: Option<String>,
-    /// The job specification (or a reference to it); its SHA-256 is recorded.
+    /// The job specification file: the SHA-256 of its contents is recorded (and, without
+    /// --spec-uri, its file:// path).
     #[arg(long)]
-    spec: Option<String>,
+    spec: Option<std::path::PathBuf>,
     /// Where the job specification can be fetched (at most 128 bytes).
-    #[arg(long, default_value = "")]
-    spec_uri: String,
+    #[arg(long)]
+    spec_uri: Option<String>,
     /// Payment-mint account the escrow comes from (default: the signer's associated account).
     #[arg(long)]
     from: Option<Pubkey>,
@@ -191,7 +222,18 @@ pub fn run(ctx: &mut Ctx, cmd: JobCmd) -> Result<()> {
         JobCmd::DrawAudit { job } => draw_audit(ctx, &job),
         JobCmd::Collect { client } => collect(ctx, client),
         JobCmd::Show { job } => show(ctx, &job),
-        JobCmd::List { state, mine } => list(ctx, state, mine),
+        JobCmd::List {
+            state,
+            mine,
+            matching,
+        } => {
+            if matching {
+                list_matching(ctx)
+            } else {
+                list(ctx, state, mine)
+            }
+        }
+        JobCmd::Fetch { job, what, out } => fetch(ctx, &job, what, out),
     }
 }
 
@@ -335,10 +377,45 @@ pub fn check_uri(flag: &str, uri: &str) -> Result<()> {
 
 // ---------------------------------------------------------------- client
 
-fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
+fn create(ctx: &mut Ctx, mut args: CreateArgs) -> Result<()> {
     let (net, network) = view::network(ctx)?;
     let d = ctx.decimals()?;
-    let price_per_unit = amounts::resolve("--price-per-unit", args.price_per_unit, d.payment)?;
+    let mut spec_hash_from_file = None;
+    let mut spec_uri = args.spec_uri.clone();
+    if let Some(path) = &args.manifest {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the manifest {}", path.display()))?;
+        let m = crate::manifest::Manifest::parse(&text)
+            .with_context(|| format!("{}", path.display()))?;
+        args.price_per_unit = args.price_per_unit.or(Some(m.price.per_unit));
+        args.max_units = args.max_units.or(Some(m.price.max_units));
+        args.accept_seconds = args.accept_seconds.or(m.deadlines.accept_seconds);
+        args.run_seconds = args.run_seconds.or(m.deadlines.run_seconds);
+        spec_uri = spec_uri.or(m.publish.spec_uri.clone());
+        spec_hash_from_file = Some(crate::manifest::hash_file(path)?);
+        if spec_uri.is_none() {
+            spec_uri = Some(crate::manifest::file_uri(path)?);
+            eprintln!(
+                "note: the manifest has no [publish] spec_uri: recording its file:// path, which only this machine can fetch"
+            );
+        }
+    }
+    if let Some(path) = &args.spec {
+        spec_hash_from_file = Some(crate::manifest::hash_file(path)?);
+        if spec_uri.is_none() {
+            spec_uri = Some(crate::manifest::file_uri(path)?);
+        }
+    }
+    let spec_uri = spec_uri.unwrap_or_default();
+    let price_per_unit = amounts::resolve(
+        "--price-per-unit",
+        args.price_per_unit
+            .ok_or_else(|| anyhow!("--price-per-unit (or --manifest) is required"))?,
+        d.payment,
+    )?;
+    let max_units = args
+        .max_units
+        .ok_or_else(|| anyhow!("--max-units (or --manifest) is required"))?;
     let client = ctx.signer()?.pubkey();
     let job_id = flows::next_job_id(ctx.ledger.as_mut(), &net, &client)?;
     if let Some(id) = args.id {
@@ -363,20 +440,23 @@ fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
         }
         None => None,
     };
-    check_uri("--spec-uri", &args.spec_uri)?;
+    check_uri("--spec-uri", &spec_uri)?;
     let window = |given: Option<i64>, max: i64| {
         given.unwrap_or_else(|| DEFAULT_WINDOW_SECONDS.min(max).max(MIN_WINDOW_SECONDS))
     };
     let accept_seconds = window(args.accept_seconds, network.params.max_accept_seconds);
     let run_seconds = window(args.run_seconds, network.params.max_run_seconds);
-    let spec_hash = view::hash_arg(args.spec_hash.as_deref(), args.spec.as_deref())?;
+    let spec_hash = match spec_hash_from_file {
+        Some(h) => h,
+        None => view::hash_arg(args.spec_hash.as_deref(), None)?,
+    };
     let from = args.from.unwrap_or_else(|| net.payment_ata(&client));
-    let escrow = u64::try_from(u128::from(price_per_unit) * u128::from(args.max_units))
+    let escrow = u64::try_from(u128::from(price_per_unit) * u128::from(max_units))
         .map_err(|_| {
             anyhow!(
                 "--price-per-unit {} x --max-units {}: the escrow is more than a token amount can be",
                 d.p(price_per_unit),
-                args.max_units
+                max_units
             )
         })?;
     view::check_funds(ctx, &from, escrow, "payment", d.payment, "the escrow")?;
@@ -387,9 +467,9 @@ fn create(ctx: &mut Ctx, args: CreateArgs) -> Result<()> {
         CreateJobArgs {
             job_id,
             price_per_unit,
-            max_units: args.max_units,
+            max_units,
             spec_hash,
-            spec_uri: args.spec_uri.clone(),
+            spec_uri: spec_uri.clone(),
             target_provider,
             accept_seconds,
             run_seconds,
@@ -798,13 +878,25 @@ fn submit(
     job_arg: &str,
     units: u64,
     result_hash: Option<String>,
-    result: Option<String>,
-    result_uri: String,
+    result: Option<std::path::PathBuf>,
+    result_uri: Option<String>,
 ) -> Result<()> {
     let net = ctx.network()?;
     let (address, before) = job_at(ctx, &net.network, job_arg)?;
     let owner = ctx.signer()?.pubkey();
-    let hash = view::hash_arg(result_hash.as_deref(), result.as_deref())?;
+    let (hash, result_uri) = match &result {
+        Some(path) => (
+            crate::manifest::hash_file(path)?,
+            match result_uri {
+                Some(u) => u,
+                None => crate::manifest::file_uri(path)?,
+            },
+        ),
+        None => (
+            view::hash_arg(result_hash.as_deref(), None)?,
+            result_uri.unwrap_or_default(),
+        ),
+    };
     check_uri("--result-uri", &result_uri)?;
     let now = view::now(ctx)?;
     let ix = ix::submit_result(
@@ -1056,5 +1148,149 @@ fn list(ctx: &mut Ctx, state: Option<StateFilter>, mine: bool) -> Result<()> {
         }
         lines.join("\n")
     });
+    Ok(())
+}
+
+/// An open job offered to a provider, and what its manifest says (or why it cannot be read).
+pub struct Offer {
+    pub address: Pubkey,
+    pub job: Job,
+    pub manifest: std::result::Result<crate::manifest::Manifest, String>,
+}
+
+impl Offer {
+    /// Why the provider with hardware `hw` should not take it (`None`: it can).
+    pub fn refusal(&self, hw: &spice::state::HardwareSpec) -> Option<String> {
+        match &self.manifest {
+            Err(e) => Some(format!("its manifest cannot be used: {e}")),
+            Ok(m) => m.mismatch(hw),
+        }
+    }
+}
+
+/// The open jobs `provider` may accept now (not reserved for another, accept deadline not
+/// passed), with their manifests fetched and checked against the spec hash on chain.
+pub fn offers(ctx: &mut Ctx, network: &Pubkey, provider: &Pubkey) -> Result<Vec<Offer>> {
+    let now = view::now(ctx)?;
+    let mut out = Vec::new();
+    for (address, job) in view::jobs_of(ctx.ledger.as_mut(), network)? {
+        if job.state != JobState::Open
+            || job.target_provider.is_some_and(|t| t != *provider)
+            || now >= job.accept_deadline
+        {
+            continue;
+        }
+        let manifest = crate::manifest::fetch_verified(&job.spec_uri, &job.spec_hash)
+            .and_then(|bytes| crate::manifest::Manifest::parse(&String::from_utf8_lossy(&bytes)))
+            .map_err(|e| format!("{e:#}"));
+        out.push(Offer {
+            address,
+            job,
+            manifest,
+        });
+    }
+    out.sort_by_key(|o| (o.job.created_at, o.address));
+    Ok(out)
+}
+
+fn list_matching(ctx: &mut Ctx) -> Result<()> {
+    let net = ctx.network()?;
+    let d = ctx.decimals()?;
+    let owner = ctx.signer()?.pubkey();
+    let provider = pda::provider(&net.network, &owner);
+    let p: Option<Provider> = accounts::fetch(ctx.ledger.as_mut(), &provider)?;
+    let Some(p) = p else {
+        bail!(
+            "{owner} has no provider on network {} (spice provider register): --matching compares jobs with its hardware",
+            net.network
+        );
+    };
+    let offers = offers(ctx, &net.network, &provider)?;
+    let rows: Vec<Value> = offers
+        .iter()
+        .map(|o| {
+            let refusal = o.refusal(&p.hardware);
+            json!({
+                "job": o.address.to_string(),
+                "client": o.job.client.to_string(),
+                "matches": refusal.is_none(),
+                "why_not": refusal,
+                "price_per_unit": o.job.price_per_unit,
+                "max_units": o.job.max_units,
+                "name": o.manifest.as_ref().ok().map(|m| m.job.name.clone()),
+                "unit": o.manifest.as_ref().ok().map(|m| json!({"name": m.unit.name, "meaning": m.unit.meaning})),
+            })
+        })
+        .collect();
+    let matching: Vec<&Value> = rows.iter().filter(|r| r["matches"] == true).collect();
+    ctx.emit(json!(matching), || {
+        let mut lines = vec![format!(
+            "{} of {} open job(s) match provider {provider} ({} x {}, {} GB, {})",
+            matching.len(),
+            rows.len(),
+            p.hardware.gpu_count,
+            p.hardware.gpu_model,
+            p.hardware.vram_gb,
+            p.hardware.region
+        )];
+        for (o, r) in offers.iter().zip(&rows) {
+            let what = match &o.manifest {
+                Ok(m) => format!(
+                    "{}: {} per {} ({})",
+                    m.job.name,
+                    d.p(o.job.price_per_unit),
+                    m.unit.name,
+                    m.unit.meaning
+                ),
+                Err(_) => "-".into(),
+            };
+            match r["why_not"].as_str() {
+                None => lines.push(format!(
+                    "  {}  {what}, at most {} units",
+                    o.address, o.job.max_units
+                )),
+                Some(why) => lines.push(format!("  {}  skipped: {why}", o.address)),
+            }
+        }
+        lines.join("\n")
+    });
+    Ok(())
+}
+
+fn fetch(
+    ctx: &mut Ctx,
+    job_arg: &str,
+    what: Document,
+    out: Option<std::path::PathBuf>,
+) -> Result<()> {
+    let net = ctx.network()?;
+    let (address, job) = job_at(ctx, &net.network, job_arg)?;
+    let (uri, hash) = match what {
+        Document::Spec => (job.spec_uri.clone(), job.spec_hash),
+        Document::Result => {
+            if !matches!(job.state, JobState::Submitted | JobState::Disputed) {
+                bail!(
+                    "job {address} is {}: it has no result yet",
+                    view::job_state_name(job.state)
+                );
+            }
+            (job.result_uri.clone(), job.result_hash)
+        }
+    };
+    let bytes = crate::manifest::fetch_verified(&uri, &hash)
+        .with_context(|| format!("fetching the {what:?} of job {address}").to_lowercase())?;
+    match &out {
+        Some(path) => {
+            std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+            ctx.emit(
+                json!({"job": address.to_string(), "uri": uri, "sha256": view::hex(&hash), "bytes": bytes.len(), "out": path.display().to_string()}),
+                || format!("{} bytes from {uri} (sha256 {} as on chain) written to {}", bytes.len(), view::hex(&hash), path.display()),
+            );
+        }
+        None => {
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(&bytes);
+        }
+    }
     Ok(())
 }
