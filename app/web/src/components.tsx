@@ -126,6 +126,13 @@ export function TxDialog({ state, onConfirm, onClose }: { state: DialogState | n
     if (!state && d.open) d.close();
   }, [state]);
   const busy = state?.phase === 'working' || state?.phase === 'preparing';
+  // The dialog opened while preparing; move the focus to the button that matters now.
+  useEffect(() => {
+    const d = ref.current;
+    if (!d || !state) return;
+    const target = state.phase === 'preview' ? '[data-testid="tx-sign"]' : state.phase === 'done' || state.phase === 'failed' ? '[data-testid="tx-close"]' : null;
+    if (target) d.querySelector<HTMLElement>(target)?.focus();
+  }, [state?.phase]);
   const prepared = state && 'prepared' in state ? state.prepared : null;
   const title = state?.phase === 'preparing' || state?.phase === 'failed' ? state.title : (prepared?.plan.title ?? '');
   return (
@@ -216,14 +223,26 @@ function Preview({ prepared }: { prepared: Prepared }) {
           ))}
         </ul>
       ) : null}
-      {prepared.instructions.map((ix, i) => (
-        <details key={i} open={prepared.instructions.length === 1}>
-          <summary>
+      <h3>Instructions</h3>
+      <ol class="list">
+        {prepared.instructions.map((ix, i) => (
+          <li key={i}>
             {ix.program}: <code>{ix.name}</code>
-            {ix.args.length ? ` (${ix.args.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}
-          </summary>
-        </details>
-      ))}
+            {ix.args.length ? (
+              <details>
+                <summary class="small">arguments as encoded (amounts in base units)</summary>
+                <ul class="small mono">
+                  {ix.args.map(([k, v]) => (
+                    <li key={k}>
+                      {k}: {v}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            ) : null}
+          </li>
+        ))}
+      </ol>
       <h3>Accounts it touches ({prepared.accounts.length})</h3>
       <table class="table accounts">
         <thead>

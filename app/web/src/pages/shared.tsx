@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Address } from '@solana/kit';
-import { type Action, type Draw, type Job, JobState, PAUSE_ACCEPT_JOB, type Possible, type Role, fetchDraw, possibleActions } from '@spice/client';
+import { type Action, AuditDraw, type Draw, type Job, JobState, PAUSE_ACCEPT_JOB, type Possible, type Role, drawFrom, possibleActions } from '@spice/client';
+import { fetchSlotHashes } from '../lib/slotHashes';
 import { relative, utc } from '../lib/format';
 import type { Snapshot } from '../lib/snapshot';
 import { useApp } from '../state';
@@ -65,8 +66,9 @@ export function JobActions({ snap, address, job, role, handlers }: { snap: Snaps
   useEffect(() => {
     if (job.state !== JobState.Submitted) return;
     let live = true;
-    fetchDraw(rpc, job, address)
-      .then((d) => live && setDraw(d))
+    // The client's `fetchDraw` would read the sysvar with @solana/sysvars' decoder (see ../lib/slotHashes.ts).
+    (job.audit !== AuditDraw.Pending || job.terms.auditRateBps === 0 ? Promise.resolve([] as never) : fetchSlotHashes(rpc))
+      .then((hashes) => live && setDraw(drawFrom(job, address, hashes)))
       .catch(() => {});
     return () => {
       live = false;
