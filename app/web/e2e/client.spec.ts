@@ -111,6 +111,19 @@ test('a client posts jobs, approves one and disputes another', async ({ page, sp
   await signInDialog(page);
   await expect(page.getByTestId('client-owed')).toHaveCount(0);
   await expect(page.getByTestId('activity').locator('tr[data-action="collect"]')).toContainText('STK');
+  // The approval created the epoch's reward accounts through a one-time rent payer (the program
+  // refuses the job's client as that payer). Once the epoch ends and its shards close, their rent
+  // is back with that key, and the page sends it to the wallet.
+  await expect(page.getByTestId('tx-preview')).toHaveCount(0);
+  spice.finalizeEpochs(1);
+  await page.reload();
+  await connectWallet(page);
+  const rent = page.getByTestId('rent-keys').locator('tr').first();
+  await expect(rent).not.toHaveAttribute('data-balance', /^(0)?$/);
+  await rent.getByTestId('reclaim').click();
+  await expect(page.getByTestId('tx-preview')).toContainText('one-time rent payer');
+  await signInDialog(page);
+  await expect(rent).toHaveAttribute('data-balance', '0');
   await screenshot(page, info, 'client-done');
 
   const audit = spice.audit();

@@ -3,7 +3,7 @@
 // refunds and settlements of its transactions.
 
 import { useEffect, useState } from 'preact/hooks';
-import { type Address, type Signature, createNoopSigner, generateKeyPairSigner } from '@solana/kit';
+import { type Address, type Signature, createNoopSigner } from '@solana/kit';
 import {
   JobState,
   accountExists,
@@ -35,6 +35,7 @@ import { createAtaIdempotent, transferLamports } from '../lib/ata';
 import { bps, duration, formatTokens, parseCount, parseTokens, relative, utc } from '../lib/format';
 import type { Snapshot } from '../lib/snapshot';
 import type { TxPlan } from '../lib/tx';
+import { newRentKey, rentKeys, rentKeySigner, type RentKey } from '../lib/rentKeys';
 import { useApp } from '../state';
 import { ConnectPrompt, JobActions } from './shared';
 
@@ -140,6 +141,7 @@ function ClientBody({ snap, me }: { snap: Snapshot; me: Address }) {
       <Section title={`My jobs (${jobs.length})`} id="client-jobs">
         {jobs.length === 0 ? <p class="muted">No live job (settled, cancelled and expired jobs close).</p> : jobs.map(([a, j]) => <ClientJob key={a} snap={snap} me={me} address={a} job={j} live={live[a]} onDone={record} />)}
       </Section>
+      <RentToReclaim snap={snap} me={me} />
       <Section title="Refunds and settlements" id="activity">
         {activity.length === 0 ? (
           <p class="muted">Nothing yet.</p>
@@ -339,22 +341,65 @@ async function approvePlan(rpc: ReturnType<typeof useApp>['rpc'], snap: Snapshot
   if (!needBook && !needShard) {
     return { title: 'Approve the result', instructions: [await approveJobInstruction(rpc, net, client, { address, account: job }, client, now)], movements, labels: { [address]: 'the job' } };
   }
-  const payer = await generateKeyPairSigner();
+  const payer = await newRentKey(me, net.address);
   const rent = (needBook ? await rpc.getMinimumBalanceForRentExemption(BigInt(getProviderBookSize())).send() : 0n) + (needShard ? await rpc.getMinimumBalanceForRentExemption(BigInt(getEpochShardSize())).send() : 0n);
   const accounts = await settleAccounts(rpc, net, { address, account: job }, payer, now);
-  const keys = JSON.parse(localStorage.getItem('spice.rentKeys') ?? '[]') as { address: string; created: number }[];
-  keys.push({ address: payer.address, created: Date.now() });
-  localStorage.setItem('spice.rentKeys', JSON.stringify(keys));
   return {
     title: 'Approve the result',
     instructions: [transferLamports(me, payer.address, rent), getApproveJobInstruction({ clientSigner: client, ...accounts })],
     movements,
     notes: [
-      `This is the first settlement of this epoch's reward accounts (${[needBook ? 'the provider book page' : '', needShard ? 'the epoch shard' : ''].filter(Boolean).join(', ')}). The program does not let the job's client pay their rent directly, so ${formatSol(rent)} SOL go from your wallet to a one-time key (${payer.address.slice(0, 8)}…) that pays it; the rent returns to that key when the accounts close.`,
+      `This is the first settlement of this epoch's reward accounts (${[needBook ? 'the provider book page' : '', needShard ? 'the epoch shard' : ''].filter(Boolean).join(', ')}). The program does not let the job's client pay their rent directly, so ${formatSol(rent)} SOL go from your wallet to a one-time key (${payer.address.slice(0, 8)}…) that pays it; the rent returns to that key when the accounts close, and this page sends it back to you (Rent to reclaim).`,
     ],
     labels: { [address]: 'the job', [payer.address]: 'one-time rent payer' },
     signers: [payer],
   };
+}
+
+/** Lamports held by the one-time rent payers (returned rent), sent back to the wallet. */
+function RentToReclaim({ snap, me }: { snap: Snapshot; me: Address }) {
+  const { rpc, run } = useApp();
+  const keys = rentKeys(me, snap.networkAddress);
+  const [balances, setBalances] = useState<Record<string, bigint>>({});
+  useEffect(() => {
+    let live = true;
+    void Promise.all(keys.map(async (k) => [k.address, (await rpc.getBalance(k.address).send()).value] as const)).then((b) => live && setBalances(Object.fromEntries(b)));
+    return () => {
+      live = false;
+    };
+  }, [snap, keys.length]);
+  if (keys.length === 0) return null;
+  const reclaim = (k: RentKey, lamports: bigint) =>
+    void run(async () => ({
+      title: 'Reclaim returned rent',
+      instructions: [transferLamports(k.address, me, lamports)],
+      movements: [],
+      notes: [`${formatSol(lamports)} SOL of returned rent go from the one-time key ${k.address} back to your wallet.`],
+      labels: { [k.address]: 'one-time rent payer' },
+      signers: [await rentKeySigner(k)],
+    }));
+  return (
+    <Section title="Rent to reclaim" id="rent-keys">
+      <p class="muted small">One-time keys this browser made to pay reward-account rent for your approvals; the rent comes back to them when those accounts close.</p>
+      <table class="table" data-testid="rent-keys">
+        <tbody>
+          {keys.map((k) => (
+            <tr key={k.address} data-balance={String(balances[k.address] ?? '')}>
+              <td>
+                <Addr a={k.address} />
+              </td>
+              <td class="num">{balances[k.address] === undefined ? '…' : `${formatSol(balances[k.address] ?? 0n)} SOL`}</td>
+              <td>
+                <button disabled={!balances[k.address]} onClick={() => reclaim(k, balances[k.address] ?? 0n)} data-testid="reclaim">
+                  Reclaim
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
+  );
 }
 
 function formatSol(lamports: bigint): string {
