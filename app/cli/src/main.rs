@@ -43,6 +43,10 @@ enum Command {
     /// Fund, finalize and claim epoch rewards.
     #[command(subcommand)]
     Rewards(cmd::rewards::RewardsCmd),
+    /// The permissionless keeper: draw audits, settle, expire, finalize and close epochs,
+    /// shards and book pages.
+    #[command(subcommand)]
+    Crank(CrankCmd),
     /// Recompute every invariant of a network from chain state; exits 2 on a violation.
     Audit(cmd::audit::AuditArgs),
     /// Embedded-ledger controls: clock, SOL and test tokens.
@@ -52,6 +56,12 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Serve the embedded ledger (--ledger) over Solana JSON-RPC, for any Solana tool.
     Serve(spice_serve::ServeArgs),
+}
+
+#[derive(Subcommand)]
+enum CrankCmd {
+    /// Run the crank (idempotent; several may run at once).
+    Run(cmd::agent::CrankRunArgs),
 }
 
 /// An error that ends the command with a specific exit code (after printing its report).
@@ -82,6 +92,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .unwrap_or_else(|| context::DEFAULT_LEDGER.to_string());
         return spice_serve::run(&context::expand(&ledger), args);
     }
+    if let Command::Provider(cmd::provider::ProviderCmd::Run(args)) = &cli.command {
+        return cmd::agent::provider_run(&cli.global, args);
+    }
+    if let Command::Crank(CrankCmd::Run(args)) = &cli.command {
+        return cmd::agent::crank_run(&cli.global, args);
+    }
     if let Command::Dev(cmd::dev::DevCmd::Keygen { outfile, force }) = &cli.command {
         // No ledger needed: a new keypair file, only where asked.
         return cmd::dev::keygen(&cli.global, outfile.as_deref(), *force);
@@ -95,7 +111,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rewards(c) => cmd::rewards::run(&mut ctx, c),
         Command::Audit(a) => cmd::audit::run(&mut ctx, a),
         Command::Dev(c) => cmd::dev::run(&mut ctx, c),
-        Command::Simulate(_) | Command::Serve(_) => Ok(()),
+        Command::Simulate(_) | Command::Serve(_) | Command::Crank(_) => Ok(()),
     };
     // A failed transaction still happened (fees, or the accounts an earlier one created):
     // persist the embedded ledger either way.

@@ -159,6 +159,45 @@ impl World {
         assert_eq!(out.code, 0, "funding {who}: {}", out.stderr);
     }
 
+    /// Starts what [`World::run`] runs, without waiting for it (see [`World::finish`]).
+    fn start(&self, who: &str, args: &[&str]) -> Child {
+        let mut extra: Vec<String> = Vec::new();
+        if let Some(rpc) = &self.rpc {
+            if let Some(network) = rpc.network.borrow().as_ref() {
+                extra.extend(["--network".to_string(), network.clone()]);
+            }
+            self.fund(who);
+            extra.extend(["--url".to_string(), rpc.url.clone()]);
+        }
+        self.keygen(who);
+        Command::new(env!("CARGO_BIN_EXE_spice"))
+            .env("HOME", self.dir.path())
+            .env("SPICE_LEDGER", self.ledger())
+            .env_remove("SPICE_URL")
+            .env_remove("SPICE_NETWORK")
+            .arg("--keypair")
+            .arg(self.path(&format!("{who}.json")))
+            .args(["--output", "json"])
+            .args(&extra)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start spice")
+    }
+
+    /// Waits for a command [`World::start`] started.
+    fn finish(child: Child) -> Out {
+        let out = child.wait_with_output().expect("wait for spice");
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
+            stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+        }
+    }
+
     fn spice(&self, who: &str, extra: &[String], args: &[&str]) -> Out {
         self.keygen(who);
         let out = Command::new(env!("CARGO_BIN_EXE_spice"))
@@ -1159,6 +1198,138 @@ accept_seconds = 1800
     assert!(out.stderr.contains("no-such-file"), "{}", out.stderr);
 }
 
+/// A client posts jobs; a provider agent (`provider run`, restarted between steps) takes them,
+/// runs their command, submits and draws; two cranks at once settle them; a crank finalizes
+/// the epoch; the agent claims the reward. The command runs once per job across restarts.
+fn a_provider_agent_and_cranks_serve_a_client_until_rewards_are_claimed(w: &World) {
+    w.deploy(0);
+    w.provider("provider", 2_000_000_000);
+    w.client("client", 1_000_000);
+    w.key("cranker");
+    let runs = w.path("runs.log");
+    let manifest = w.file(
+        "job.toml",
+        &format!(
+            r#"[job]
+name = "frames"
+command = ["sh", "-c", "echo run >> {runs}; echo frames > \"$SPICE_RESULT\"; echo 42 > \"$SPICE_UNITS\""]
+[hardware]
+gpu_model = "H100"
+[unit]
+name = "frame"
+meaning = "one frame"
+[price]
+per_unit = "0.001"
+max_units = 100
+"#,
+            runs = runs.display()
+        ),
+    );
+    let first = w.ok("client", &["job", "create", "--manifest", &manifest]);
+    let second = w.ok("client", &["job", "create", "--manifest", &manifest]);
+    let workdir = w.path("agent").to_string_lossy().to_string();
+    let agent = |extra: &[&str]| {
+        let mut args = vec![
+            "provider",
+            "run",
+            "--once",
+            "--workdir",
+            workdir.as_str(),
+            "--claim-every",
+            "0",
+        ];
+        args.extend_from_slice(extra);
+        w.ok("provider", &args)["actions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let names = |actions: &[Value]| -> Vec<String> {
+        actions
+            .iter()
+            .filter(|a| a["ok"] == true)
+            .map(|a| a["action"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    // One step per process: accept, then run — then a restart.
+    assert_eq!(names(&agent(&["--steps", "1"])), ["accept"]);
+    assert_eq!(names(&agent(&["--steps", "1"])), ["run"]);
+    let ran = std::fs::read_to_string(&runs).expect("runs.log");
+    assert_eq!(ran.lines().count(), 1);
+    // After the restart: submits the finished run (without running it again) and draws its
+    // audit (at once, or in a later tick once a later slot has come), then takes, runs and
+    // submits the second job.
+    let mut done = names(&agent(&[]));
+    let ran = std::fs::read_to_string(&runs).expect("runs.log");
+    assert_eq!(
+        ran.lines().count(),
+        2,
+        "each job's command ran once: {done:?}"
+    );
+    done.extend(names(&agent(&[])));
+    let count = |n: &str| done.iter().filter(|d| *d == n).count();
+    assert_eq!(
+        (
+            count("submit"),
+            count("accept"),
+            count("run"),
+            count("draw-audit")
+        ),
+        (2, 1, 1, 2),
+        "{done:?}"
+    );
+    let shown = w.ok(
+        "client",
+        &["job", "show", first["job"].as_str().expect("job")],
+    );
+    assert_eq!(shown["reported_units"], 42);
+    assert_eq!(shown["state"], "Submitted");
+
+    // Past the challenge window two cranks at once settle both jobs once.
+    w.warp(601);
+    let cranks: Vec<Child> = (0..2)
+        .map(|_| w.start("cranker", &["crank", "run", "--once"]))
+        .collect();
+    let settled: usize = cranks
+        .into_iter()
+        .map(World::finish)
+        .map(|out| {
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            out.json["actions"]
+                .as_array()
+                .map(|a| names(a).iter().filter(|n| *n == "settle").count())
+                .unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(settled, 2, "each job settled once");
+    for job in [&first, &second] {
+        let gone = w.run(
+            "client",
+            &["job", "show", job["job"].as_str().expect("job")],
+        );
+        assert_eq!(gone.code, 1, "settled jobs close");
+    }
+    // Nothing left to do: the crank is idempotent.
+    let idle = w.ok("cranker", &["crank", "run", "--once"]);
+    assert_eq!(
+        names(idle["actions"].as_array().expect("actions")).len(),
+        0,
+        "{idle}"
+    );
+
+    // The epoch ends; the crank finalizes it and closes its shards; the agent claims.
+    w.ok("anyone", &["dev", "warp", "--epochs", "1"]);
+    let crank = w.ok("cranker", &["crank", "run", "--once"]);
+    let done = names(crank["actions"].as_array().expect("actions"));
+    assert!(done.contains(&"finalize".to_string()), "{crank}");
+    assert!(done.contains(&"close-shard".to_string()), "{crank}");
+    let tick = agent(&[]);
+    assert_eq!(names(&tick), ["claim"], "{tick:?}");
+    let claimable = w.ok("provider", &["rewards", "claimable"]);
+    assert_eq!(claimable["total"], 0);
+    assert_eq!(w.audit().code, 0);
+}
+
 /// Each story as two tests: `embedded::<story>` and `over_rpc::<story>`.
 macro_rules! stories {
     ($($story:ident),* $(,)?) => {
@@ -1179,4 +1350,5 @@ stories!(
     audit_fails_on_a_tampered_ledger_file,
     errors_are_named_and_the_ledger_survives_them,
     a_job_from_a_manifest_is_offered_to_matching_hardware,
+    a_provider_agent_and_cranks_serve_a_client_until_rewards_are_claimed,
 );

@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub mod agent;
 pub mod attestor;
 pub mod audit;
 pub mod deploy;

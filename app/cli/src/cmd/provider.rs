@@ -73,6 +73,10 @@ pub enum ProviderCmd {
     },
     /// List the providers of the network.
     List,
+    /// Run the provider agent: take open jobs the provider's hardware matches, run their
+    /// manifest's command (local-process runner), submit result hashes and measured units,
+    /// draw audits, claim rewards on a schedule. Restart-safe (see docs/CLI.md).
+    Run(crate::cmd::agent::ProviderRunArgs),
 }
 
 /// Hardware description of `register`.
@@ -139,6 +143,7 @@ pub fn run(ctx: &mut Ctx, cmd: ProviderCmd) -> Result<()> {
         ProviderCmd::Collect { owner, to } => collect(ctx, owner, to),
         ProviderCmd::Show { provider } => show(ctx, provider),
         ProviderCmd::List => list(ctx),
+        ProviderCmd::Run(_) => anyhow::bail!("spice provider run opens the ledger itself"),
     }
 }
 

@@ -147,6 +147,10 @@ fn entries(books: &[EpochBook]) -> impl Iterator<Item = (u64, &EpochEntry)> {
 }
 
 /// The entry of epoch `index` (a default, Pending one if its page does not exist).
+pub fn entry(ledger: &mut dyn Ledger, net: &NetworkKeys, index: u64) -> Result<EpochEntry> {
+    entry_of(ledger, net, index)
+}
+
 fn entry_of(ledger: &mut dyn Ledger, net: &NetworkKeys, index: u64) -> Result<EpochEntry> {
     Ok(epoch_book(ledger, net, page_of(index))?
         .and_then(|b| b.entries.get(offset_in_page(index)).copied())
