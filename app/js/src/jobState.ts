@@ -6,8 +6,19 @@
  * enums, not these rules; the tests compare this function with `spice job show -o json` (which
  * prints the program's own function) on the same ledger.
  */
-import { type Address, getAddressEncoder, getBase58Encoder, type GetAccountInfoApi, type Rpc } from '@solana/kit';
-import { fetchSysvarSlotHashes, type SysvarSlotHashes } from '@solana/sysvars';
+import {
+  type Address,
+  fetchEncodedAccount,
+  getAddressEncoder,
+  getArrayDecoder,
+  getBase58Encoder,
+  getBlockhashDecoder,
+  type GetAccountInfoApi,
+  getStructDecoder,
+  getU64Decoder,
+  type Rpc,
+} from '@solana/kit';
+import { SYSVAR_SLOT_HASHES_ADDRESS, type SysvarSlotHashes } from '@solana/sysvars';
 
 import { AuditDraw, ExpireReason, type Job, JobState } from './generated';
 import { BPS_DENOMINATOR } from './generated/idl';
@@ -101,12 +112,36 @@ export function drawFrom(job: Job, jobAddress: Address, slotHashes: SysvarSlotHa
   return isSelected(hash, jobAddress, job.terms.auditRateBps) ? 'selected' : 'not_selected';
 }
 
+const ENTRY_LEN = 40;
+const HEADER_LEN = 8;
+
+/**
+ * Decodes the SlotHashes sysvar's data: a u64 count, then (u64 slot, 32-byte hash) entries,
+ * newest first. Like the program (`audit::slot_hash_after`), no more entries than the data
+ * holds are read. (`@solana/sysvars` 8.4's own decoder reads the count as a u32, which shifts
+ * every entry by four bytes: it is not used.)
+ */
+export function decodeSlotHashes(data: Uint8Array): SysvarSlotHashes {
+  if (data.length < HEADER_LEN) return [];
+  const declared = getU64Decoder().decode(data);
+  const fits = BigInt(Math.floor((data.length - HEADER_LEN) / ENTRY_LEN));
+  const count = Number(declared < fits ? declared : fits);
+  const entries = getArrayDecoder(getStructDecoder([['slot', getU64Decoder()], ['hash', getBlockhashDecoder()]]), { size: count });
+  return entries.decode(data, HEADER_LEN);
+}
+
+/** The cluster's SlotHashes sysvar (`decodeSlotHashes`). */
+export async function fetchSlotHashes(rpc: Rpc<GetAccountInfoApi>): Promise<SysvarSlotHashes> {
+  const account = await fetchEncodedAccount(rpc, SYSVAR_SLOT_HASHES_ADDRESS);
+  return account.exists ? decodeSlotHashes(new Uint8Array(account.data)) : [];
+}
+
 /** `drawFrom` on the cluster's current SlotHashes sysvar. */
 export async function fetchDraw(rpc: Rpc<GetAccountInfoApi>, job: Job, jobAddress: Address): Promise<Draw> {
   if (job.audit !== AuditDraw.Pending || job.terms.auditRateBps === 0) {
     return drawFrom(job, jobAddress, []);
   }
-  return drawFrom(job, jobAddress, await fetchSysvarSlotHashes(rpc));
+  return drawFrom(job, jobAddress, await fetchSlotHashes(rpc));
 }
 
 function possible(who: Role, action: Action, now: boolean, extra: Partial<Possible> = {}): Possible {

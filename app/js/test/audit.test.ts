@@ -18,6 +18,7 @@ import {
   createJobInstruction,
   drawAuditInstruction,
   fetchDraw,
+  fetchSlotHashes,
   fetchJob,
   fetchMaybeJob,
   JobState,
@@ -68,6 +69,15 @@ describe('the audit draw through the TypeScript client', () => {
     await env?.stop();
   });
 
+  test('the SlotHashes sysvar decodes: newest first, the newest a recent slot', async () => {
+    const hashes = await fetchSlotHashes(env.rpc);
+    const slot = await env.rpc.getSlot({ commitment: 'confirmed' }).send();
+    const newest = hashes[0];
+    assert.ok(newest !== undefined, 'the sysvar has entries');
+    assert.ok(newest.slot <= slot && newest.slot + 8n >= slot, `newest hashed slot ${newest.slot} near the current slot ${slot}`);
+    for (let i = 1; i < hashes.length; i++) assert.ok((hashes[i]?.slot ?? 0n) < (hashes[i - 1]?.slot ?? 0n), 'descending');
+  });
+
   test('the pending draw agrees with the CLI, and selects once a later slot is hashed', async () => {
     await compareWithCli(env, job);
     await env.dev('spice_warpSlots', [2]);
@@ -110,5 +120,68 @@ describe('the audit draw through the TypeScript client', () => {
       ]);
     }
     assert.equal((await fetchMaybeJob(env.rpc, job)).exists, false);
+  });
+});
+
+describe('the audit draw at a 50 % rate agrees with the program on every job', () => {
+  let env: Env;
+  before(async () => {
+    env = await startServer({ audit_rate_bps: '5_000' });
+    await env.send(env.provider, [
+      await registerProviderInstruction(env.net, env.provider, 4_000_000_000n, {
+        gpuModel: 'L4',
+        gpuCount: 1,
+        vramGb: 24,
+        region: 'ap-south',
+        metadataHash: new Uint8Array(32),
+        metadataUri: '',
+      }),
+    ]);
+  });
+  after(async () => {
+    await env?.stop();
+  });
+
+  test('eight submitted jobs: the client-side draw equals the CLI’s; draw_audit records it; a job passed over is approved', async () => {
+    const { net, client, provider } = env;
+    const jobs: Address[] = [];
+    for (let i = 0; i < 8; i++) {
+      const created = await createJobInstruction(net, client, {
+        jobId: await nextJobId(env.rpc, net, client.address),
+        pricePerUnit: 10n,
+        maxUnits: 10n,
+        specHash: new Uint8Array(32),
+        specUri: '',
+        targetProvider: null,
+        acceptSeconds: 600n,
+        runSeconds: 600n,
+      });
+      await env.send(client, [created.instruction]);
+      await env.send(provider, [await acceptJobInstruction(net, provider, created.job)]);
+      await env.send(provider, [
+        await submitResultInstruction(net, provider, created.job, { resultHash: new Uint8Array(32), units: 5n, resultUri: '' }),
+      ]);
+      jobs.push(created.job);
+    }
+    await env.dev('spice_warpSlots', [2]);
+    const draws: string[] = [];
+    for (const job of jobs) {
+      await compareWithCli(env, job);
+      const account = await fetchJob(env.rpc, job);
+      const draw = await fetchDraw(env.rpc, account.data, job);
+      assert.notEqual(draw, 'not_ready');
+      await env.send(env.cranker, [drawAuditInstruction(net, job)]);
+      const recorded = (await fetchJob(env.rpc, job)).data.audit;
+      assert.equal(recorded, draw === 'selected' ? AuditDraw.Selected : AuditDraw.NotSelected, `the recorded draw of ${job}`);
+      draws.push(draw);
+      if (draw === 'not_selected') {
+        const fresh = await fetchJob(env.rpc, job);
+        await env.send(client, [
+          await approveJobInstruction(env.rpc, net, client, { address: job, account: fresh.data }, client, await chainNow(env.rpc)),
+        ]);
+        assert.equal((await fetchMaybeJob(env.rpc, job)).exists, false);
+      }
+    }
+    assert.equal(draws.length, 8);
   });
 });

@@ -18,6 +18,7 @@ import {
 } from '@solana/kit';
 
 import {
+  decodeSlotHashes,
   decodeSpiceEvent,
   getJobSettledEncoder,
   IDL_EVENTS,
@@ -292,6 +293,27 @@ describe('the audit draw (audit.rs)', () => {
     assert.equal(slotHashAfter(data, 11n), 'not_ready');
     assert.equal(slotHashAfter([], 1n), 'not_ready');
     assert.equal(slotHashAfter(sysvar([[600, 1], [599, 1], [598, 1]]), 10n), 'selected');
+  });
+
+  test('the SlotHashes data decodes with its u64 count, never past its length', () => {
+    const data = (declared: bigint, entries: [number, number][]) => {
+      const out = new Uint8Array(8 + entries.length * 40);
+      const view = new DataView(out.buffer);
+      view.setBigUint64(0, declared, true);
+      entries.forEach(([slot, fill], i) => {
+        view.setBigUint64(8 + i * 40, BigInt(slot), true);
+        out.fill(fill, 16 + i * 40, 48 + i * 40);
+      });
+      return out;
+    };
+    const decoded = decodeSlotHashes(data(2n, [[11, 11], [10, 10]]));
+    assert.deepEqual(
+      decoded.map((e) => e.slot),
+      [11n, 10n],
+    );
+    assert.deepEqual(slotHashAfter(decoded, 10n), bytes(11));
+    assert.equal(decodeSlotHashes(data(200n, [[11, 1], [10, 1]])).length, 2, 'a count beyond the data is not trusted');
+    assert.deepEqual(decodeSlotHashes(new Uint8Array(4)), []);
   });
 
   test('the rate bounds the selection', () => {
