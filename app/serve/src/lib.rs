@@ -26,8 +26,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use jsonrpsee::server::middleware::http::ProxyGetRequestLayer;
-use jsonrpsee::server::{BatchRequestConfig, ServerBuilder, ServerConfig, ServerHandle};
+use jsonrpsee::server::{
+    BatchRequestConfig, HttpBody, HttpRequest, HttpResponse, ServerBuilder, ServerConfig,
+    ServerHandle,
+};
 use jsonrpsee::RpcModule;
 
 pub use node::Node;
@@ -163,7 +165,7 @@ async fn serve(
     let http = tower::ServiceBuilder::new()
         // Browsers (a wallet, a dapp on another port) may call it.
         .layer(tower_http::cors::CorsLayer::permissive())
-        .layer(ProxyGetRequestLayer::new([("/health", "getHealth")])?);
+        .layer(HealthLayer);
     let server = ServerBuilder::with_config(config)
         .set_http_middleware(http)
         .build(bind)
@@ -171,6 +173,53 @@ async fn serve(
         .with_context(|| format!("binding {bind}"))?;
     let addr = server.local_addr()?;
     Ok((addr, server.start(module)))
+}
+
+/// `GET /health` answered `ok` (plain text, as a validator answers it: load balancers and
+/// scripts compare the body); every other request goes on to the JSON-RPC server.
+#[derive(Clone, Copy, Debug)]
+struct HealthLayer;
+
+impl<S> tower::Layer<S> for HealthLayer {
+    type Service = Health<S>;
+
+    fn layer(&self, inner: S) -> Health<S> {
+        Health(inner)
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Health<S>(S);
+
+type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'static>>;
+
+impl<S, B> tower::Service<HttpRequest<B>> for Health<S>
+where
+    S: tower::Service<HttpRequest<B>, Response = HttpResponse>,
+    S::Future: Send + 'static,
+{
+    type Response = HttpResponse;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<HttpResponse, S::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: HttpRequest<B>) -> Self::Future {
+        if request.method() == http::Method::GET && request.uri().path() == "/health" {
+            let mut response = HttpResponse::new(HttpBody::from("ok"));
+            response.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            return Box::pin(async move { Ok(response) });
+        }
+        Box::pin(self.0.call(request))
+    }
 }
 
 /// `spice serve`: serves the ledger file `ledger` until interrupted (Ctrl-C or SIGTERM).

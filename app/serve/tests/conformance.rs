@@ -61,6 +61,10 @@ fn account_data(account: &UiAccount) -> Vec<u8> {
 fn cluster_methods_answer_with_the_rpc_types() {
     let s = Served::new();
     assert_eq!(s.result("getHealth", json!([])), "ok");
+    // GET /health: plain `ok`, as a validator answers load balancers.
+    let (status, content_type, body) = s.get("/health");
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
     let version: RpcVersionInfo = typed(&s.result("getVersion", json!([])));
     assert_eq!(version.solana_core, spice_serve::AGAVE_VERSION);
     assert!(version.feature_set.is_some());

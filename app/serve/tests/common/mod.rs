@@ -106,6 +106,26 @@ impl Served {
         })
     }
 
+    /// GETs `path`; returns the HTTP status, the content type and the body.
+    pub fn get(&self, path: &str) -> (u16, String, String) {
+        self.runtime.block_on(async {
+            let response = self
+                .http
+                .get(format!("{}{path}", self.url))
+                .send()
+                .await
+                .expect("request");
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            (status, content_type, response.text().await.expect("body"))
+        })
+    }
+
     /// The whole JSON-RPC response to `method(params)`.
     pub fn call(&self, method: &str, params: Value) -> Value {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
