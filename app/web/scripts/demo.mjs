@@ -44,7 +44,7 @@ spice.accept(provider.file, running);
 spice.createJob(client.file, { price: '1', units: 10 });
 
 await spice.serve({ bind: `127.0.0.1:${rpcPort}` });
-const web = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(webPort), '--strictPort'], { cwd: WEB, stdio: ['ignore', 'ignore', 'inherit'] });
+const web = spawn(join(WEB, 'node_modules', '.bin', 'vite'), ['preview', '--host', '127.0.0.1', '--port', String(webPort), '--strictPort'], { cwd: WEB, stdio: ['ignore', 'ignore', 'inherit'] });
 
 const url = `http://127.0.0.1:${webPort}/?rpc=${encodeURIComponent(spice.url)}#/network`;
 console.log(`

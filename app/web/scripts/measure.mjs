@@ -30,7 +30,15 @@ spice.finalizeEpochs(1);
 spice.createJob(client.file);
 await spice.serve();
 const port = 4180;
-const web = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: WEB, stdio: 'ignore' });
+const web = spawn(join(WEB, 'node_modules', '.bin', 'vite'), ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: WEB, stdio: 'ignore' });
+// Whatever happens, the servers this script started end with it.
+process.on('exit', () => {
+  web.kill('SIGTERM');
+  spice.server?.kill('SIGTERM');
+});
+web.on('exit', (code) => {
+  if (code) throw new Error(`vite preview exited (${code}): is port ${port} taken?`);
+});
 const base = `http://127.0.0.1:${port}`;
 for (let i = 0; ; i++) {
   try {
@@ -43,11 +51,24 @@ for (let i = 0; ; i++) {
 const executablePath = process.env.CHROMIUM_PATH || execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
 const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 const runs = [];
+const cleanup = async () => {
+  await browser.close().catch(() => {});
+  web.kill('SIGTERM');
+  await spice.stop();
+  spice.remove();
+};
+try {
 for (let i = 0; i < 5; i++) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${base}/?rpc=${encodeURIComponent(spice.url)}#/network`);
-  await page.getByTestId('audit-verdict').waitFor();
+  try {
+    await page.getByTestId('audit-verdict').waitFor();
+  } catch (e) {
+    await page.screenshot({ path: join(WEB, 'test-results', 'measure-failed.png') });
+    console.error(await page.locator('main').innerText());
+    throw e;
+  }
   runs.push(
     await page.evaluate(() => {
       const at = (name) => Math.round(performance.getEntriesByName(name)[0]?.startTime ?? NaN);
@@ -57,10 +78,9 @@ for (let i = 0; i < 5; i++) {
   );
   await context.close();
 }
-await browser.close();
-web.kill('SIGTERM');
-await spice.stop();
-spice.remove();
+} finally {
+  await cleanup();
+}
 const median = (key) => {
   const v = runs.map((r) => r[key]).sort((a, b) => a - b);
   return v[Math.floor(v.length / 2)];

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Address } from '@solana/kit';
-import { type Action, AuditDraw, type Draw, type Job, JobState, PAUSE_ACCEPT_JOB, type Possible, type Role, drawFrom, possibleActions } from '@spice/client';
-import { fetchSlotHashes } from '../lib/slotHashes';
+import { type Action, type Draw, type Job, JobState, PAUSE_ACCEPT_JOB, type Possible, type Role, fetchDraw, possibleActions } from '@spice/client';
 import { relative, utc } from '../lib/format';
 import type { Snapshot } from '../lib/snapshot';
 import { useApp } from '../state';
@@ -66,9 +65,8 @@ export function JobActions({ snap, address, job, role, handlers }: { snap: Snaps
   useEffect(() => {
     if (job.state !== JobState.Submitted) return;
     let live = true;
-    // The client's `fetchDraw` would read the sysvar with @solana/sysvars' decoder (see ../lib/slotHashes.ts).
-    (job.audit !== AuditDraw.Pending || job.terms.auditRateBps === 0 ? Promise.resolve([] as never) : fetchSlotHashes(rpc))
-      .then((hashes) => live && setDraw(drawFrom(job, address, hashes)))
+    fetchDraw(rpc, job, address)
+      .then((d) => live && setDraw(d))
       .catch(() => {});
     return () => {
       live = false;
