@@ -124,3 +124,32 @@ test('a provider registers, stakes, runs a job and claims three epochs with clai
   expect(csv).toHaveLength(4);
   expect(csv.slice(1).every((l) => l.split(',')[1] === 'paid')).toBe(true);
 });
+
+test('claim all packs every page into as few transactions as fit a packet', async ({ page, spice }) => {
+  const wallet = spice.fundedKeypair('provider', { stake: 5_000n * TOKENS });
+  const client = spice.keypair('client');
+  const clientAddress = spice.json(['dev', 'airdrop'], { keypair: client }).to as string;
+  spice.fund(clientAddress, { payment: 1_000n * TOKENS });
+  spice.json(['provider', 'register', '--stake', '2000', '--gpu-model', 'L4', '--gpu-count', '1', '--vram-gb', '24', '--region', 'ap-south'], { keypair: wallet.file });
+  // Work in three epochs on three book pages (0, 1 and 2).
+  spice.runJob(client, wallet.file, { price: '0.5', units: 10, done: 10 });
+  spice.finalizeEpochs(16);
+  spice.runJob(client, wallet.file, { price: '0.5', units: 10, done: 10 });
+  spice.finalizeEpochs(16);
+  spice.runJob(client, wallet.file, { price: '0.5', units: 10, done: 10 });
+  spice.finalizeEpochs(1);
+
+  await addWallet(page, spice, wallet);
+  await openApp(page, spice, '#/provider');
+  await connectWallet(page);
+  await expect(page.getByTestId('reward-epochs').locator('tr[data-status="claimable"]')).toHaveCount(3);
+  await page.getByTestId('claim-all').click();
+  // Three page pairs fit one transaction: one signature claims all three epochs.
+  await expect(page.getByTestId('tx-dialog')).toContainText('transaction 1 of 1');
+  await expect(page.getByTestId('tx-preview')).toContainText('claim_rewards');
+  await signInDialog(page);
+  await expect(page.getByTestId('claim-progress')).toHaveAttribute('data-done', '1');
+  await expect(page.getByTestId('reward-epochs').locator('tr[data-status="paid"]')).toHaveCount(3);
+  const requests = await page.evaluate(() => (window as unknown as { __spiceTestWallet: { requests: { kind: string }[] } }).__spiceTestWallet.requests);
+  expect(requests.filter((r) => r.kind === 'signTransaction')).toHaveLength(1);
+});
