@@ -290,6 +290,8 @@ pub struct Ctx {
     /// Whether the cluster and signer were announced (once per command, before its first
     /// transaction).
     announced: bool,
+    /// A job to watch until it ends once the command is done (`--wait`).
+    pub wait_for: Option<Pubkey>,
 }
 
 impl Ctx {
@@ -316,6 +318,7 @@ impl Ctx {
             signer: None,
             decimals: None,
             announced: false,
+            wait_for: None,
         })
     }
 

@@ -95,6 +95,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Provider(cmd::provider::ProviderCmd::Run(args)) = &cli.command {
         return cmd::agent::provider_run(&cli.global, args);
     }
+    if let Command::Job(cmd::job::JobCmd::Watch { job, watch }) = &cli.command {
+        return cmd::job::watch(&cli.global, job, watch);
+    }
     if let Command::Crank(CrankCmd::Run(args)) = &cli.command {
         return cmd::agent::crank_run(&cli.global, args);
     }
@@ -102,6 +105,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         // No ledger needed: a new keypair file, only where asked.
         return cmd::dev::keygen(&cli.global, outfile.as_deref(), *force);
     }
+    let global = cli.global.clone();
     let mut ctx = Ctx::open(cli.global)?;
     let result = match cli.command {
         Command::Network(c) => cmd::network::run(&mut ctx, c),
@@ -116,7 +120,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // A failed transaction still happened (fees, or the accounts an earlier one created):
     // persist the embedded ledger either way.
     let saved = ctx.save();
-    result.and(saved)
+    let wait_for = ctx.wait_for;
+    drop(ctx);
+    result.and(saved)?;
+    match wait_for {
+        Some(job) => cmd::job::watch(
+            &global,
+            &job.to_string(),
+            &cmd::job::WatchArgs {
+                interval: 2,
+                timeout: None,
+            },
+        ),
+        None => Ok(()),
+    }
 }
 
 fn main() {

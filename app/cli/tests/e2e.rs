@@ -1285,6 +1285,27 @@ max_units = 100
     assert_eq!(shown["reported_units"], 42);
     assert_eq!(shown["state"], "Submitted");
 
+    // Someone watches the first job until it ends; a watch that gives up says so.
+    let first_job = first["job"].as_str().expect("job").to_string();
+    let timeout = w.run("client", &["job", "watch", &first_job, "--timeout", "0"]);
+    assert_eq!(timeout.code, 1);
+    assert_eq!(
+        timeout.json["error"]["name"], "WatchTimeout",
+        "{}",
+        timeout.stdout
+    );
+    let watcher = w.start(
+        "client",
+        &[
+            "job",
+            "watch",
+            &first_job,
+            "--interval",
+            "1",
+            "--timeout",
+            "120",
+        ],
+    );
     // Past the challenge window two cranks at once settle both jobs once.
     w.warp(601);
     let cranks: Vec<Child> = (0..2)
@@ -1309,6 +1330,10 @@ max_units = 100
         );
         assert_eq!(gone.code, 1, "settled jobs close");
     }
+    let watched = World::finish(watcher);
+    assert_eq!(watched.code, 0, "{}", watched.stderr);
+    assert_eq!(watched.json["ended"], true, "{}", watched.stdout);
+    assert_eq!(watched.json["last"]["state"], "Submitted");
     // Nothing left to do: the crank is idempotent.
     let idle = w.ok("cranker", &["crank", "run", "--once"]);
     assert_eq!(

@@ -57,6 +57,9 @@ pub enum JobCmd {
         /// Where the result can be fetched (at most 128 bytes).
         #[arg(long)]
         result_uri: Option<String>,
+        /// Then watch the job until it ends (see `job watch`).
+        #[arg(long)]
+        wait: bool,
     },
     /// Approve a submitted result (client): settles at once unless the audit draw selects it.
     Approve {
@@ -97,6 +100,14 @@ pub enum JobCmd {
         /// The client (default: the signer).
         #[arg(long)]
         client: Option<String>,
+    },
+    /// Watch a job until it ends: its state, audit draw, votes and next deadline each time
+    /// they change, then how it ended.
+    Watch {
+        /// Job address, or the id of one of the signer's jobs.
+        job: String,
+        #[command(flatten)]
+        watch: WatchArgs,
     },
     /// Show a job: terms, deadlines, votes, and what can be done now and by whom.
     Show {
@@ -180,6 +191,20 @@ pub struct CreateArgs {
     /// Payment-mint account the escrow comes from (default: the signer's associated account).
     #[arg(long)]
     from: Option<Pubkey>,
+    /// Then watch the job until it ends (see `job watch`).
+    #[arg(long)]
+    wait: bool,
+}
+
+/// Options of `job watch` (and `--wait`).
+#[derive(Args, Debug, Clone)]
+pub struct WatchArgs {
+    /// Seconds between looks.
+    #[arg(long, default_value_t = 2)]
+    pub interval: u64,
+    /// Give up (exit 1) after this many seconds.
+    #[arg(long)]
+    pub timeout: Option<u64>,
 }
 
 /// A job state, for `list --state`.
@@ -206,6 +231,7 @@ impl StateFilter {
 pub fn run(ctx: &mut Ctx, cmd: JobCmd) -> Result<()> {
     match cmd {
         JobCmd::Create(args) => create(ctx, args),
+        JobCmd::Watch { .. } => bail!("spice job watch opens the ledger itself"),
         JobCmd::Cancel { job } => cancel(ctx, &job),
         JobCmd::Accept { job } => accept(ctx, &job),
         JobCmd::Submit {
@@ -214,7 +240,14 @@ pub fn run(ctx: &mut Ctx, cmd: JobCmd) -> Result<()> {
             result_hash,
             result,
             result_uri,
-        } => submit(ctx, &job, units, result_hash, result, result_uri),
+            wait,
+        } => {
+            let address = submit(ctx, &job, units, result_hash, result, result_uri)?;
+            if wait {
+                ctx.wait_for = Some(address);
+            }
+            Ok(())
+        }
         JobCmd::Approve { job, payer } => settle_like(ctx, &job, payer, true),
         JobCmd::Dispute { job } => dispute(ctx, &job),
         JobCmd::Settle { job, payer } => settle_like(ctx, &job, payer, false),
@@ -378,6 +411,7 @@ pub fn check_uri(flag: &str, uri: &str) -> Result<()> {
 // ---------------------------------------------------------------- client
 
 fn create(ctx: &mut Ctx, mut args: CreateArgs) -> Result<()> {
+    let wait = args.wait;
     let (net, network) = view::network(ctx)?;
     let d = ctx.decimals()?;
     let mut spec_hash_from_file = None;
@@ -516,6 +550,9 @@ fn create(ctx: &mut Ctx, mut args: CreateArgs) -> Result<()> {
         }),
         text,
     );
+    if wait {
+        ctx.wait_for = Some(address);
+    }
     Ok(())
 }
 
@@ -880,7 +917,7 @@ fn submit(
     result_hash: Option<String>,
     result: Option<std::path::PathBuf>,
     result_uri: Option<String>,
-) -> Result<()> {
+) -> Result<Pubkey> {
     let net = ctx.network()?;
     let (address, before) = job_at(ctx, &net.network, job_arg)?;
     let owner = ctx.signer()?.pubkey();
@@ -946,7 +983,7 @@ fn submit(
         }),
         text,
     );
-    Ok(())
+    Ok(address)
 }
 
 // ---------------------------------------------------------------- crank
@@ -1293,4 +1330,100 @@ fn fetch(
         }
     }
     Ok(())
+}
+
+/// One look at a watched job: what changes are reported on.
+fn watch_line(job: &Job, draw: spice::audit::Draw, now: i64) -> (Value, String) {
+    let next = view::next_deadline(job);
+    let json = json!({
+        "state": view::job_state_name(job.state),
+        "audit": view::audit_name(job.audit),
+        "audit_draw_now": matches!(job.state, JobState::Submitted | JobState::Disputed).then(|| view::draw_name(draw)),
+        "valid_votes": job.valid_votes,
+        "invalid_votes": job.invalid_votes,
+        "reported_units": job.reported_units,
+        "provider": job.provider.map(|p| p.to_string()),
+        "next_deadline": next.map(|(what, t)| json!({"what": what, "at": t})),
+    });
+    let mut text = view::job_state_name(job.state).to_string();
+    if let Some(p) = job.provider {
+        text.push_str(&format!(", provider {p}"));
+    }
+    if matches!(job.state, JobState::Submitted | JobState::Disputed) {
+        text.push_str(&format!(
+            ", {} units reported, audit {}, votes {} valid / {} invalid of {}",
+            job.reported_units,
+            view::audit_name(job.audit),
+            job.valid_votes,
+            job.invalid_votes,
+            job.terms.attestation_quorum
+        ));
+    }
+    if let Some((what, t)) = next {
+        text.push_str(&format!("; {what} {}", view::when(t, now)));
+    }
+    (json, text)
+}
+
+/// `job watch` (and `--wait`): looks at the job every `interval` seconds, reopening the ledger
+/// each time (on the embedded ledger the file stays free for the agents and commands that move
+/// the job on), until its account closes.
+pub fn watch(global: &crate::context::Global, job_arg: &str, args: &WatchArgs) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut last: Option<Value> = None;
+    let mut changes: Vec<Value> = Vec::new();
+    let mut address = None;
+    loop {
+        let mut ctx = Ctx::open(global.clone())?;
+        let net = ctx.network()?;
+        let at = match address {
+            Some(a) => a,
+            None => {
+                let a = resolve_job(&mut ctx, &net.network, job_arg)?;
+                if accounts::fetch::<Job>(ctx.ledger.as_mut(), &a)?.is_none() {
+                    bail!("no job at {a}: nothing to watch (it may have ended already)");
+                }
+                address = Some(a);
+                a
+            }
+        };
+        let now = view::now(&mut ctx)?;
+        let job: Option<Job> = accounts::fetch(ctx.ledger.as_mut(), &at)?;
+        let Some(job) = job else {
+            let ended =
+                json!({"job": at.to_string(), "ended": true, "changes": changes, "last": last});
+            let text = format!(
+                "job {at} ended: its account closed ({}); spice job history {at} tells how",
+                last.as_ref()
+                    .and_then(|l| l["state"].as_str())
+                    .map(|s| format!("last seen {s}"))
+                    .unwrap_or_default()
+            );
+            ctx.emit(ended, || text);
+            return Ok(());
+        };
+        let draw = view::draw_now(ctx.ledger.as_mut(), &at, &job)?;
+        let (json, text) = watch_line(&job, draw, now);
+        if last.as_ref() != Some(&json) {
+            ctx.say(format!("{} {text}", view::utc(now)));
+            changes.push(json.clone());
+            last = Some(json);
+        }
+        drop(ctx);
+        if args
+            .timeout
+            .is_some_and(|t| started.elapsed().as_secs() >= t)
+        {
+            return Err(crate::errors::UserError::new(
+                "WatchTimeout",
+                format!(
+                    "job {at} is still {} after {} s",
+                    view::job_state_name(job.state),
+                    started.elapsed().as_secs()
+                ),
+            )
+            .into());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(args.interval));
+    }
 }
