@@ -6,7 +6,7 @@ import type { Address } from '@solana/kit';
 import { EpochStatus, JobState, ProviderStatus, rewardVaultAddress, treasuryAddress } from '@spice/client';
 import { Addr, KV, Section, Stat, Tokens } from '../components';
 import { type AuditReport, audit, violations } from '../lib/audit';
-import { bps, count, duration, relative, short, utc } from '../lib/format';
+import { bps, count, duration, formatTokens, relative, short, utc } from '../lib/format';
 import { currentEpoch, pageEpochs, PAUSE_NAMES } from '../lib/rules';
 import type { Snapshot } from '../lib/snapshot';
 import { useApp } from '../state';
@@ -224,6 +224,7 @@ function Overview({ snap, vaults }: { snap: Snapshot; vaults: Vaults | null }) {
 
 /** Emission, allocation and claims per finalized epoch, from the EpochBook pages: an SVG bar chart and its table. */
 function Emission({ snap }: { snap: Snapshot }) {
+  const { decimals } = useApp();
   const rows: { epoch: bigint; emission: bigint; allocated: bigint; claimed: bigint; status: EpochStatus; jobs: bigint }[] = [];
   for (const [, book] of snap.epochBooks) {
     const range = pageEpochs(book.page);
@@ -234,7 +235,8 @@ function Emission({ snap }: { snap: Snapshot }) {
   }
   rows.sort((a, b) => (a.epoch < b.epoch ? -1 : 1));
   const shown = rows.slice(-24);
-  const max = shown.reduce((m, r) => (r.emission > m ? r.emission : m), 1n);
+  const [series, setSeries] = useState<'emission' | 'allocated' | 'claimed'>('emission');
+  const max = shown.reduce((m, r) => (r[series] > m ? r[series] : m), 1n);
   const W = 640;
   const H = 180;
   const bw = shown.length ? Math.min(48, (W - 40) / shown.length) : 0;
@@ -245,23 +247,36 @@ function Emission({ snap }: { snap: Snapshot }) {
         <p class="muted">No epoch finalized yet.</p>
       ) : (
         <>
+          <div class="chips" role="group" aria-label="Series shown in the chart">
+            {(['emission', 'allocated', 'claimed'] as const).map((k) => (
+              <button key={k} aria-pressed={series === k} onClick={() => setSeries(k)}>
+                {k}
+              </button>
+            ))}
+          </div>
           <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="emission-desc" data-testid="emission-chart">
             <desc id="emission-desc">
-              Emission (light), allocation (mid) and claims (dark) of the last {shown.length} finalized epochs; the table below has the numbers.
+              The {series} of the last {shown.length} finalized epochs, each bar scaled to the largest (
+              {formatTokens(max, decimals.stake)} STK); the table below has the numbers.
             </desc>
             {shown.map((r, i) => {
               const x = 30 + i * bw;
               return (
                 <g key={r.epoch.toString()}>
-                  <rect x={x} y={H - 20 - y(r.emission)} width={bw * 0.8} height={y(r.emission)} class="bar-emission" />
-                  <rect x={x} y={H - 20 - y(r.allocated)} width={bw * 0.8} height={y(r.allocated)} class="bar-allocated" />
-                  <rect x={x} y={H - 20 - y(r.claimed)} width={bw * 0.8} height={y(r.claimed)} class="bar-claimed" />
+                  <rect x={x} y={H - 20 - y(r[series])} width={bw * 0.8} height={y(r[series])} class={`bar-${series}`}>
+                    <title>
+                      epoch {r.epoch.toString()}: {formatTokens(r[series], decimals.stake)} STK
+                    </title>
+                  </rect>
                   <text x={x + bw * 0.4} y={H - 6} text-anchor="middle" class="axis">
                     {r.epoch.toString()}
                   </text>
                 </g>
               );
             })}
+            <text x={4} y={12} class="axis">
+              {formatTokens(max, decimals.stake)} STK
+            </text>
           </svg>
           <table class="table" data-testid="emission-table">
             <thead>
