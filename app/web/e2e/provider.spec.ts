@@ -153,3 +153,36 @@ test('claim all packs every page into as few transactions as fit a packet', asyn
   const requests = await page.evaluate(() => (window as unknown as { __spiceTestWallet: { requests: { kind: string }[] } }).__spiceTestWallet.requests);
   expect(requests.filter((r) => r.kind === 'signTransaction')).toHaveLength(1);
 });
+
+test('unbonding shows its cooldown by the chain clock, then the stake is withdrawn', async ({ page, spice }) => {
+  const wallet = spice.fundedKeypair('provider', { stake: 3_000n * TOKENS });
+  spice.json(['provider', 'register', '--stake', '2500', '--gpu-model', 'L4', '--gpu-count', '1', '--vram-gb', '24', '--region', 'ap-south'], { keypair: wallet.file });
+  await addWallet(page, spice, wallet);
+  await openApp(page, spice, '#/provider');
+  await connectWallet(page);
+  await expect(page.getByTestId('stake-amount')).toContainText('2,500');
+  await expect(page.getByTestId('withdraw')).toBeDisabled();
+
+  await page.getByLabel('Unbond (STK)').fill('600');
+  await page.getByTestId('unbond').click();
+  await expect(page.getByTestId('tx-preview')).toContainText('begin_unbond');
+  await signInDialog(page);
+  await expect(page.getByTestId('stake-amount')).toContainText('1,900');
+  await expect(page.getByTestId('unbonding-amount')).toContainText('600');
+  await expect(page.getByTestId('unbond-ready')).toContainText('in 1h');
+  await expect(page.getByTestId('withdraw')).toBeDisabled();
+
+  // The chain's clock moves past the cooldown (the server's dev method); the page follows it.
+  await spice.warpSeconds(3_601);
+  await page.reload();
+  await connectWallet(page);
+  await expect(page.getByTestId('unbond-ready')).toContainText('now');
+  await expect(page.getByTestId('withdraw')).toBeEnabled();
+  await expect(page.getByTestId('withdraw')).toContainText('600');
+  await page.getByTestId('withdraw').click();
+  await expect(page.getByTestId('tx-preview')).toContainText('withdraw_unbonded');
+  await signInDialog(page);
+  await expect(page.getByTestId('unbonding-amount')).toContainText('0');
+  await expect(page.getByTestId('withdraw')).toBeDisabled();
+  expect(spice.cli(['dev', 'balance', '--mint', 'stake', '--of', wallet.address])).toContain('1100');
+});
