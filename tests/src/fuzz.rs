@@ -8,7 +8,7 @@
 //! `cast_vote`, `check_approve`, `check_crank_settle`, `expire_reason`, `payout`),
 //! [`Attestor::can_vote`], [`Provider::withdrawable`], [`Provider::exposure_allows`] and
 //! `slash_job`, [`Network::propose_params`], [`Network::pending_params_applicable`],
-//! `apply_params` and `set_pause`, [`EpochEntry::claimable`], [`ProviderEntry::owed`](spice::state::ProviderEntry::owed),
+//! `apply_params` and `set_pause`, [`EpochEntry::claimable`], [`EpochEntry::payable`], [`ProviderEntry::owed`](spice::state::ProviderEntry::owed),
 //! [`OutflowWindow::available`](spice::window::OutflowWindow::available) and
 //! [`spice::token::payee_accepts`] (where a payout goes). Where the lifecycle decides,
 //! `possible_actions` is asked first and the transition names the refusal; the two must agree.
@@ -1549,19 +1549,8 @@ impl World {
                 if paused {
                     p.spice(SpiceError::Paused);
                 }
-                if jb.state != JobState::Open {
-                    p.spice(SpiceError::InvalidJobState);
-                }
-                if !(prov.status == ProviderStatus::Active && prov.stake >= net.params.min_stake) {
-                    p.spice(SpiceError::ProviderNotActive);
-                }
-                match jb
-                    .value(jb.max_units)
-                    .and_then(|v| prov.exposure_allows(v, net.params.max_exposure_bps))
-                {
-                    Ok(true) => {}
-                    Ok(false) => p.spice(SpiceError::ExposureLimit),
-                    Err(e) => p.refuse(name_of(&e)),
+                if let Err(e) = jb.check_acceptable(&prov, &net, now) {
+                    p.refuse(name_of(&e));
                 }
                 let (_, ps) = self.lifecycle(&key, &jb);
                 let listed = Self::listed(&ps, Role::Provider, lifecycle::Action::Accept)
@@ -2162,7 +2151,6 @@ impl World {
                 if *dup_page {
                     p.spice(SpiceError::InvalidClaimAccounts);
                 }
-                let paused_total = net.claims_paused_total(now).expect("paused");
                 let mut total = 0u64;
                 for page in &pages {
                     let eb: Option<EpochBook> = self.load(&pda::epoch_book(&keys.network, *page));
@@ -2172,9 +2160,7 @@ impl World {
                         continue;
                     };
                     for (entry, epoch) in pb.entries.iter().zip(eb.entries.iter()) {
-                        if entry.weight > 0
-                            && epoch.claimable(now, paused_total).expect("claimable")
-                        {
+                        if entry.weight > 0 && epoch.payable() {
                             total += entry.owed(epoch).expect("owed");
                         }
                     }
@@ -2211,6 +2197,9 @@ impl World {
                             params.max_reward_outflow_per_window,
                         )
                         .expect("record");
+                    if pay == available {
+                        after.note_outflow_saturated(now);
+                    }
                     after.total_claimed += pay;
                     p.effects.accounts.insert(keys.network, Some(bytes(&after)));
                 }
@@ -2233,6 +2222,11 @@ impl World {
                         if entry.claimable(now, paused_total).expect("claimable") {
                             p.spice(SpiceError::ClaimWindowOpen);
                         }
+                    }
+                }
+                if p.ok() {
+                    if let Err(e) = net.require_outflow_idle(now) {
+                        p.refuse(name_of(&e));
                     }
                 }
                 if p.ok() {
@@ -2409,13 +2403,12 @@ impl World {
                 let delay = net.governance_delay();
                 let rec_key = pda::attestor(&keys.network, &self.attestors[*attestor].pubkey());
                 let rec = match self.attestor_record(*attestor) {
-                    Some(mut r) => match r.schedule_addition(now, delay) {
-                        Ok(()) => Some(r),
-                        Err(e) => {
+                    Some(r) => {
+                        if let Err(e) = r.refuse_readdition() {
                             p.refuse(name_of(&e));
-                            None
                         }
-                    },
+                        None
+                    }
                     None => Some(Attestor {
                         version: spice::state::ACCOUNT_VERSION,
                         bump: 0,
@@ -2444,7 +2437,9 @@ impl World {
                         .1;
                     }
                     let mut after = net.clone();
-                    after.attestor_count += 1;
+                    after
+                        .note_attestor_addition(now, rec.active_from)
+                        .expect("attestor count");
                     p.effects.accounts.insert(rec_key, Some(bytes(&rec)));
                     p.effects.accounts.insert(keys.network, Some(bytes(&after)));
                 }

@@ -88,6 +88,10 @@ const PINNED: &[(u64, &str)] = &[
     (6073, "CounterOutOfRange"),
     (6074, "PayoutsVaultRequired"),
     (6075, "EmissionScheduleCut"),
+    (6076, "ClaimWindowCut"),
+    (6077, "AttestorRetired"),
+    (6078, "TooFewAttestors"),
+    (6079, "RewardOutflowBusy"),
 ];
 
 #[test]

@@ -1603,7 +1603,7 @@ mod tests {
             valid_votes: 0,
             invalid_votes: 0,
             valid_units: [0; MAX_QUORUM as usize],
-            reserved: [0; 32],
+            reserved: [0; 28],
         }
     }
 
@@ -1670,7 +1670,10 @@ mod tests {
             total_claimed: 90,
             outflow: Default::default(),
             attestor_count: 0,
-            reserved: [0; 48],
+            attestors_pending: 0,
+            attestors_pending_until: 0,
+            outflow_saturated_at: 0,
+            reserved: [0; 30],
         };
 
         let prov = Provider {

@@ -128,15 +128,15 @@ pub fn provider_pages(
     Ok(out)
 }
 
-/// What the pages owe at unix time `now`, epoch by epoch (the program's own rule:
-/// `EpochEntry::claimable` and `ProviderEntry::owed`).
-pub fn owed_in(pages: &[BookPage], paused_total: i64, now: i64) -> Vec<Claimable> {
+/// What the pages owe, epoch by epoch (the program's own rule: `EpochEntry::payable` and
+/// `ProviderEntry::owed`); `paused_total` and `now` are kept for callers that filter by window.
+pub fn owed_in(pages: &[BookPage], _paused_total: i64, _now: i64) -> Vec<Claimable> {
     let mut out = Vec::new();
     for p in pages {
         let Some(epochs) = &p.epochs else { continue };
         for (slot, entry) in p.provider.entries.iter().enumerate() {
             let epoch = &epochs.entries[slot];
-            if entry.weight == 0 || !epoch.claimable(now, paused_total).unwrap_or(false) {
+            if entry.weight == 0 || !epoch.payable() {
                 continue;
             }
             let reward = entry.owed(epoch).unwrap_or(0);

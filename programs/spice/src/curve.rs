@@ -256,6 +256,19 @@ pub fn job_score(value: u64, multiplier_bps: u32) -> Result<u128, CurveError> {
     ck(weighted.checked_div(u128::from(BPS)))
 }
 
+/// Whether rewards can exceed the fee a job pays: `reward_rate_cap × m_max > fee ×
+/// stake_per_payment` (all bps), the bootstrap region of docs/ECONOMICS.md, where the reference
+/// price, the audit and the exposure limit carry the weight the fee carries otherwise.
+pub fn rewards_can_exceed_fees(
+    reward_rate_cap_bps: u32,
+    m_max_bps: u32,
+    protocol_fee_bps: u16,
+    stake_per_payment_bps: u32,
+) -> bool {
+    u128::from(reward_rate_cap_bps) * u128::from(m_max_bps)
+        > u128::from(protocol_fee_bps) * u128::from(stake_per_payment_bps)
+}
+
 /// Reward weight of a job: `score × rate_cap_bps` — ten thousand times the most it can earn.
 pub fn job_weight(score: u128, rate_cap_bps: u32) -> Result<u128, CurveError> {
     ck(score.checked_mul(u128::from(rate_cap_bps)))

@@ -165,6 +165,14 @@ pub enum SpiceError {
     PayoutsVaultRequired,
     #[msg("The emission schedule may only grow: initial, tail and total emission may not fall, the decay may not rise")]
     EmissionScheduleCut,
+    #[msg("The claim window may only grow: rewards already earned were promised at least the current one")]
+    ClaimWindowCut,
+    #[msg("A removed attestor's key cannot be added again (its earlier term may still judge running jobs): add a new key")]
+    AttestorRetired,
+    #[msg("Fewer attestors are in office than this job's quorum: in the bootstrap region a job is accepted only if an audit could judge it")]
+    TooFewAttestors,
+    #[msg("The reward circuit breaker was saturated less than two spans ago: claims may still be waiting for it, so no epoch closes yet")]
+    RewardOutflowBusy,
 }
 
 impl From<crate::curve::CurveError> for anchor_lang::error::Error {

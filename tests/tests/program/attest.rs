@@ -48,7 +48,7 @@ fn fee(gross: u64) -> u64 {
 // ------------------------------------------------------------------ attestor registry
 
 #[tokio::test]
-async fn add_remove_and_readd_attestor() {
+async fn add_remove_and_never_readd_attestor() {
     let mut m = market(0, 2).await;
     let delay = default_params().unbond_seconds;
     let key = Keypair::new().pubkey();
@@ -80,19 +80,22 @@ async fn add_remove_and_readd_attestor() {
         m.env.send(&[remove], &[&auth]).await,
         spice_err(SpiceError::AttestorInactive),
     );
-    // Re-added only once the removal is in effect.
+    // Never added again, before or after the removal takes effect: a new term would take the
+    // attestor away from the jobs accepted in its first (a new key is added instead).
     assert_code(
         m.env.send(std::slice::from_ref(&add), &[&auth]).await,
-        spice_err(SpiceError::AttestorAlreadyActive),
+        spice_err(SpiceError::AttestorRetired),
     );
     m.env.warp_seconds(delay).await;
-    Env::ok(m.env.send(&[add], &[&auth]).await);
-    let now = m.env.now().await;
-    let rec: Attestor = m.env.fetch(&record).await;
-    assert_eq!(
-        (rec.active_from, rec.active_until),
-        (now + delay, NOT_REMOVED)
+    assert_code(
+        m.env.send(&[add], &[&auth]).await,
+        spice_err(SpiceError::AttestorRetired),
     );
+    let rec: Attestor = m.env.fetch(&record).await;
+    assert_eq!(rec.active_until, now + delay);
+    assert_eq!(m.network().await.attestor_count, 0);
+    let fresh = ix::add_attestor(auth.pubkey(), m.net.network, Keypair::new().pubkey());
+    Env::ok(m.env.send(&[fresh], &[&auth]).await);
     assert_eq!(m.network().await.attestor_count, 1);
 }
 

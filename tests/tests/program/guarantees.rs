@@ -489,9 +489,17 @@ async fn finalized_rewards_survive_a_hostile_window_and_rate() {
     let (mut m, provider) = finalized(Mints::MIXED).await;
     let owed = m.epoch(0).await.allocated;
     assert!(owed > 0);
-    // The authority shortens the claim window to one epoch and sets the rate cap to zero.
-    let params = spice::state::NetworkParams {
+    // The authority cannot shorten the claim window (rewards were earned under it)...
+    let shorter = spice::state::NetworkParams {
         claim_window_epochs: 1,
+        ..curve_params()
+    };
+    assert_code(
+        m.try_propose_params(Some(shorter)).await,
+        spice_err(SpiceError::ClaimWindowCut),
+    );
+    // ...and a zero rate cap changes nothing finalized.
+    let params = spice::state::NetworkParams {
         reward_rate_cap_bps: 0,
         ..curve_params()
     };

@@ -9,5 +9,6 @@ mod lifecycle;
 mod network;
 mod payouts;
 mod provider;
+mod review2;
 mod rewards;
 mod security;

@@ -623,8 +623,8 @@ async fn propose_and_apply_params_replace_parameters() {
     assert_eq!(m.network().await.params, new);
     // The bounds themselves, with the two fixed parameters kept; the bootstrap region too.
     let fixed = default_params();
-    // The emission schedule may only grow: the lower bounds and the bootstrap region keep the
-    // one in force, and the upper bounds come last.
+    // The emission schedule and the claim window may only grow: the lower bounds and the
+    // bootstrap region keep the ones in force, and the upper bounds come last.
     for mut p in [min_params(), bootstrap(|_| ()), max_params()] {
         p.epoch_seconds = fixed.epoch_seconds;
         p.shard_count = fixed.shard_count;
@@ -634,9 +634,9 @@ async fn propose_and_apply_params_replace_parameters() {
             p.emission_decay_bps = now.emission_decay_bps;
             p.tail_emission = now.tail_emission;
             p.max_total_emission = now.max_total_emission;
-            p.max_reward_outflow_per_window = p
-                .max_reward_outflow_per_window
-                .max(now.max_reward_outflow_per_window);
+        }
+        if !now.claim_window_not_cut_by(&p) {
+            p.claim_window_epochs = now.claim_window_epochs;
         }
         // The breaker's window is fixed too; the cap must stay above its floor for it.
         p.outflow_window_seconds = fixed.outflow_window_seconds;
@@ -714,6 +714,12 @@ async fn error_propose_params_cutting_the_emission_schedule() {
         let res = send_propose(&mut m, &authority, params).await;
         assert_code(res, spice_err(SpiceError::EmissionScheduleCut));
     }
+    // Nor the claim window.
+    let shorter = with(|p| p.claim_window_epochs -= 1);
+    assert_code(
+        send_propose(&mut m, &authority, shorter).await,
+        spice_err(SpiceError::ClaimWindowCut),
+    );
     let n = m.network().await;
     assert_eq!(n.pending_params, None);
     // Growing it is a proposal like any other.

@@ -744,6 +744,7 @@ fn terms_json(job: &Job) -> Value {
         "reward_rate_cap_bps": t.reward_rate_cap_bps,
         "m_max_bps": t.m_max_bps,
         "stake_cap": t.stake_cap,
+        "max_exposure_bps": t.max_exposure_bps,
     })
 }
 
@@ -753,7 +754,7 @@ fn terms_text(job: &Job, d: &Decimals) -> String {
     format!(
         "fee {} bps, slash {} bps of the stake at accept ({} bps of it to the client), audit \
          rate {} bps, quorum {}, challenge {}, dispute {}, reference price {}; rewards at most {} \
-         bps of its score, stake multiplier up to {} bps at stake {}",
+         bps of its score, stake multiplier up to {} bps at stake {}, exposure limit {}",
         t.protocol_fee_bps,
         t.slash_bps,
         t.slash_client_share_bps,
@@ -768,7 +769,12 @@ fn terms_text(job: &Job, d: &Decimals) -> String {
         },
         t.reward_rate_cap_bps,
         t.m_max_bps,
-        d.stk(t.stake_cap)
+        d.stk(t.stake_cap),
+        if t.max_exposure_bps == 0 {
+            "none when posted".to_string()
+        } else {
+            format!("{} bps when posted", t.max_exposure_bps)
+        }
     )
 }
 
@@ -1165,6 +1171,7 @@ mod tests {
                 reward_rate_cap_bps: 5_000,
                 m_max_bps: 30_000,
                 stake_cap: 1_000_000,
+                max_exposure_bps: 0,
             },
             created_at: 0,
             created_slot: 1,
@@ -1182,7 +1189,7 @@ mod tests {
             valid_votes: 0,
             invalid_votes: 0,
             valid_units: [0; MAX_QUORUM as usize],
-            reserved: [0; 32],
+            reserved: [0; 28],
         }
     }
 

@@ -4,7 +4,7 @@ use crate::constants::MAX_URI_LEN;
 use crate::errors::SpiceError;
 
 /// A registered attestor of a network and its voting record. The record is kept when the
-/// attestor is removed (its history stays auditable) and re-used if it is added again.
+/// attestor is removed (its history stays auditable); a removed key is never added again.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Attestor {
@@ -63,16 +63,13 @@ impl Attestor {
         Ok(())
     }
 
-    /// Schedules a (re-)addition `delay` seconds from `now`. A record whose removal is
-    /// scheduled but not yet effective cannot be re-added until it is.
-    pub fn schedule_addition(&mut self, now: i64, delay: i64) -> Result<()> {
-        require!(
-            self.removal_scheduled() && now >= self.active_until,
-            SpiceError::AttestorAlreadyActive
-        );
-        self.active_from = now.checked_add(delay).ok_or(SpiceError::MathOverflow)?;
-        self.active_until = NOT_REMOVED;
-        Ok(())
+    /// Refuses to add an existing record again. An attestor in office is already added
+    /// (`AttestorAlreadyActive`); a removed one is retired for good (`AttestorRetired`): a new
+    /// term would overwrite the one in which it was accepted as a judge of jobs that may still
+    /// be running, and take it away from them. The authority adds a new key instead.
+    pub fn refuse_readdition(&self) -> Result<()> {
+        require!(self.removal_scheduled(), SpiceError::AttestorAlreadyActive);
+        err!(SpiceError::AttestorRetired)
     }
 
     /// Counts a vote cast.

@@ -96,9 +96,18 @@ impl EpochEntry {
             .ok_or(SpiceError::MathOverflow)?)
     }
 
-    /// Whether its rewards can be claimed at `now`.
+    /// Whether `now` is inside its claim window: claims are guaranteed until then. After it,
+    /// the epoch still pays ([`EpochEntry::payable`]) until someone closes it, which
+    /// `close_epoch` allows only while the circuit breaker holds nobody back.
     pub fn claimable(&self, now: i64, paused_total_now: i64) -> Result<bool> {
         Ok(self.status == EpochStatus::Open && now < self.effective_deadline(paused_total_now)?)
+    }
+
+    /// Whether a claim pays its rewards now: from finalization until it is closed. Closing, not
+    /// the deadline, is what forfeits a reward, so a provider held back by the circuit breaker
+    /// past the deadline is still paid.
+    pub fn payable(&self) -> bool {
+        self.status == EpochStatus::Open
     }
 
     /// The reward of work of `weight` in this epoch: `allocated × weight / total_weight`,
@@ -461,5 +470,7 @@ mod tests {
             ..e
         };
         assert!(!closed.claimable(0, 50).unwrap());
+        // Past its window an open epoch still pays, until it is closed.
+        assert!(e.payable() && !closed.payable());
     }
 }

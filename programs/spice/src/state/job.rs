@@ -83,6 +83,10 @@ pub struct JobTerms {
     pub m_max_bps: u32,
     /// Stake at which the multiplier reaches `m_max_bps`.
     pub stake_cap: u64,
+    /// Exposure limit the job was posted under (0 = none): `accept_job` applies the tighter of
+    /// it and the network's limit then, so a limit lifted after posting cannot let a job that
+    /// its own reward terms make dangerous through unbacked.
+    pub max_exposure_bps: u32,
 }
 
 impl JobTerms {
@@ -100,7 +104,28 @@ impl JobTerms {
             reward_rate_cap_bps: params.reward_rate_cap_bps,
             m_max_bps: params.m_max_bps,
             stake_cap: params.stake_cap,
+            max_exposure_bps: params.max_exposure_bps,
         }
+    }
+
+    /// The tighter of the job's exposure limit and `current` (0 = no limit).
+    pub fn exposure_limit_with(&self, current: u32) -> u32 {
+        match (self.max_exposure_bps, current) {
+            (0, c) => c,
+            (j, 0) => j,
+            (j, c) => j.min(c),
+        }
+    }
+
+    /// Whether the job can earn more in rewards than it pays in fees at `stake_per_payment_bps`:
+    /// then it is safe only if an audit can judge it.
+    pub fn rewards_can_exceed_fees(&self, stake_per_payment_bps: u32) -> bool {
+        crate::curve::rewards_can_exceed_fees(
+            self.reward_rate_cap_bps,
+            self.m_max_bps,
+            self.protocol_fee_bps,
+            stake_per_payment_bps,
+        )
     }
 }
 
@@ -184,7 +209,7 @@ pub struct Job {
     /// Measured units of the Valid votes, for the median (first `valid_votes` entries).
     pub valid_units: [u64; MAX_QUORUM as usize],
     /// Space for future fields without a migration.
-    pub reserved: [u8; 32],
+    pub reserved: [u8; 28],
 }
 
 /// How a settled job's escrow splits.
@@ -464,6 +489,45 @@ impl Job {
         })
     }
 
+    /// The network's and the provider's conditions for `provider` to accept this job at `now`
+    /// (the job's own deadline and target are checked by [`Job::accept`]): the job is open; the
+    /// provider is Active and staked at the minimum; its stake covers the job's value under the
+    /// tighter of the job's and the network's exposure limits; and where the job's rewards can
+    /// exceed its fee, a quorum of attestors is in office to judge it (faked units are made
+    /// unprofitable by the audit).
+    pub fn check_acceptable(
+        &self,
+        provider: &crate::state::Provider,
+        network: &crate::state::Network,
+        now: i64,
+    ) -> Result<()> {
+        require!(self.state == JobState::Open, SpiceError::InvalidJobState);
+        let params = &network.params;
+        require!(
+            provider.status == crate::state::ProviderStatus::Active
+                && provider.stake >= params.min_stake,
+            SpiceError::ProviderNotActive
+        );
+        let exposure = self.value(self.max_units)?;
+        require!(
+            provider.exposure_allows(
+                exposure,
+                self.terms.exposure_limit_with(params.max_exposure_bps)
+            )?,
+            SpiceError::ExposureLimit
+        );
+        if self
+            .terms
+            .rewards_can_exceed_fees(params.stake_per_payment_bps)
+        {
+            require!(
+                network.attestors_in_office(now) >= u16::from(self.terms.attestation_quorum),
+                SpiceError::TooFewAttestors
+            );
+        }
+        Ok(())
+    }
+
     /// The stake that backs the job for its multiplier: what the provider had at accept, or
     /// less if it has less now. Stake added after accepting never counts.
     pub fn backing_stake(&self, stake_now: u64) -> u64 {
@@ -581,7 +645,19 @@ pub(crate) mod tests {
             reward_rate_cap_bps: 80,
             m_max_bps: 30_000,
             stake_cap: 1_000,
+            max_exposure_bps: 0,
         }
+    }
+
+    #[test]
+    fn the_tighter_exposure_limit_applies_and_zero_means_none() {
+        let mut t = terms();
+        assert_eq!(t.exposure_limit_with(0), 0);
+        assert_eq!(t.exposure_limit_with(500), 500);
+        t.max_exposure_bps = 300;
+        assert_eq!(t.exposure_limit_with(0), 300);
+        assert_eq!(t.exposure_limit_with(500), 300);
+        assert_eq!(t.exposure_limit_with(200), 200);
     }
 
     pub fn job(price: u64, max: u64, reported: u64) -> Job {
@@ -620,7 +696,7 @@ pub(crate) mod tests {
             valid_votes: 0,
             invalid_votes: 0,
             valid_units: [0; MAX_QUORUM as usize],
-            reserved: [0; 32],
+            reserved: [0; 28],
         }
     }
 

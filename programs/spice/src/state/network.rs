@@ -217,6 +217,13 @@ impl NetworkParams {
             && next.max_total_emission >= self.max_total_emission
     }
 
+    /// Whether `next` gives every epoch at least the claim window these parameters would. The
+    /// window is read when an epoch is finalized, possibly after a proposal applies: a shorter
+    /// one would let rewards earned under the longer one expire early.
+    pub fn claim_window_not_cut_by(&self, next: &NetworkParams) -> bool {
+        next.claim_window_epochs >= self.claim_window_epochs
+    }
+
     /// [`NetworkParams::validate`], plus what depends on the mints: on a one-mint network the
     /// exchange rate is 1:1 by definition.
     pub fn validate_for(&self, one_mint: bool) -> Result<()> {
@@ -243,8 +250,12 @@ impl NetworkParams {
     /// bootstrap region, where the reference price, the audit and the exposure limit carry the
     /// weight that the fee carries otherwise.
     pub fn rewards_can_exceed_fees(&self) -> bool {
-        let (reward, fee) = self.reward_and_fee_bps2();
-        reward > fee
+        crate::curve::rewards_can_exceed_fees(
+            self.reward_rate_cap_bps,
+            self.m_max_bps,
+            self.protocol_fee_bps,
+            self.stake_per_payment_bps,
+        )
     }
 
     /// The inequalities of docs/ECONOMICS.md that make self-dealing lose money. Below the fee
@@ -349,8 +360,17 @@ pub struct Network {
     pub outflow: OutflowWindow,
     /// Attestors added and not removed (including those whose addition is not effective yet).
     pub attestor_count: u16,
+    /// Additions not known to be effective yet: all of them take effect by
+    /// `attestors_pending_until` (see [`Network::attestors_in_office`]).
+    pub attestors_pending: u16,
+    /// When the latest pending addition takes effect.
+    pub attestors_pending_until: i64,
+    /// The last moment a claim filled the circuit breaker (paid all it had available), or the
+    /// cap was lowered: `close_epoch` waits two spans after it, so that a provider claiming
+    /// while the breaker held it back is paid before its epoch can close.
+    pub outflow_saturated_at: i64,
     /// Space for future fields without a migration.
-    pub reserved: [u8; 48],
+    pub reserved: [u8; 30],
 }
 
 impl Network {
@@ -413,6 +433,10 @@ impl Network {
                 self.params.emission_not_cut_by(p),
                 SpiceError::EmissionScheduleCut
             );
+            require!(
+                self.params.claim_window_not_cut_by(p),
+                SpiceError::ClaimWindowCut
+            );
         }
         self.pending_params_at = match params {
             Some(_) => now
@@ -446,6 +470,10 @@ impl Network {
             "max_total_emission",
         )?;
         let old = self.params;
+        if params.max_reward_outflow_per_window < old.max_reward_outflow_per_window {
+            // What the window holds may now exceed the new cap: count it as saturated.
+            self.outflow_saturated_at = now;
+        }
         self.params = params;
         self.pending_params = None;
         self.pending_params_at = 0;
@@ -488,6 +516,60 @@ impl Network {
                 .ok_or(SpiceError::MathOverflow)?;
         }
         self.paused = flags;
+        Ok(())
+    }
+
+    /// Records an attestor addition taking effect at `active_from`.
+    pub fn note_attestor_addition(&mut self, now: i64, active_from: i64) -> Result<()> {
+        if now >= self.attestors_pending_until {
+            self.attestors_pending = 0;
+        }
+        self.attestors_pending = self
+            .attestors_pending
+            .checked_add(1)
+            .ok_or(SpiceError::CounterOutOfRange)?;
+        self.attestors_pending_until = self.attestors_pending_until.max(active_from);
+        self.attestor_count = self
+            .attestor_count
+            .checked_add(1)
+            .ok_or(SpiceError::CounterOutOfRange)?;
+        Ok(())
+    }
+
+    /// A lower bound of the attestors who could judge a job accepted at `now`: those added and
+    /// not removed, less every addition not known to be effective yet. (An attestor whose
+    /// removal is scheduled but not effective still judges it: not counting it only errs low.)
+    pub fn attestors_in_office(&self, now: i64) -> u16 {
+        let pending = if now >= self.attestors_pending_until {
+            0
+        } else {
+            self.attestors_pending
+        };
+        self.attestor_count.saturating_sub(pending)
+    }
+
+    /// Records a claim that filled the circuit breaker at `now`.
+    pub fn note_outflow_saturated(&mut self, now: i64) {
+        self.outflow_saturated_at = now;
+    }
+
+    /// Fails with `RewardOutflowBusy` while the breaker was saturated less than two spans ago:
+    /// a provider claiming at least once a span while it is owed has then either been paid in
+    /// full or been held back by a saturated breaker, which keeps its epoch from closing.
+    pub fn require_outflow_idle(&self, now: i64) -> Result<()> {
+        if self.outflow_saturated_at == 0 {
+            return Ok(());
+        }
+        let span = crate::window::span_seconds(self.params.outflow_window_seconds)
+            .map_err(|_| SpiceError::MathOverflow)?;
+        let idle_from = span
+            .checked_mul(2)
+            .and_then(|s| s.checked_add(self.outflow_saturated_at))
+            .ok_or(SpiceError::MathOverflow)?;
+        if now <= idle_from {
+            msg!("the reward breaker is busy until {}", idle_from);
+            return err!(SpiceError::RewardOutflowBusy);
+        }
         Ok(())
     }
 
@@ -666,7 +748,10 @@ mod tests {
             total_claimed: 0,
             outflow: Default::default(),
             attestor_count: 0,
-            reserved: [0; 48],
+            attestors_pending: 0,
+            attestors_pending_until: 0,
+            outflow_saturated_at: 0,
+            reserved: [0; 30],
         }
     }
 

@@ -16,8 +16,8 @@ pub struct AddAttestor<'info> {
     #[account(mut, has_one = authority @ SpiceError::NotAuthority)]
     pub network: Box<Account<'info, Network>>,
 
-    /// CHECK: the attestor record (an Attestor), by its seeds: created on first add (by hand,
-    /// see `pda_account`), re-used on a later add once a removal has taken effect.
+    /// CHECK: the attestor record (an Attestor), by its seeds: created here (by hand, see
+    /// `pda_account`); a key that already has a record is refused.
     #[account(
         mut,
         seeds = [seeds::ATTESTOR, network.key().as_ref(), key.as_ref()],
@@ -28,19 +28,17 @@ pub struct AddAttestor<'info> {
     pub system_program: Program<'info, System>,
 }
 
-/// Adds `key` as an attestor of the network (or re-adds a removed one). Like every change to the
-/// attestor set it takes effect after the governance delay (`unbond_seconds`), and the attestor
-/// may vote only on jobs accepted from then on: a provider knows who can judge a job when it
-/// accepts it.
+/// Adds `key` as an attestor of the network. Like every change to the attestor set it takes
+/// effect after the governance delay (`unbond_seconds`), and the attestor may vote only on jobs
+/// accepted from then on: a provider knows who can judge a job when it accepts it. A key added
+/// before is refused (`AttestorAlreadyActive` in office, `AttestorRetired` once removed).
 pub fn handler(ctx: Context<AddAttestor>, key: Pubkey) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = ctx.accounts;
     let delay = a.network.governance_delay();
     let info = a.attestor.to_account_info();
     let record = if pda_account::exists(&info) {
-        let mut record = pda_account::load::<Attestor>(&info)?;
-        record.schedule_addition(now, delay)?;
-        record
+        return pda_account::load::<Attestor>(&info)?.refuse_readdition();
     } else {
         let network_key = a.network.key();
         let bump = [ctx.bumps.attestor];
@@ -66,10 +64,7 @@ pub fn handler(ctx: Context<AddAttestor>, key: Pubkey) -> Result<()> {
     };
     pda_account::store(&info, &record)?;
     let network = &mut a.network;
-    network.attestor_count = network
-        .attestor_count
-        .checked_add(1)
-        .ok_or(SpiceError::CounterOutOfRange)?;
+    network.note_attestor_addition(now, record.active_from)?;
     emit!(AttestorAdded {
         network: network.key(),
         attestor: key,

@@ -230,7 +230,10 @@ pub fn handler<'info>(
         total_claimed: 0,
         outflow: OutflowWindow::default(),
         attestor_count: 0,
-        reserved: [0; 48],
+        attestors_pending: 0,
+        attestors_pending_until: 0,
+        outflow_saturated_at: 0,
+        reserved: [0; 30],
     });
     network.invariant()?;
     pda_account::store(&a.network, network.as_ref())?;

@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::constants::PAUSE_ACCEPT_JOB;
 use crate::errors::SpiceError;
 use crate::events::JobAccepted;
-use crate::state::{seeds, Job, JobState, Network, Provider, ProviderStatus};
+use crate::state::{seeds, Job, Network, Provider};
 
 #[derive(Accounts)]
 pub struct AcceptJob<'info> {
@@ -31,26 +31,9 @@ pub struct AcceptJob<'info> {
 impl AcceptJob<'_> {
     fn validate(&self) -> Result<()> {
         self.network.require_not_paused(PAUSE_ACCEPT_JOB)?;
-        // Job: open (its deadline and target are checked by `Job::accept`).
-        require!(
-            self.job.state == JobState::Open,
-            SpiceError::InvalidJobState
-        );
-        let params = &self.network.params;
-        // Provider: Active, staked at the minimum, and its stake covers the job's value
-        // under the exposure limit. The job's own conditions are checked by `Job::accept`.
-        require!(
-            self.provider.status == ProviderStatus::Active
-                && self.provider.stake >= params.min_stake,
-            SpiceError::ProviderNotActive
-        );
-        let exposure = self.job.value(self.job.max_units)?;
-        require!(
-            self.provider
-                .exposure_allows(exposure, params.max_exposure_bps)?,
-            SpiceError::ExposureLimit
-        );
-        Ok(())
+        let now = Clock::get()?.unix_timestamp;
+        self.job
+            .check_acceptable(&self.provider, &self.network, now)
     }
 }
 

@@ -63,7 +63,8 @@ struct Owed {
 /// The provider claims its rewards for every finalized, open epoch of the book pages passed —
 /// a year of daily epochs is 23 page pairs, two transactions: `allocated × score / total_score`
 /// each, rounded down, less what it already received. The circuit breaker may let only part
-/// out now: the rest stays owed, still claimable before each epoch's deadline.
+/// out now: the rest stays owed, claimable until the epoch is closed (which `close_epoch` allows
+/// only after its deadline, and only while the breaker holds nobody back).
 pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let a = &mut *ctx.accounts;
@@ -75,7 +76,6 @@ pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
     );
     let network_key = a.network.key();
     let provider_key = a.provider.key();
-    let paused_total = a.network.claims_paused_total(now)?;
 
     let mut owed: Vec<Owed> = Vec::new();
     let mut last_page: Option<u64> = None;
@@ -106,7 +106,7 @@ pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
                 continue;
             }
             let epoch: EpochEntry = read_entry::<EpochBook>(&epoch_data, slot)?;
-            if !epoch.claimable(now, paused_total)? {
+            if !epoch.payable() {
                 continue;
             }
             let amount = entry.owed(&epoch)?;
@@ -190,6 +190,10 @@ pub fn handler<'info>(ctx: Context<'info, ClaimRewards<'info>>) -> Result<()> {
             return err!(SpiceError::RewardOutflowLimit);
         }
         Err(WindowError::Invalid) => return err!(SpiceError::MathOverflow),
+    }
+    if pay == available {
+        // The breaker is full: whoever it holds back now keeps epochs from closing.
+        network.note_outflow_saturated(now);
     }
     network.total_claimed = network
         .total_claimed

@@ -51,6 +51,7 @@ pub fn handler(ctx: Context<CloseEpoch>, index: u64) -> Result<()> {
     }
     let deadline = entry.effective_deadline(network.claims_paused_total(now)?)?;
     require!(now >= deadline, SpiceError::ClaimWindowOpen);
+    network.require_outflow_idle(now)?;
     let unclaimed = entry.unclaimed()?;
     network.total_allocated = network
         .total_allocated
