@@ -635,7 +635,7 @@ async fn no_address_is_blocked_by_prefunding() {
 /// the rent from that same client.
 #[tokio::test]
 async fn the_client_can_pay_the_reward_accounts_its_approval_creates() {
-    for mints in [Mints::SPL, Mints::SINGLE] {
+    for mints in [Mints::SPL, Mints::SINGLE, Mints::MIXED, Mints::T22] {
         let mut m = Market::new(mints).await;
         let provider = m.provider(MIN_STAKE).await;
         let client = m.actor(1_000_000, 0).await;
