@@ -93,9 +93,17 @@ export function effectiveDeadline(entry: EpochEntry, pausedTotalNow: bigint): bi
   return entry.claimDeadline + (extension > 0n ? extension : 0n);
 }
 
-/** Whether the epoch's rewards can be claimed at `now` (`EpochEntry::claimable`). */
+/**
+ * Whether `now` is inside the epoch's claim window (`EpochEntry::claimable`): claims are
+ * guaranteed until then. After it the epoch still pays (`epochPayable`) until someone closes it.
+ */
 export function epochClaimable(entry: EpochEntry, now: bigint, pausedTotalNow: bigint): boolean {
   return entry.status === EpochStatus.Open && now < effectiveDeadline(entry, pausedTotalNow);
+}
+
+/** Whether a claim pays the epoch's rewards now: from finalization until it is closed (`EpochEntry::payable`). */
+export function epochPayable(entry: EpochEntry): boolean {
+  return entry.status === EpochStatus.Open;
 }
 
 /** A weight's share of the epoch's allocation (`EpochEntry::reward` → `curve::reward_share`). */
@@ -118,14 +126,18 @@ export type Claimable = { epoch: bigint; reward: bigint };
 /** A page of a provider's book and the network's page of the same epochs (`null`: not created yet). */
 export type BookPage = { page: bigint; provider: ProviderBook; epochs: EpochBook | null };
 
-/** What the pages owe at `now`, epoch by epoch (`spice_sdk::flows::owed_in`). */
-export function owedIn(pages: readonly BookPage[], pausedTotal: bigint, now: bigint): Claimable[] {
+/**
+ * What the pages owe, epoch by epoch (`spice_sdk::flows::owed_in`: `EpochEntry::payable` and
+ * `ProviderEntry::owed`); `pausedTotal` and `now` are kept for callers that filter by window
+ * (`epochClaimable`).
+ */
+export function owedIn(pages: readonly BookPage[], _pausedTotal: bigint, _now: bigint): Claimable[] {
   const out: Claimable[] = [];
   for (const p of pages) {
     if (p.epochs === null) continue;
     p.provider.entries.forEach((entry, slot) => {
       const epoch = p.epochs?.entries[slot];
-      if (epoch === undefined || entry.weight === 0n || !epochClaimable(epoch, now, pausedTotal)) return;
+      if (epoch === undefined || entry.weight === 0n || !epochPayable(epoch)) return;
       const reward = providerOwed(entry, epoch);
       if (reward > 0n) out.push({ epoch: firstEpochOf(p.page) + BigInt(slot), reward });
     });

@@ -30,9 +30,9 @@ import {
   Verdict,
 } from '../src';
 import { compareWithCli } from './cli';
-import { assertRefused, type Env, startServer } from './harness';
+import { assertRefused, type Env, startServer, SUITE_TIMEOUT_MS } from './harness';
 
-describe('the audit draw through the TypeScript client', () => {
+describe('the audit draw through the TypeScript client', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: Env;
   let job: Address;
   before(async () => {
@@ -123,7 +123,7 @@ describe('the audit draw through the TypeScript client', () => {
   });
 });
 
-describe('the audit draw at a 50 % rate agrees with the program on every job', () => {
+describe('the audit draw at a 50 % rate agrees with the program on every job', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: Env;
   before(async () => {
     env = await startServer({ audit_rate_bps: '5_000' });

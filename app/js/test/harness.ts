@@ -51,6 +51,11 @@ const OVERRIDES: Record<string, string> = {
 
 export type Rpc = ReturnType<typeof createSolanaRpc>;
 
+/** Every wait is bounded: a send and its confirmation, a CLI command, a whole suite. */
+const SEND_TIMEOUT_MS = 30_000;
+const COMMAND_TIMEOUT_MS = 60_000;
+export const SUITE_TIMEOUT_MS = 300_000;
+
 export type Env = {
   dir: string;
   ledger: string;
@@ -143,6 +148,7 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
       env,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: COMMAND_TIMEOUT_MS,
     });
 
   // Every wallet, the deployer's and the attestors' of the network file included.
@@ -165,6 +171,9 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
   spice(['dev', 'mint-to', '--mint', 'payment', '--to', client.address, '100000000base']);
 
   const child = spawn(SPICE_BIN, ['serve', '--bind', '127.0.0.1:0'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The server never outlives the test process.
+  const killServer = () => child.kill('SIGKILL');
+  process.once('exit', killServer);
   url = await waitForListening(child);
   const wsUrl = url.replace(/^http/, 'ws');
   const rpc = createSolanaRpc(url);
@@ -183,7 +192,7 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
     const transaction = await signTransactionMessageWithSigners(message);
     assertIsTransactionWithBlockhashLifetime(transaction);
     try {
-      await sendAndConfirm(transaction, { commitment: 'confirmed' });
+      await sendAndConfirm(transaction, { commitment: 'confirmed', abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS) });
     } catch (e) {
       throw describeFailure(e);
     }
@@ -193,6 +202,7 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
   let id = 0;
   const dev = async (method: string, params: unknown[] = []) => {
     const response = await fetch(url, {
+      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
@@ -203,6 +213,7 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
   };
 
   const stop = async () => {
+    process.removeListener('exit', killServer);
     if (child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -214,7 +225,12 @@ export async function startServer(overrides: Record<string, string> = {}): Promi
   // The attestors pay their votes' fees and rent: SOL through requestAirdrop, as a wallet would.
   const attestors = await Promise.all([1, 2, 3].map((n) => keypairFile(path.join(dir, `.config/spice/attestor-${n}.json`))));
   for (const attestor of attestors) {
-    await airdrop({ recipientAddress: attestor.address, lamports: lamports(2_000_000_000n), commitment: 'confirmed' });
+    await airdrop({
+      recipientAddress: attestor.address,
+      lamports: lamports(2_000_000_000n),
+      commitment: 'confirmed',
+      abortSignal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+    });
   }
 
   return {

@@ -39,9 +39,9 @@ import {
   submitResultInstruction,
 } from '../src';
 import { compareWithCli } from './cli';
-import { assertRefused, type Env, startServer, tokenBalance } from './harness';
+import { assertRefused, type Env, startServer, SUITE_TIMEOUT_MS, tokenBalance } from './harness';
 
-describe('job lifecycle through the TypeScript client', () => {
+describe('job lifecycle through the TypeScript client', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: Env;
   before(async () => {
     env = await startServer();

@@ -59,9 +59,9 @@ import {
   Verdict,
 } from '../src';
 import { compareWithCli } from './cli';
-import { assertRefused, type Env, startServer, tokenBalance } from './harness';
+import { assertRefused, type Env, startServer, SUITE_TIMEOUT_MS, tokenBalance } from './harness';
 
-describe('disputes, epochs and rewards through the TypeScript client', () => {
+describe('disputes, epochs and rewards through the TypeScript client', { timeout: SUITE_TIMEOUT_MS }, () => {
   let env: Env;
   before(async () => {
     env = await startServer();

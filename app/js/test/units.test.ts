@@ -159,6 +159,11 @@ describe('rewards', () => {
       epochs: { entries: epochEntries } as never,
     };
     assert.deepEqual(owedIn([page], 0n, 100n), [{ epoch: 18n, reward: 333n }]);
+    // Past its claim window an open epoch still pays, until it is closed (EpochEntry::payable).
+    assert.equal(epochClaimable(epochEntries[2]!, 20_000n, 0n), false);
+    assert.deepEqual(owedIn([page], 0n, 20_000n), [{ epoch: 18n, reward: 333n }]);
+    epochEntries[2] = epochEntry({ status: EpochStatus.Closed });
+    assert.deepEqual(owedIn([page], 0n, 100n), []);
     assert.deepEqual(owedIn([{ ...page, epochs: null }], 0n, 100n), []);
   });
 

@@ -128,7 +128,8 @@ export const PAUSE_ACCEPT_JOB = 2;
  * Every defined pause flag; `set_pause` refuses other bits.
  *
  * While `PAUSE_CLAIM` is set no epoch can close, and every finalized epoch's claim deadline
- * moves later by the time claims stayed paused.
+ * moves later by the time claims stay paused and by the drain after it
+ * (`Network::drain_seconds`).
  */
 export const PAUSE_ALL = 15;
 /**

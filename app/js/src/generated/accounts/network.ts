@@ -142,6 +142,19 @@ export type Network = {
   outflow: OutflowWindow;
   /** Attestors added and not removed (including those whose addition is not effective yet). */
   attestorCount: number;
+  /**
+   * Additions not known to be effective yet: all of them take effect by
+   * `attestors_pending_until` (see [`Network::attestors_in_office`]).
+   */
+  attestorsPending: number;
+  /** When the latest pending addition takes effect. */
+  attestorsPendingUntil: bigint;
+  /**
+   * The last moment a claim filled the circuit breaker (paid all it had available), or the
+   * cap was lowered: `close_epoch` waits two spans after it, so that a provider claiming
+   * while the breaker held it back is paid before its epoch can close.
+   */
+  outflowSaturatedAt: bigint;
   /** Space for future fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -220,6 +233,19 @@ export type NetworkArgs = {
   outflow: OutflowWindowArgs;
   /** Attestors added and not removed (including those whose addition is not effective yet). */
   attestorCount: number;
+  /**
+   * Additions not known to be effective yet: all of them take effect by
+   * `attestors_pending_until` (see [`Network::attestors_in_office`]).
+   */
+  attestorsPending: number;
+  /** When the latest pending addition takes effect. */
+  attestorsPendingUntil: number | bigint;
+  /**
+   * The last moment a claim filled the circuit breaker (paid all it had available), or the
+   * cap was lowered: `close_epoch` waits two spans after it, so that a provider claiming
+   * while the breaker held it back is paid before its epoch can close.
+   */
+  outflowSaturatedAt: number | bigint;
   /** Space for future fields without a migration. */
   reserved: ReadonlyUint8Array;
 };
@@ -258,7 +284,10 @@ export function getNetworkEncoder(): Encoder<NetworkArgs> {
       ["totalClaimed", getU64Encoder()],
       ["outflow", getOutflowWindowEncoder()],
       ["attestorCount", getU16Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 48)],
+      ["attestorsPending", getU16Encoder()],
+      ["attestorsPendingUntil", getI64Encoder()],
+      ["outflowSaturatedAt", getI64Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 30)],
     ]),
     (value) => ({ ...value, discriminator: NETWORK_DISCRIMINATOR }),
   );
@@ -297,7 +326,10 @@ export function getNetworkDecoder(): Decoder<Network> {
     ["totalClaimed", getU64Decoder()],
     ["outflow", getOutflowWindowDecoder()],
     ["attestorCount", getU16Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 48)],
+    ["attestorsPending", getU16Decoder()],
+    ["attestorsPendingUntil", getI64Decoder()],
+    ["outflowSaturatedAt", getI64Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 30)],
   ]);
 }
 

@@ -166,6 +166,14 @@ export const SPICE_ERROR__COUNTER_OUT_OF_RANGE = 0x17b9; // 6073
 export const SPICE_ERROR__PAYOUTS_VAULT_REQUIRED = 0x17ba; // 6074
 /** EmissionScheduleCut: The emission schedule may only grow: initial, tail and total emission may not fall, the decay may not rise */
 export const SPICE_ERROR__EMISSION_SCHEDULE_CUT = 0x17bb; // 6075
+/** ClaimWindowCut: The claim window may only grow: rewards already earned were promised at least the current one */
+export const SPICE_ERROR__CLAIM_WINDOW_CUT = 0x17bc; // 6076
+/** AttestorRetired: A removed attestor's key cannot be added again (its earlier term may still judge running jobs): add a new key */
+export const SPICE_ERROR__ATTESTOR_RETIRED = 0x17bd; // 6077
+/** TooFewAttestors: Fewer attestors are in office than this job's quorum: in the bootstrap region a job is accepted only if an audit could judge it */
+export const SPICE_ERROR__TOO_FEW_ATTESTORS = 0x17be; // 6078
+/** RewardOutflowBusy: The reward circuit breaker was saturated less than two spans ago: claims may still be waiting for it, so no epoch closes yet */
+export const SPICE_ERROR__REWARD_OUTFLOW_BUSY = 0x17bf; // 6079
 
 export type SpiceError =
   | typeof SPICE_ERROR__ACCEPT_WINDOW_CLOSED
@@ -174,6 +182,7 @@ export type SpiceError =
   | typeof SPICE_ERROR__ATTESTOR_ALREADY_ACTIVE
   | typeof SPICE_ERROR__ATTESTOR_INACTIVE
   | typeof SPICE_ERROR__ATTESTOR_NOT_YET_ACTIVE
+  | typeof SPICE_ERROR__ATTESTOR_RETIRED
   | typeof SPICE_ERROR__AUDIT_ALREADY_DRAWN
   | typeof SPICE_ERROR__AUDIT_NOT_READY
   | typeof SPICE_ERROR__AWAITING_ATTESTATION
@@ -182,6 +191,7 @@ export type SpiceError =
   | typeof SPICE_ERROR__CHALLENGE_WINDOW_CLOSED
   | typeof SPICE_ERROR__CHALLENGE_WINDOW_OPEN
   | typeof SPICE_ERROR__CLAIM_WINDOW_CLOSED
+  | typeof SPICE_ERROR__CLAIM_WINDOW_CUT
   | typeof SPICE_ERROR__CLAIM_WINDOW_OPEN
   | typeof SPICE_ERROR__COMPLETION_DEADLINE_PASSED
   | typeof SPICE_ERROR__CONFLICT_OF_INTEREST
@@ -229,10 +239,12 @@ export type SpiceError =
   | typeof SPICE_ERROR__PROVIDER_HAS_ACTIVE_JOBS
   | typeof SPICE_ERROR__PROVIDER_NOT_ACTIVE
   | typeof SPICE_ERROR__PROVIDER_NOT_EMPTY
+  | typeof SPICE_ERROR__REWARD_OUTFLOW_BUSY
   | typeof SPICE_ERROR__REWARD_OUTFLOW_LIMIT
   | typeof SPICE_ERROR__STAKE_LOCKED
   | typeof SPICE_ERROR__STAKE_TREASURY_MISMATCH
   | typeof SPICE_ERROR__STAKE_VAULT_MISMATCH
+  | typeof SPICE_ERROR__TOO_FEW_ATTESTORS
   | typeof SPICE_ERROR__UNBOND_NOT_READY
   | typeof SPICE_ERROR__UNITS_EXCEED_MAX
   | typeof SPICE_ERROR__UNSUPPORTED_MINT_EXTENSION
@@ -254,6 +266,7 @@ if (process.env.NODE_ENV !== "production") {
     [SPICE_ERROR__ATTESTOR_ALREADY_ACTIVE]: `This attestor is already active`,
     [SPICE_ERROR__ATTESTOR_INACTIVE]: `This attestor has been removed (or its removal is scheduled) and may not vote`,
     [SPICE_ERROR__ATTESTOR_NOT_YET_ACTIVE]: `This attestor may not vote on this job: its addition takes effect later, or the job was accepted before it was added`,
+    [SPICE_ERROR__ATTESTOR_RETIRED]: `A removed attestor's key cannot be added again (its earlier term may still judge running jobs): add a new key`,
     [SPICE_ERROR__AUDIT_ALREADY_DRAWN]: `The audit draw has already been made`,
     [SPICE_ERROR__AUDIT_NOT_READY]: `No slot after the submission has a hash yet: retry in a later slot`,
     [SPICE_ERROR__AWAITING_ATTESTATION]: `This job was drawn for audit: it settles only on a Valid attestation quorum`,
@@ -262,6 +275,7 @@ if (process.env.NODE_ENV !== "production") {
     [SPICE_ERROR__CHALLENGE_WINDOW_CLOSED]: `The challenge window has closed`,
     [SPICE_ERROR__CHALLENGE_WINDOW_OPEN]: `The challenge window is still open`,
     [SPICE_ERROR__CLAIM_WINDOW_CLOSED]: `The claim window of this epoch has closed (no longer returned: claims skip such epochs)`,
+    [SPICE_ERROR__CLAIM_WINDOW_CUT]: `The claim window may only grow: rewards already earned were promised at least the current one`,
     [SPICE_ERROR__CLAIM_WINDOW_OPEN]: `The claim window of this epoch is still open`,
     [SPICE_ERROR__COMPLETION_DEADLINE_PASSED]: `The completion deadline of this job has passed`,
     [SPICE_ERROR__CONFLICT_OF_INTEREST]: `An attestor may not vote on a job it is the client or the provider of`,
@@ -309,10 +323,12 @@ if (process.env.NODE_ENV !== "production") {
     [SPICE_ERROR__PROVIDER_HAS_ACTIVE_JOBS]: `Unbonding all stake requires that the provider has no active jobs`,
     [SPICE_ERROR__PROVIDER_NOT_ACTIVE]: `The provider is not active (suspended or under the minimum stake)`,
     [SPICE_ERROR__PROVIDER_NOT_EMPTY]: `The provider still holds stake or unbonding tokens`,
+    [SPICE_ERROR__REWARD_OUTFLOW_BUSY]: `The reward circuit breaker was saturated less than two spans ago: claims may still be waiting for it, so no epoch closes yet`,
     [SPICE_ERROR__REWARD_OUTFLOW_LIMIT]: `Reward outflow limit of the rolling window reached: retry later (the log says how much is available now)`,
     [SPICE_ERROR__STAKE_LOCKED]: `That stake backs jobs that are not finished and cannot be withdrawn yet`,
     [SPICE_ERROR__STAKE_TREASURY_MISMATCH]: `The stake treasury must be passed exactly when the stake mint differs from the payment mint`,
     [SPICE_ERROR__STAKE_VAULT_MISMATCH]: `The provider's stake vault does not hold stake + unbonding`,
+    [SPICE_ERROR__TOO_FEW_ATTESTORS]: `Fewer attestors are in office than this job's quorum: in the bootstrap region a job is accepted only if an audit could judge it`,
     [SPICE_ERROR__UNBOND_NOT_READY]: `The unbonding period has not ended yet`,
     [SPICE_ERROR__UNITS_EXCEED_MAX]: `Reported units exceed the job's max_units`,
     [SPICE_ERROR__UNSUPPORTED_MINT_EXTENSION]: `The mint uses a Token-2022 extension that breaks escrow accounting or custody (the log names it)`,

@@ -124,7 +124,7 @@ export type AddAttestorAsyncInput<
   authority: TransactionSigner<TAccountAuthority>;
   /** The network. */
   network: Address<TAccountNetwork>;
-  /** see `pda_account`), re-used on a later add once a removal has taken effect. */
+  /** `pda_account`); a key that already has a record is refused. */
   attestor?: Address<TAccountAttestor>;
   systemProgram?: Address<TAccountSystemProgram>;
   key: AddAttestorInstructionDataArgs["key"];
@@ -214,7 +214,7 @@ export type AddAttestorInput<
   authority: TransactionSigner<TAccountAuthority>;
   /** The network. */
   network: Address<TAccountNetwork>;
-  /** see `pda_account`), re-used on a later add once a removal has taken effect. */
+  /** `pda_account`); a key that already has a record is refused. */
   attestor: Address<TAccountAttestor>;
   systemProgram?: Address<TAccountSystemProgram>;
   key: AddAttestorInstructionDataArgs["key"];
@@ -296,7 +296,7 @@ export type ParsedAddAttestorInstruction<
     authority: TAccountMetas[0];
     /** The network. */
     network: TAccountMetas[1];
-    /** see `pda_account`), re-used on a later add once a removal has taken effect. */
+    /** `pda_account`); a key that already has a record is refused. */
     attestor: TAccountMetas[2];
     systemProgram: TAccountMetas[3];
   };

@@ -53,6 +53,12 @@ export type JobTerms = {
   mMaxBps: number;
   /** Stake at which the multiplier reaches `m_max_bps`. */
   stakeCap: bigint;
+  /**
+   * Exposure limit the job was posted under (0 = none): `accept_job` applies the tighter of
+   * it and the network's limit then, so a limit lifted after posting cannot let a job that
+   * its own reward terms make dangerous through unbacked.
+   */
+  maxExposureBps: number;
 };
 
 export type JobTermsArgs = {
@@ -78,6 +84,12 @@ export type JobTermsArgs = {
   mMaxBps: number;
   /** Stake at which the multiplier reaches `m_max_bps`. */
   stakeCap: number | bigint;
+  /**
+   * Exposure limit the job was posted under (0 = none): `accept_job` applies the tighter of
+   * it and the network's limit then, so a limit lifted after posting cannot let a job that
+   * its own reward terms make dangerous through unbacked.
+   */
+  maxExposureBps: number;
 };
 
 export function getJobTermsEncoder(): FixedSizeEncoder<JobTermsArgs> {
@@ -93,6 +105,7 @@ export function getJobTermsEncoder(): FixedSizeEncoder<JobTermsArgs> {
     ["rewardRateCapBps", getU32Encoder()],
     ["mMaxBps", getU32Encoder()],
     ["stakeCap", getU64Encoder()],
+    ["maxExposureBps", getU32Encoder()],
   ]);
 }
 
@@ -109,6 +122,7 @@ export function getJobTermsDecoder(): FixedSizeDecoder<JobTerms> {
     ["rewardRateCapBps", getU32Decoder()],
     ["mMaxBps", getU32Decoder()],
     ["stakeCap", getU64Decoder()],
+    ["maxExposureBps", getU32Decoder()],
   ]);
 }
 
