@@ -136,12 +136,57 @@ fn resolve(root: &Path, path: &str) -> Citation {
         if file.is_file() {
             return if has_test_fn(&read(&file), name) {
                 Citation::Test
+            } else if is_code(root, segments[0], name) {
+                // A test module and a source module may share a name (`lifecycle`): a function
+                // of the source module is code, not a stale test.
+                Citation::Code
             } else {
                 Citation::Missing(format!("no test fn {name} in {dir}/{}.rs", segments[0]))
             };
         }
     }
     Citation::Code
+}
+
+/// Source trees whose modules documents name as code (`lifecycle::possible_actions`).
+const SOURCE_DIRS: &[&str] = &[PROGRAM_SRC, "app/sdk/src", "app/ledger/src"];
+
+/// Whether a source module `module` (a file `<module>.rs` or `<module>/mod.rs` anywhere under
+/// [`SOURCE_DIRS`]) defines a function `name`.
+fn is_code(root: &Path, module: &str, name: &str) -> bool {
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    for dir in SOURCE_DIRS {
+        files(&root.join(dir), &mut all);
+    }
+    let wanted = format!("fn {name}");
+    all.iter()
+        .filter(|p| {
+            p.file_stem().is_some_and(|s| s == module)
+                || (p.file_name().is_some_and(|f| f == "mod.rs")
+                    && p.parent()
+                        .and_then(|d| d.file_name())
+                        .is_some_and(|d| d == module))
+        })
+        .any(|p| {
+            let source = read(p);
+            source.match_indices(&wanted).any(|(i, _)| {
+                let rest = &source[i + wanted.len()..];
+                rest.starts_with('(') || rest.starts_with('<')
+            })
+        })
 }
 
 /// Every cited test of `text` that does not exist, as `line: path (why)`.
@@ -367,6 +412,15 @@ fn a_stale_name_is_caught() {
         Citation::Test
     );
     assert_eq!(resolve(&root, "token::payee_accepts"), Citation::Code);
+    // A source module that shares a test module's name: its functions are code.
+    assert_eq!(
+        resolve(&root, "lifecycle::possible_actions"),
+        Citation::Code
+    );
+    assert!(matches!(
+        resolve(&root, "lifecycle::no_such_test_or_function"),
+        Citation::Missing(_)
+    ));
     // A helper of a test module is not a test.
     assert!(matches!(
         resolve(&root, "security::finalized_epoch"),
