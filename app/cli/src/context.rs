@@ -265,6 +265,12 @@ pub fn pubkey_or_keypair(value: &str) -> Result<Pubkey> {
     Ok(read_keypair(value)?.pubkey())
 }
 
+/// Jobs (and token balances) a transaction may close (move), read before it is sent.
+struct Candidates {
+    jobs: Vec<(Pubkey, spice::state::Job)>,
+    tokens: Vec<accounts::TokenAccount>,
+}
+
 /// Ends a `--dry-run` command after its simulation was printed (exit 0).
 #[derive(Debug)]
 pub struct DryRunDone;
@@ -427,7 +433,97 @@ impl Ctx {
         if self.global.dry_run {
             return Err(self.dry_run(ixs, &signers)?);
         }
-        Ok(self.ledger.send(ixs, &signers)?)
+        if !self.embedded() {
+            return Ok(self.ledger.send(ixs, &signers)?);
+        }
+        // The embedded ledger keeps no transaction history (and the native program's events
+        // are not logged): record how each job this transaction closes ended.
+        let watched = self.closing_candidates(ixs)?;
+        let sig = self.ledger.send(ixs, &signers)?;
+        self.record_closed(ixs, &sig, watched)?;
+        Ok(sig)
+    }
+
+    /// The live jobs among the writable accounts of `ixs`, and the token balances there.
+    fn closing_candidates(&mut self, ixs: &[Instruction]) -> Result<Candidates> {
+        let mut jobs = Vec::new();
+        let mut tokens = Vec::new();
+        for ix in ixs
+            .iter()
+            .filter(|ix| ix.program_id == spice_sdk::spice::ID)
+        {
+            for meta in ix.accounts.iter().filter(|m| m.is_writable) {
+                let Some(account) = self.ledger.account(&meta.pubkey)? else {
+                    continue;
+                };
+                if let Ok(job) = accounts::decode::<spice::state::Job>(&meta.pubkey, &account) {
+                    jobs.push((meta.pubkey, job));
+                } else if let Some(t) = accounts::decode_token_account(&meta.pubkey, &account) {
+                    tokens.push(t);
+                }
+            }
+        }
+        Ok(Candidates { jobs, tokens })
+    }
+
+    /// Records (in the embedded ledger's notes, `closed-job:<address>`) each candidate job that
+    /// `sig` closed: its last state, the instruction, and the token balances that moved.
+    fn record_closed(
+        &mut self,
+        ixs: &[Instruction],
+        sig: &Signature,
+        candidates: Candidates,
+    ) -> Result<()> {
+        if candidates.jobs.is_empty() {
+            return Ok(());
+        }
+        let action = ixs
+            .iter()
+            .filter(|ix| ix.program_id == spice_sdk::spice::ID)
+            .find_map(|ix| spice_sdk::history::instruction_name(&ix.data))
+            .unwrap_or_default();
+        let clock = self.ledger.clock()?;
+        let mut moves = Vec::new();
+        for t in &candidates.tokens {
+            let after = accounts::token_balance(self.ledger.as_mut(), &t.address)?;
+            if after != t.amount {
+                moves.push(serde_json::json!({
+                    "account": t.address.to_string(),
+                    "owner": t.owner.to_string(),
+                    "mint": t.mint.to_string(),
+                    "change": i128::from(after) - i128::from(t.amount),
+                }));
+            }
+        }
+        for (address, job) in candidates.jobs {
+            if self.ledger.account(&address)?.is_some() {
+                continue;
+            }
+            let record = serde_json::json!({
+                "job": address.to_string(),
+                "network": job.network.to_string(),
+                "client": job.client.to_string(),
+                "job_id": job.job_id,
+                "provider": job.provider.map(|p| p.to_string()),
+                "price_per_unit": job.price_per_unit,
+                "max_units": job.max_units,
+                "escrowed": job.escrowed,
+                "state_before": crate::cmd::view::job_state_name(job.state),
+                "audit": crate::cmd::view::audit_name(job.audit),
+                "reported_units": job.reported_units,
+                "valid_votes": job.valid_votes,
+                "invalid_votes": job.invalid_votes,
+                "expire_reason": job.expire_reason(clock.unix_timestamp).map(crate::cmd::view::expire_reason_name),
+                "closed_by": action,
+                "signature": sig.to_string(),
+                "slot": clock.slot,
+                "time": clock.unix_timestamp,
+                "moves": moves,
+            });
+            self.ledger
+                .set_meta(&format!("closed-job:{address}"), &record.to_string());
+        }
+        Ok(())
     }
 
     /// `--dry-run`: simulates `ixs`, prints what they would move, and ends the command (the

@@ -1330,6 +1330,34 @@ max_units = 100
         );
         assert_eq!(gone.code, 1, "settled jobs close");
     }
+    // How the ended jobs ended: recorded by the embedded ledger when they closed; over RPC
+    // read from the program's events in the transaction history (which `spice serve`, running
+    // the program natively, does not have: a clear error).
+    let history = w.run("auditor", &["job", "history"]);
+    if w.url().is_none() {
+        assert_eq!(history.code, 0, "{}", history.stderr);
+        let jobs = history.json["jobs"].as_array().expect("jobs");
+        assert_eq!(jobs.len(), 2, "{}", history.stdout);
+        for r in jobs {
+            assert_eq!(r["closed_by"], "settle_job");
+            assert_eq!(r["reported_units"], 42);
+            assert!(
+                r["moves"]
+                    .as_array()
+                    .is_some_and(|m| m.iter().any(|m| m["change"].as_i64() < Some(0))),
+                "the escrow paid out: {r}"
+            );
+        }
+        let one = w.ok("auditor", &["job", "history", &first_job]);
+        assert_eq!(one["jobs"][0]["job"], first_job.as_str());
+    } else {
+        assert_eq!(history.code, 1);
+        assert!(
+            history.stderr.contains("transaction history"),
+            "{}",
+            history.stderr
+        );
+    }
     let watched = World::finish(watcher);
     assert_eq!(watched.code, 0, "{}", watched.stderr);
     assert_eq!(watched.json["ended"], true, "{}", watched.stdout);

@@ -461,6 +461,14 @@ impl Ledger for Embedded {
     fn set_meta(&mut self, key: &str, value: &str) {
         self.meta.insert(key.to_string(), value.to_string());
     }
+
+    fn meta_keys(&self, prefix: &str) -> Vec<String> {
+        self.meta
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
 }
 
 impl DevLedger for Embedded {

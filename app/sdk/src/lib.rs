@@ -10,6 +10,7 @@
 //! - [`flows`]: instructions whose accounts depend on chain state (epochs, claims);
 //! - [`audit`]: invariants 1–6 of DESIGN.md recomputed from a snapshot;
 //! - [`errors`]: failed transactions in words;
+//! - [`history`]: the program's events in transaction logs, instruction names;
 //! - [`tokens`]: associated token accounts, mints and transfers.
 
 pub mod accounts;
@@ -17,6 +18,7 @@ pub mod amount;
 pub mod audit;
 pub mod errors;
 pub mod flows;
+pub mod history;
 pub mod ix;
 pub mod ledger;
 pub mod pda;

@@ -109,6 +109,16 @@ pub enum JobCmd {
         #[command(flatten)]
         watch: WatchArgs,
     },
+    /// How ended jobs ended (all of the network's, or JOB's): on a cluster from the program's
+    /// events in the transaction history; on the embedded ledger from what it recorded when
+    /// the job closed (last state, closing instruction, token balances moved).
+    History {
+        /// A job address (default: every ended job of the network).
+        job: Option<Pubkey>,
+        /// Transactions to read over RPC, newest first.
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+    },
     /// Show a job: terms, deadlines, votes, and what can be done now and by whom.
     Show {
         /// Job address, or the id of one of the signer's jobs.
@@ -267,6 +277,7 @@ pub fn run(ctx: &mut Ctx, cmd: JobCmd) -> Result<()> {
             }
         }
         JobCmd::Fetch { job, what, out } => fetch(ctx, &job, what, out),
+        JobCmd::History { job, limit } => history(ctx, job, limit),
     }
 }
 
@@ -1426,4 +1437,134 @@ pub fn watch(global: &crate::context::Global, job_arg: &str, args: &WatchArgs) -
         }
         std::thread::sleep(std::time::Duration::from_secs(args.interval));
     }
+}
+
+/// `job history`.
+fn history(ctx: &mut Ctx, job: Option<Pubkey>, limit: usize) -> Result<()> {
+    let net = ctx.network()?;
+    let d = ctx.decimals()?;
+    if ctx.embedded() {
+        let mut records: Vec<Value> = Vec::new();
+        for key in ctx.ledger.meta_keys("closed-job:") {
+            let Some(text) = ctx.ledger.meta(&key) else {
+                continue;
+            };
+            let Ok(record) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            if record["network"] != net.network.to_string() {
+                continue;
+            }
+            if job.is_some_and(|j| record["job"] != j.to_string()) {
+                continue;
+            }
+            records.push(record);
+        }
+        records.sort_by_key(|r| (r["time"].as_i64(), r["slot"].as_u64()));
+        if let Some(j) = job {
+            if records.is_empty() {
+                bail!("no record of job {j} ending on this ledger: it is live (spice job show {j}), or it never existed here");
+            }
+        }
+        let now = view::now(ctx)?;
+        ctx.emit(json!({"jobs": records, "decimals": d.json()}), || {
+            if records.is_empty() {
+                return format!("no job of network {} has ended on this ledger", net.network);
+            }
+            let mut lines = Vec::new();
+            for r in &records {
+                let how = match r["closed_by"].as_str().unwrap_or("") {
+                    "approve_job" => "approved by the client and settled".to_string(),
+                    "settle_job" => "settled after its challenge window".to_string(),
+                    "cancel_job" => "cancelled by the client".to_string(),
+                    "expire_job" => format!(
+                        "expired ({})",
+                        r["expire_reason"].as_str().unwrap_or("past a deadline")
+                    ),
+                    "attest" => "decided by the attestors' quorum".to_string(),
+                    other => format!("closed by {other}"),
+                };
+                lines.push(format!(
+                    "job {} (id {} of client {}) {how} {}: was {}, {} units reported of {}, {} escrowed",
+                    r["job"].as_str().unwrap_or(""),
+                    r["job_id"],
+                    r["client"].as_str().unwrap_or(""),
+                    view::when(r["time"].as_i64().unwrap_or(0), now),
+                    r["state_before"].as_str().unwrap_or(""),
+                    r["reported_units"],
+                    r["max_units"],
+                    d.pay(r["escrowed"].as_u64().unwrap_or(0)),
+                ));
+                for m in r["moves"].as_array().into_iter().flatten() {
+                    let change = m["change"].as_i64().unwrap_or(0);
+                    let mint = m["mint"].as_str().unwrap_or("");
+                    let decimals = if mint == net.payment_mint.to_string() { d.payment } else { d.stake };
+                    lines.push(format!(
+                        "  {}{} to {} (owner {})",
+                        if change < 0 { "-" } else { "+" },
+                        spice_sdk::amount::format_base(change.unsigned_abs(), decimals),
+                        m["account"].as_str().unwrap_or(""),
+                        m["owner"].as_str().unwrap_or("")
+                    ));
+                }
+                lines.push(format!("  signature {}", r["signature"].as_str().unwrap_or("")));
+            }
+            lines.join("\n")
+        });
+        return Ok(());
+    }
+    let address = job.unwrap_or(net.network);
+    let txs = ctx
+        .ledger
+        .transactions_of(&address, limit)
+        .with_context(|| format!("reading the transaction history of {address}"))?;
+    let mut events = Vec::new();
+    for tx in txs.iter().rev().filter(|t| !t.failed) {
+        for mut e in spice_sdk::history::job_events(&tx.logs) {
+            if job.is_none() && !spice_sdk::history::ends_job(&e) {
+                continue;
+            }
+            if let Value::Object(map) = &mut e {
+                map.insert("signature".into(), json!(tx.signature.to_string()));
+                map.insert("slot".into(), json!(tx.slot));
+                map.insert("time".into(), json!(tx.block_time));
+            }
+            events.push(e);
+        }
+    }
+    ctx.emit(
+        json!({"events": events, "transactions_read": txs.len(), "decimals": d.json()}),
+        || {
+            if events.is_empty() {
+                return format!(
+                    "no job events in the last {} transaction(s) of {address}",
+                    txs.len()
+                );
+            }
+            events
+                .iter()
+                .map(|e| {
+                    let mut fields: Vec<String> = e
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(k, _)| {
+                            !matches!(k.as_str(), "event" | "job" | "signature" | "slot" | "time")
+                        })
+                        .map(|(k, v)| format!("{k} {v}"))
+                        .collect();
+                    fields.sort();
+                    format!(
+                        "{} {} job {}: {}",
+                        e["time"].as_i64().map(view::utc).unwrap_or_default(),
+                        e["event"].as_str().unwrap_or(""),
+                        e["job"].as_str().unwrap_or(""),
+                        fields.join(", ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+    );
+    Ok(())
 }

@@ -138,6 +138,24 @@ pub trait Ledger {
 
     /// Keeps a note with a local ledger; ignored over RPC.
     fn set_meta(&mut self, _key: &str, _value: &str) {}
+
+    /// The keys of the notes that start with `prefix` (none over RPC).
+    fn meta_keys(&self, _prefix: &str) -> Vec<String> {
+        vec![]
+    }
+
+    /// The latest `limit` transactions that touched `address`, newest first, with their logs
+    /// (`getSignaturesForAddress` and `getTransaction` over RPC; the embedded ledger keeps no
+    /// transaction history).
+    fn transactions_of(
+        &mut self,
+        _address: &Pubkey,
+        _limit: usize,
+    ) -> Result<Vec<crate::history::TxLog>> {
+        Err(LedgerError::Backend(
+            "this ledger keeps no transaction history".into(),
+        ))
+    }
 }
 
 /// Controls only a local ledger has.

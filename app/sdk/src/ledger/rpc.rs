@@ -239,6 +239,53 @@ impl Ledger for Rpc {
         send::simulate(&mut Client(&self.client), ixs, &payer, watch)
     }
 
+    fn transactions_of(
+        &mut self,
+        address: &Pubkey,
+        limit: usize,
+    ) -> Result<Vec<crate::history::TxLog>> {
+        use solana_rpc_client::api::request::RpcRequest;
+        let statuses: serde_json::Value = self
+            .client
+            .send(
+                RpcRequest::GetSignaturesForAddress,
+                serde_json::json!([address.to_string(), {"limit": limit, "commitment": "confirmed"}]),
+            )
+            .map_err(client_error)?;
+        let mut out = Vec::new();
+        for status in statuses.as_array().cloned().unwrap_or_default() {
+            let Some(signature) = status["signature"]
+                .as_str()
+                .and_then(|s| s.parse::<Signature>().ok())
+            else {
+                continue;
+            };
+            let tx: serde_json::Value = self
+                .client
+                .send(
+                    RpcRequest::GetTransaction,
+                    serde_json::json!([signature.to_string(), {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}]),
+                )
+                .map_err(client_error)?;
+            let logs = tx["meta"]["logMessages"]
+                .as_array()
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(crate::history::TxLog {
+                signature,
+                slot: status["slot"].as_u64().unwrap_or(0),
+                block_time: status["blockTime"].as_i64(),
+                failed: !status["err"].is_null(),
+                logs,
+            });
+        }
+        Ok(out)
+    }
+
     fn clock(&mut self) -> Result<Clock> {
         let account = self
             .account(&solana_sdk::sysvar::clock::ID)?
