@@ -111,14 +111,9 @@ fn invoke_builtin_function(
     // A builtin must consume units.
     invoke_context.consume_checked(1)?;
 
-    let log_collector = invoke_context.get_log_collector();
-    let program_id = instruction_context.get_program_key()?;
-    stable_log::program_invoke(
-        &log_collector,
-        program_id,
-        invoke_context.get_stack_height(),
-    );
-
+    // The runtime itself logs `invoke [n]`, `success` and `failed: …` around every builtin, as
+    // it does around an SBF program: logging them here too would double every line and put the
+    // program's own lines after its `success`.
     let deduplicated_indices: HashSet<IndexOfAccount> = instruction_account_indices.collect();
 
     // Serialize the parameters with the SBF ABI, then deserialize them into AccountInfos.
@@ -142,21 +137,17 @@ fn invoke_builtin_function(
     })) {
         Ok(program_result) => {
             program_result.map_err(|program_error| {
-                let err = InstructionError::from(u64::from(program_error));
-                stable_log::program_failure(&log_collector, program_id, &err);
-                let err: Box<dyn std::error::Error> = Box::new(err);
+                let err: Box<dyn std::error::Error> =
+                    Box::new(InstructionError::from(u64::from(program_error)));
                 err
             })?;
         }
         Err(_panic) => {
-            let err = InstructionError::ProgramFailedToComplete;
-            stable_log::program_failure(&log_collector, program_id, &err);
-            let err: Box<dyn std::error::Error> = Box::new(err);
+            let err: Box<dyn std::error::Error> =
+                Box::new(InstructionError::ProgramFailedToComplete);
             Err(err)?;
         }
     };
-
-    stable_log::program_success(&log_collector, program_id);
 
     let account_info_map: HashMap<_, _> = account_infos.into_iter().map(|a| (a.key, a)).collect();
 
@@ -224,6 +215,13 @@ impl solana_sysvar::program_stubs::SyscallStubs for SyscallStubs {
         ic_msg!(invoke_context, "Program log: {}", message);
     }
 
+    /// `sol_log_data` (Anchor's `emit!`): `Program data: <base64>…` in the transaction's log,
+    /// as on a validator, where event parsers and explorers read it.
+    fn sol_log_data(&self, fields: &[&[u8]]) {
+        let invoke_context = get_invoke_context();
+        stable_log::program_data(&invoke_context.get_log_collector(), fields);
+    }
+
     fn sol_invoke_signed(
         &self,
         instruction: &Instruction,
@@ -231,18 +229,12 @@ impl solana_sysvar::program_stubs::SyscallStubs for SyscallStubs {
         signers_seeds: &[&[&[u8]]],
     ) -> ProgramResult {
         let invoke_context = get_invoke_context();
-        let log_collector = invoke_context.get_log_collector();
         let transaction_context = &invoke_context.transaction_context;
         let instruction_context = transaction_context
             .get_current_instruction_context()
             .unwrap();
         let caller = instruction_context.get_program_key().unwrap();
-
-        stable_log::program_invoke(
-            &log_collector,
-            &instruction.program_id,
-            invoke_context.get_stack_height(),
-        );
+        // The runtime logs the callee's `invoke [n]` when it processes it below.
 
         let signers = signers_seeds
             .iter()
@@ -343,7 +335,7 @@ impl solana_sysvar::program_stubs::SyscallStubs for SyscallStubs {
             data.clone_from_slice(new_data);
         }
 
-        stable_log::program_success(&log_collector, &instruction.program_id);
+        // The runtime logged the callee's `success` when it returned.
         Ok(())
     }
 

@@ -350,3 +350,39 @@ async fn pause_stops_entries_never_exits() {
     assert_eq!(m.env.balance(&p.stake).await, 6 * MIN_STAKE);
     assert_eq!(m.network().await.paused, PAUSE_ALL);
 }
+
+/// The runtime's log reads as a validator's: one `invoke [1]` and one `success` for the
+/// program (the native shim no longer adds its own around the runtime's), the last line its
+/// `success`. (Events: Anchor 1.2.2's host build of `sol_log_data` is a no-op, so the native
+/// program's `emit!` leaves no `Program data:` line; an SBF build logs them.)
+#[tokio::test]
+async fn logs_carry_each_invocation_once() {
+    use spice::constants::PAUSE_CLAIM;
+    let mut m = Market::new(Mints::SPL).await;
+    let authority = m.authority.insecure_clone();
+    let ix = ix::set_pause(authority.pubkey(), m.net.network, PAUSE_CLAIM);
+    let blockhash = m.env.runtime().latest_blockhash();
+    let tx = solana_sdk::transaction::Transaction::new_signed_with_payer(
+        &[ix],
+        Some(&authority.pubkey()),
+        &[&authority],
+        blockhash,
+    );
+    let executed = m.env.runtime_mut().send(tx).expect("set_pause");
+    let program = spice::ID.to_string();
+    let lines = |suffix: &str| {
+        executed
+            .logs
+            .iter()
+            .filter(|l| **l == format!("Program {program} {suffix}"))
+            .count()
+    };
+    assert_eq!(
+        (lines("invoke [1]"), lines("success")),
+        (1, 1),
+        "{:#?}",
+        executed.logs
+    );
+    let last = executed.logs.last().expect("a log");
+    assert_eq!(*last, format!("Program {program} success"));
+}

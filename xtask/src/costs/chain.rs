@@ -300,10 +300,9 @@ fn failure(f: &Failed, ixs: &[Instruction]) -> anyhow::Error {
     )
 }
 
-/// The log without the lines the native shim adds: `spice_ledger::native` (the code of
-/// solana-program-test) writes its own `invoke` and `success` line around the runtime's for
-/// the program's entry and for every CPI it makes, so each appears twice, the shim's `invoke`
-/// at the caller's depth. An SBF build logs each once; so does this.
+/// The log with each `invoke` and `success` line once, as an SBF build prints it. The native
+/// shim (`spice_ledger::native`) used to write its own around the runtime's; it no longer does,
+/// so this only guards the costs against a log that repeats them.
 pub fn single_log(logs: &[String]) -> Vec<String> {
     let invoked = |line: &str| -> Option<String> {
         let rest = line.strip_prefix("Program ")?;
