@@ -10,5 +10,6 @@ mod network;
 mod payouts;
 mod provider;
 mod review2;
+mod review3;
 mod rewards;
 mod security;

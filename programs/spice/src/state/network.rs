@@ -471,8 +471,19 @@ impl Network {
         )?;
         let old = self.params;
         if params.max_reward_outflow_per_window < old.max_reward_outflow_per_window {
-            // What the window holds may now exceed the new cap: count it as saturated.
-            self.outflow_saturated_at = now;
+            // If what the window holds fills the new cap, the breaker is saturated now (a lower
+            // cap over an idle window holds nobody back and keeps no epoch open).
+            let available = self
+                .outflow
+                .available(
+                    now,
+                    params.outflow_window_seconds,
+                    params.max_reward_outflow_per_window,
+                )
+                .unwrap_or(0);
+            if available == 0 {
+                self.outflow_saturated_at = now;
+            }
         }
         self.params = params;
         self.pending_params = None;
