@@ -67,7 +67,7 @@ pub const MAX_EXPOSURE_BPS: u32 = 100_000_000;
 
 /// Epochs per reward-book page: `EpochBook` and `ProviderBook` accounts each hold this many
 /// consecutive epochs, so a claim of a year of daily epochs reads 23 + 23 pages (two
-/// transactions), and the largest page (an `EpochBook`, 1.6 KB) stays far from the 4 KB stack
+/// transactions), and the largest page (an `EpochBook`, 2,162 bytes) stays far from the 4 KB stack
 /// frame of an SBF program when Anchor decodes it.
 #[constant]
 pub const EPOCHS_PER_PAGE: u64 = 16;

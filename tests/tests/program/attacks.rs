@@ -460,7 +460,7 @@ async fn a_provider_cannot_wash_trade_at_a_profit_across_a_move_to_the_bootstrap
     );
 }
 
-/// A trust assumption, pinned (docs/SECURITY.md, "Trust assumptions"): self-dealing loses
+/// A trust assumption, pinned (SECURITY.md, "Known limitations and trust assumptions"): self-dealing loses
 /// because the fee it pays is lost, but the fee goes to the treasury, and for whoever the
 /// treasury pays (the authority) it is not a cost. Its wash trading takes a share of the epoch's
 /// emission, at the expense of the honest providers it shares the epoch with — never more than

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use solana_sdk::signature::Signer;
 use spice::constants::{MAX_URI_LEN, MIN_WINDOW_SECONDS, PAUSE_ACCEPT_JOB};
 use spice::instructions::{CreateJobArgs, SubmitResultArgs};
-use spice::state::{page_of, shard_of, AuditDraw, Client, Job, JobState, Network, Provider};
+use spice::state::{AuditDraw, Client, Job, JobState, Network, Provider};
 use spice_sdk::ix::{self, NetworkKeys, SettleKeys};
 use spice_sdk::{accounts, flows, pda, tokens};
 
@@ -689,19 +689,7 @@ fn settle_like(ctx: &mut Ctx, job_arg: &str, payer: Option<String>, approve: boo
         keys.payer = kp.pubkey();
     }
     // The settlement creates the provider's book page and the epoch's shard if they do not
-    // exist yet, paid by `keys.payer`.
-    let creates_reward_accounts = ctx
-        .ledger
-        .account(&pda::provider_book(&keys.provider, page_of(keys.epoch)))?
-        .is_none()
-        || ctx
-            .ledger
-            .account(&pda::epoch_shard(
-                &net.network,
-                keys.epoch,
-                shard_of(&address, net.shard_count),
-            ))?
-            .is_none();
+    // exist yet, paid by `keys.payer` (the signer, the client included, or `--payer`).
     let d = ctx.decimals()?;
     let escrow = view::balance(ctx, &pda::escrow_vault(&address))?;
     let rent = job_rent(ctx, &address)?;
@@ -725,14 +713,6 @@ fn settle_like(ctx: &mut Ctx, job_arg: &str, payer: Option<String>, approve: boo
             hint.push_str(", selected for audit: needs a Valid attestation quorum");
         }
         hint.push(')');
-        if creates_reward_accounts && keys.payer == job.client {
-            hint.push_str(
-                "; this settlement creates reward accounts with the job's client as their rent \
-                 payer, which the program currently refuses (the job's rent moves to the client \
-                 before the accounts are created): pass --payer KEYPAIR (another wallet pays that \
-                 rent and gets it back when they close)",
-            );
-        }
         hint
     })?;
     let action = if approve { "job.approve" } else { "job.settle" };

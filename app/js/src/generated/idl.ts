@@ -49,7 +49,7 @@ export const BPS_DENOMINATOR = 10000n;
 /**
  * Epochs per reward-book page: `EpochBook` and `ProviderBook` accounts each hold this many
  * consecutive epochs, so a claim of a year of daily epochs reads 23 + 23 pages (two
- * transactions), and the largest page (an `EpochBook`, 1.6 KB) stays far from the 4 KB stack
+ * transactions), and the largest page (an `EpochBook`, 2,162 bytes) stays far from the 4 KB stack
  * frame of an SBF program when Anchor decodes it.
  */
 export const EPOCHS_PER_PAGE = 16n;

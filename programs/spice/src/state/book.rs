@@ -164,7 +164,7 @@ impl EpochEntry {
 
 /// A page of a network's epoch results: its permanent record, which claims and the providers'
 /// book pages are checked against, so it never closes. Created by the first `finalize_epoch` of
-/// the page, who pays its rent (1.6 KB for 16 epochs).
+/// the page, who pays its rent (2,162 bytes for 16 epochs).
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct EpochBook {
