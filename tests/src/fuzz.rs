@@ -2458,9 +2458,8 @@ impl World {
                         Err(e) => p.refuse(name_of(&e)),
                         Ok(()) => {
                             let mut after = net.clone();
-                            match after.attestor_count.checked_sub(1) {
-                                None => p.spice(SpiceError::CounterOutOfRange),
-                                Some(c) => after.attestor_count = c,
+                            if let Err(e) = after.note_attestor_removal() {
+                                p.refuse(name_of(&e));
                             }
                             p.effects.accounts.insert(rec_key, Some(bytes(&r)));
                             p.effects.accounts.insert(keys.network, Some(bytes(&after)));

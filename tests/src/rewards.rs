@@ -129,6 +129,34 @@ pub fn curve_params() -> NetworkParams {
 }
 
 impl Market {
+    /// What `provider` gets from one claim of the pages holding `epochs`: whatever the circuit
+    /// breaker lets out now (0 when the claim is refused).
+    pub async fn claim_now(&mut self, provider: &Actor, epochs: &[u64]) -> u64 {
+        if epochs.is_empty() {
+            return 0;
+        }
+        let before = self.env.balance(&provider.stake).await;
+        let _ = self.try_claim(provider, epochs).await;
+        self.env.balance(&provider.stake).await - before
+    }
+
+    /// Sends `ix` signed by the network's authority.
+    pub async fn authority_sends(
+        &mut self,
+        ix: anchor_lang::solana_program::instruction::Instruction,
+    ) -> Result<(), BanksClientError> {
+        let authority = self.authority.insecure_clone();
+        self.env.send(&[ix], &[&authority]).await
+    }
+
+    /// Moves the clock to unix time `target` (never backwards).
+    pub async fn warp_to(&mut self, target: i64) {
+        let now = self.env.now().await;
+        if target > now {
+            self.env.warp_seconds(target - now).await;
+        }
+    }
+
     /// Moves the clock to one second into epoch `index` (never backwards).
     pub async fn warp_to_epoch(&mut self, index: u64) {
         let network = self.network().await;

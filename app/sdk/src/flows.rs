@@ -129,8 +129,8 @@ pub fn provider_pages(
 }
 
 /// What the pages owe, epoch by epoch (the program's own rule: `EpochEntry::payable` and
-/// `ProviderEntry::owed`); `paused_total` and `now` are kept for callers that filter by window.
-pub fn owed_in(pages: &[BookPage], _paused_total: i64, _now: i64) -> Vec<Claimable> {
+/// `ProviderEntry::owed`).
+pub fn owed_in(pages: &[BookPage]) -> Vec<Claimable> {
     let mut out = Vec::new();
     for p in pages {
         let Some(epochs) = &p.epochs else { continue };
@@ -158,10 +158,8 @@ pub fn claimable(
     owner: &Pubkey,
     now: i64,
 ) -> Result<Vec<Claimable>> {
-    let network: spice::state::Network = crate::accounts::fetch_required(ledger, &net.network)?;
-    let paused = network.claims_paused_total(now).unwrap_or(0);
     let pages = provider_pages(ledger, net, owner, now)?;
-    Ok(owed_in(&pages, paused, now))
+    Ok(owed_in(&pages))
 }
 
 /// The pages that hold `epochs`, ascending, once each.

@@ -30,23 +30,12 @@ const E0: u64 = 100_000;
 
 // ------------------------------------------------------------------ helpers
 
-/// What `provider` gets from one claim of the pages holding `epochs`: whatever the circuit
-/// breaker lets out now (0 when the claim is refused).
-async fn claim_now(m: &mut Market, provider: &Actor, epochs: &[u64]) -> u64 {
-    if epochs.is_empty() {
-        return 0;
-    }
-    let before = m.env.balance(&provider.stake).await;
-    let _ = m.try_claim(provider, epochs).await;
-    m.env.balance(&provider.stake).await - before
-}
-
 /// Claims at the start of every breaker bucket (an eighth of an hour) for one hourly epoch,
 /// every open epoch of `open` each time: a provider as diligent as can be. Returns what it got.
 async fn claim_all_epoch_long(m: &mut Market, provider: &Actor, open: &[u64]) -> u64 {
     let mut got = 0;
     for _ in 0..8 {
-        got += claim_now(m, provider, open).await;
+        got += m.claim_now(provider, open).await;
         m.env.warp_seconds(HOUR / 8).await;
     }
     got
@@ -123,14 +112,6 @@ async fn send_as(
     m.env.send(&[ix], &[signer]).await
 }
 
-async fn authority_sends(
-    m: &mut Market,
-    ix: Instruction,
-) -> Result<(), spice_tests::BanksClientError> {
-    let authority = m.authority.insecure_clone();
-    m.env.send(&[ix], &[&authority]).await
-}
-
 async fn dispute(m: &mut Market, client: &Actor, job: Pubkey) {
     let ix = ix::dispute_job(&m.net, client.key(), job);
     Env::ok(send_as(m, ix, &client.kp).await);
@@ -141,15 +122,6 @@ async fn prefund(m: &mut Market, address: Pubkey, lamports: u64) {
     let payer = m.env.payer();
     let ix = system_instruction::transfer(&payer, &address, lamports);
     Env::ok(m.env.send(&[ix], &[]).await);
-}
-
-/// Moves the clock to exactly `target` (forward only).
-async fn warp_to(m: &mut Market, target: i64) {
-    let now = m.env.now().await;
-    assert!(target >= now, "warp_to({target}) would go back from {now}");
-    if target > now {
-        m.env.warp_seconds(target - now).await;
-    }
 }
 
 /// `claim_rewards` of `provider` with exactly `remaining` as its remaining accounts.
@@ -252,7 +224,7 @@ async fn a_claim_pause_forfeits_no_reward_the_breaker_must_pay_afterwards() {
     // keep moving until the drain ends.
     let drain_end = m.network().await.claims_drain_until;
     let now = m.env.now().await;
-    warp_to(&mut m, drain_end.max(now)).await;
+    m.warp_to(drain_end.max(now)).await;
     let resumed = m.network().await;
     let last = m.epoch(paused.end - 1).await;
     let deadline = last
@@ -263,7 +235,7 @@ async fn a_claim_pause_forfeits_no_reward_the_breaker_must_pay_afterwards() {
         )
         .expect("deadline");
     let now = m.env.now().await;
-    warp_to(&mut m, deadline.max(now)).await;
+    m.warp_to(deadline.max(now)).await;
     assert_eq!(close_and_count_unpaid(&mut m, 0..5).await, 0);
     let unpaid = close_and_count_unpaid(&mut m, paused).await;
     // With deadlines moved by the pause alone: 400_000 of the 2_000_000 earned during the
@@ -341,7 +313,7 @@ async fn a_cap_lowered_as_claims_resume_forfeits_nothing() {
     // Every epoch closes with nothing unpaid once its (extended) deadline is past.
     let drain_end = m.network().await.claims_drain_until;
     let now = m.env.now().await;
-    warp_to(&mut m, drain_end.max(now)).await;
+    m.warp_to(drain_end.max(now)).await;
     let resumed = m.network().await;
     let end = m.epoch(last - 1).await;
     let deadline = end
@@ -352,7 +324,7 @@ async fn a_cap_lowered_as_claims_resume_forfeits_nothing() {
         )
         .expect("deadline");
     let now = m.env.now().await;
-    warp_to(&mut m, deadline.max(now)).await;
+    m.warp_to(deadline.max(now)).await;
     assert_eq!(close_and_count_unpaid(&mut m, 0..last).await, 0);
 }
 
@@ -489,7 +461,7 @@ async fn the_treasury_owners_wash_trading_gains_at_most_its_share_of_the_emissio
         own.payment,
         fee,
     );
-    Env::ok(authority_sends(&mut m, withdraw).await);
+    Env::ok(m.authority_sends(withdraw).await);
     m.warp_to_epoch(1).await;
     Env::ok(m.try_finalize(0).await);
     Env::ok(m.try_claim(&sybil, &[0]).await);
@@ -611,7 +583,7 @@ async fn attestors_removed_after_acceptance_still_judge_the_job() {
     // After the accept, the authority removes two of the three attestors.
     for a in &att[..2] {
         let rm = ix::remove_attestor(m.authority.pubkey(), m.net.network, a.pubkey());
-        Env::ok(authority_sends(&mut m, rm).await);
+        Env::ok(m.authority_sends(rm).await);
     }
     m.env.warp_seconds(61).await;
     Env::ok(m.submit(&provider, job, 100).await);
@@ -935,25 +907,25 @@ async fn epoch_boundaries_hold_to_the_second() {
     let client = m.actor(1_000_000_000, 0).await;
     m.paid_job(&client, &b, PRICE, 100).await;
     let end = m.net.epoch_start(1);
-    warp_to(&mut m, end - 1).await;
+    m.warp_to(end - 1).await;
     assert_code(
         m.try_finalize(0).await,
         spice_err(SpiceError::EpochNotEnded),
     );
     m.paid_job(&client, &a, PRICE, 100).await;
     assert_eq!(m.provider_entry(&a, 0).await.jobs, 1);
-    warp_to(&mut m, end).await;
+    m.warp_to(end).await;
     m.paid_job(&client, &a, PRICE, 100).await;
     assert_eq!(m.provider_entry(&a, 1).await.jobs, 1);
     Env::ok(m.try_finalize(0).await);
     let deadline = m.epoch(0).await.claim_deadline;
-    warp_to(&mut m, deadline - 1).await;
+    m.warp_to(deadline - 1).await;
     assert_code(
         m.try_close_epoch(0).await,
         spice_err(SpiceError::ClaimWindowOpen),
     );
     Env::ok(m.try_claim(&a, &[0]).await);
-    warp_to(&mut m, deadline).await;
+    m.warp_to(deadline).await;
     Env::ok(m.try_close_epoch(0).await);
     assert_code(
         m.try_claim(&b, &[0]).await,
@@ -1219,7 +1191,7 @@ async fn the_treasury_withdrawal_reaches_no_other_vault() {
         let mut ix = ix::withdraw_treasury(m.authority.pubkey(), &m.net, mint, dest.payment, 1);
         substitute(&mut ix, &treasury, &vault);
         assert_code(
-            authority_sends(&mut m, ix).await,
+            m.authority_sends(ix).await,
             anchor_err(ErrorCode::ConstraintSeeds),
         );
     }

@@ -23,31 +23,6 @@ const E0: u64 = 100_000;
 
 // ------------------------------------------------------------------ helpers
 
-/// What `provider` gets from one claim of the pages holding `epochs` (0 when refused).
-async fn claim_now(m: &mut Market, provider: &Actor, epochs: &[u64]) -> u64 {
-    if epochs.is_empty() {
-        return 0;
-    }
-    let before = m.env.balance(&provider.stake).await;
-    let _ = m.try_claim(provider, epochs).await;
-    m.env.balance(&provider.stake).await - before
-}
-
-async fn authority_sends(
-    m: &mut Market,
-    ix: anchor_lang::solana_program::instruction::Instruction,
-) -> Result<(), spice_tests::BanksClientError> {
-    let authority = m.authority.insecure_clone();
-    m.env.send(&[ix], &[&authority]).await
-}
-
-async fn warp_to(m: &mut Market, target: i64) {
-    let now = m.env.now().await;
-    if target > now {
-        m.env.warp_seconds(target - now).await;
-    }
-}
-
 /// Hourly epochs, no decay, a breaker window of one epoch and its cap at the floor the program
 /// computes for these parameters.
 fn hourly_at_floor() -> NetworkParams {
@@ -153,11 +128,11 @@ async fn readding_a_removed_attestor_is_refused_and_it_keeps_judging_its_jobs() 
     );
     let x = att[0].pubkey();
     let rm = ix::remove_attestor(m.authority.pubkey(), m.net.network, x);
-    Env::ok(authority_sends(&mut m, rm).await);
+    Env::ok(m.authority_sends(rm).await);
     m.env.warp_seconds(61).await;
     let add = ix::add_attestor(m.authority.pubkey(), m.net.network, x);
     assert_code(
-        authority_sends(&mut m, add).await,
+        m.authority_sends(add).await,
         spice_err(SpiceError::AttestorRetired),
     );
     m.env.warp_seconds(61).await;
@@ -354,8 +329,8 @@ async fn a_withheld_finalization_backlog_cannot_starve_a_promptly_finalized_epoc
     for e in b_epoch + 1..=b_epoch + 12 {
         m.warp_to_epoch(e).await;
         for _ in 0..8 {
-            a_paid += claim_now(&mut m, &a, &a_list).await;
-            b_paid += claim_now(&mut m, &b, &[b_epoch]).await;
+            a_paid += m.claim_now(&a, &a_list).await;
+            b_paid += m.claim_now(&b, &[b_epoch]).await;
             // Past B's deadline, while B is still owed, its epoch cannot be closed.
             if m.env.now().await >= b_deadline && b_paid < E0 {
                 assert_code(
@@ -389,7 +364,7 @@ async fn close_all_and_count_unpaid(m: &mut Market, epochs: std::ops::RangeInclu
         let deadline = entry
             .effective_deadline(network.claims_paused_total(now).expect("paused"))
             .expect("deadline");
-        warp_to(m, deadline).await;
+        m.warp_to(deadline).await;
         Env::ok(m.try_close_epoch(e).await);
         let closed = m.epoch(e).await;
         unpaid += closed.allocated - closed.claimed;
@@ -423,7 +398,7 @@ async fn a_crank_outage_forfeits_nothing_for_a_provider_claiming_every_bucket() 
     for e in outage..=outage + 13 {
         m.warp_to_epoch(e).await;
         for _ in 0..8 {
-            paid += claim_now(&mut m, &a, &all).await;
+            paid += m.claim_now(&a, &all).await;
             m.env.warp_seconds(HOUR / 8).await;
         }
     }
@@ -459,7 +434,7 @@ async fn epochs_of_a_pause_finalized_after_the_resume_do_not_expire() {
     for e in paused..=paused + 13 {
         m.warp_to_epoch(e).await;
         for _ in 0..8 {
-            paid += claim_now(&mut m, &a, &all).await;
+            paid += m.claim_now(&a, &all).await;
             m.env.warp_seconds(HOUR / 8).await;
         }
     }
@@ -556,8 +531,8 @@ async fn refused_claim_pause_backlog_starving_epochs_finalized_after_resume() {
         }
         let b_open: Vec<u64> = (20..e.min(last_work)).collect();
         for _ in 0..8 {
-            claim_now(&mut m, &a, &a_epochs).await;
-            b_paid += claim_now(&mut m, &b, &b_open).await;
+            m.claim_now(&a, &a_epochs).await;
+            b_paid += m.claim_now(&b, &b_open).await;
             m.env.warp_seconds(HOUR / 8).await;
         }
     }
@@ -607,10 +582,10 @@ async fn refused_readding_an_attestor_before_its_removal_takes_effect() {
     let att = m.attestors(1).await;
     let x = att[0].pubkey();
     let rm = ix::remove_attestor(m.authority.pubkey(), m.net.network, x);
-    Env::ok(authority_sends(&mut m, rm).await);
+    Env::ok(m.authority_sends(rm).await);
     let add = ix::add_attestor(m.authority.pubkey(), m.net.network, x);
     assert_code(
-        authority_sends(&mut m, add).await,
+        m.authority_sends(add).await,
         spice_err(SpiceError::AttestorRetired),
     );
 }
@@ -658,7 +633,7 @@ async fn refused_parties_attesting_their_own_job() {
     let client = m.actor(1_000_000_000, 0).await;
     for key in [provider.key(), client.key()] {
         let add = ix::add_attestor(m.authority.pubkey(), m.net.network, key);
-        Env::ok(authority_sends(&mut m, add).await);
+        Env::ok(m.authority_sends(add).await);
     }
     let delay = m.network().await.params.unbond_seconds;
     m.env.warp_seconds(delay).await;

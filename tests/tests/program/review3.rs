@@ -12,7 +12,7 @@ use spice::constants::PAUSE_CLAIM;
 use spice::errors::SpiceError;
 use spice::state::{AuditDraw, EpochStatus, Job, JobState, NetworkParams, Verdict};
 use spice_sdk::{ix, pda};
-use spice_tests::market::{default_params, Actor, Market, Mints, DAY, MIN_STAKE};
+use spice_tests::market::{default_params, Market, Mints, DAY, MIN_STAKE};
 use spice_tests::rewards::curve_params;
 use spice_tests::{assert_code, spice_err, Env};
 
@@ -22,23 +22,6 @@ const BIG_PRICE: u64 = 1_000_000;
 const E0: u64 = 100_000;
 
 // ------------------------------------------------------------------ helpers
-
-async fn authority_sends(
-    m: &mut Market,
-    ix: anchor_lang::solana_program::instruction::Instruction,
-) -> Result<(), spice_tests::BanksClientError> {
-    let authority = m.authority.insecure_clone();
-    m.env.send(&[ix], &[&authority]).await
-}
-
-async fn claim_now(m: &mut Market, provider: &Actor, epochs: &[u64]) -> u64 {
-    if epochs.is_empty() {
-        return 0;
-    }
-    let before = m.env.balance(&provider.stake).await;
-    let _ = m.try_claim(provider, epochs).await;
-    m.env.balance(&provider.stake).await - before
-}
 
 /// The bootstrap parameters of ECONOMICS.md (r·M = 20 % > f = 2.5 %), every audit drawn.
 fn bootstrap(quorum: u8, audit_rate_bps: u16) -> NetworkParams {
@@ -97,7 +80,7 @@ async fn known_limit_quorum_in_office_counts_the_providers_own_attestor_key() {
     let w = m.provider(16 * MIN_STAKE).await;
     // The authority appoints the operator's key as the network's (only) attestor.
     let add = ix::add_attestor(m.authority.pubkey(), m.net.network, w.key());
-    Env::ok(authority_sends(&mut m, add).await);
+    Env::ok(m.authority_sends(add).await);
     m.env.warp_seconds(DAY).await;
     let now = m.env.now().await;
     assert_eq!(m.network().await.attestors_in_office(now), 1);
@@ -227,7 +210,7 @@ async fn refused_attestors_in_office_overcount_by_removal_and_readdition() {
     let now = m.env.now().await;
     assert_eq!(m.network().await.attestors_in_office(now), 2);
     let rm = ix::remove_attestor(m.authority.pubkey(), m.net.network, att[0].pubkey());
-    Env::ok(authority_sends(&mut m, rm).await);
+    Env::ok(m.authority_sends(rm).await);
     let job = m.create_job(&sock, PRICE, 1_000).await;
     assert_code(
         m.accept(&w, job).await,
@@ -245,7 +228,7 @@ async fn refused_attestors_in_office_overcount_by_removal_and_readdition() {
     );
     // Remove a pending addition: the count still errs low.
     let rm = ix::remove_attestor(m.authority.pubkey(), m.net.network, extra[0].pubkey());
-    Env::ok(authority_sends(&mut m, rm).await);
+    Env::ok(m.authority_sends(rm).await);
     m.env.warp_seconds(DAY / 2).await;
     // att[0]'s removal and `fresh`'s addition are effective now (two can judge), but `extra`'s
     // pending addition still holds the count down: it errs low.
@@ -321,7 +304,7 @@ async fn refused_small_claims_every_bucket_keep_no_epoch_open() {
         m.paid_job(&client, &g, PRICE, 50).await;
         let mine: Vec<u64> = (0..e).collect();
         for _ in 0..8 {
-            claim_now(&mut m, &g, &mine).await;
+            m.claim_now(&g, &mine).await;
             m.env.warp_seconds(HOUR / 8).await;
         }
     }
@@ -425,7 +408,7 @@ async fn known_limit_rotating_one_attestor_halts_bootstrap_accepts_for_the_whole
     Env::ok(m.accept(&w, job).await);
     // Rotate att[0]: remove it and add its replacement at once.
     let rm = ix::remove_attestor(m.authority.pubkey(), m.net.network, att[0].pubkey());
-    Env::ok(authority_sends(&mut m, rm).await);
+    Env::ok(m.authority_sends(rm).await);
     let _replacement = m.attestors_pending(1).await;
     let delay = m.network().await.params.unbond_seconds;
     let start = m.env.now().await;
@@ -471,7 +454,7 @@ async fn known_limit_an_attestor_client_disputes_and_gets_the_compute_free() {
     m.fund_rewards(100_000_000_000).await;
     let x = m.actor(100_000_000, 0).await;
     let add = ix::add_attestor(m.authority.pubkey(), m.net.network, x.key());
-    Env::ok(authority_sends(&mut m, add).await);
+    Env::ok(m.authority_sends(add).await);
     m.env.warp_seconds(DAY).await;
     let honest = m.provider(16 * MIN_STAKE).await;
     let x_before = m.env.balance(&x.payment).await;
@@ -535,9 +518,9 @@ async fn refused_a_victim_claiming_once_a_span_behind_a_whale_loses_nothing() {
     let (mut a_paid, mut b_paid, mut closes_refused) = (0u64, 0u64, 0u32);
     let mut closed_early = false;
     for step in 0..(16 * 8) {
-        a_paid += claim_now(&mut m, &a, &a_list).await;
+        a_paid += m.claim_now(&a, &a_list).await;
         if step % 9 == 8 {
-            b_paid += claim_now(&mut m, &b, &[b_epoch]).await;
+            b_paid += m.claim_now(&b, &[b_epoch]).await;
         }
         if m.epoch(b_epoch).await.status == EpochStatus::Open {
             match m.try_close_epoch(b_epoch).await {

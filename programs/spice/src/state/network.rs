@@ -547,6 +547,15 @@ impl Network {
         Ok(())
     }
 
+    /// Records an attestor removal (scheduled; see [`Network::attestors_in_office`]).
+    pub fn note_attestor_removal(&mut self) -> Result<()> {
+        self.attestor_count = self
+            .attestor_count
+            .checked_sub(1)
+            .ok_or(SpiceError::CounterOutOfRange)?;
+        Ok(())
+    }
+
     /// A lower bound of the attestors who could judge a job accepted at `now`: those added and
     /// not removed, less every addition not known to be effective yet. (An attestor whose
     /// removal is scheduled but not effective still judges it: not counting it only errs low.)

@@ -33,10 +33,7 @@ pub fn handler(ctx: Context<RemoveAttestor>, _key: Pubkey) -> Result<()> {
     let attestor = &mut ctx.accounts.attestor;
     attestor.schedule_removal(now, delay)?;
     let network = &mut ctx.accounts.network;
-    network.attestor_count = network
-        .attestor_count
-        .checked_sub(1)
-        .ok_or(SpiceError::CounterOutOfRange)?;
+    network.note_attestor_removal()?;
     emit!(AttestorRemoved {
         network: network.key(),
         attestor: attestor.key,
