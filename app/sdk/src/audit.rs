@@ -1603,7 +1603,7 @@ mod tests {
             valid_votes: 0,
             invalid_votes: 0,
             valid_units: [0; MAX_QUORUM as usize],
-            reserved: [0; 28],
+            reserved: [0; 24],
         }
     }
 

@@ -175,8 +175,8 @@ async fn known_limit_job_layout_changed_without_a_version_bump() {
     assert_eq!(misread.version, spice::state::ACCOUNT_VERSION);
     assert_eq!(misread.state, JobState::Running);
     assert_ne!(
-        misread.terms.max_exposure_bps, 0,
-        "created_at read as a limit"
+        misread.terms.stake_per_payment_bps, current.terms.stake_per_payment_bps,
+        "created_at read as a term"
     );
     assert_ne!(misread.created_at, current.created_at);
     assert_ne!(misread.completion_deadline, current.completion_deadline);
@@ -590,5 +590,50 @@ async fn lowering_the_cap_over_an_idle_breaker_keeps_no_epoch_open() {
     assert_eq!(m.network().await.outflow_saturated_at, 0);
     Env::ok(m.try_close_epoch(0).await);
     assert_eq!(m.epoch(0).await.status, EpochStatus::Closed);
+    m.check_invariants().await;
+}
+
+/// Promise (DESIGN.md): where a job's own terms let its rewards exceed its fee, it is accepted
+/// only while a quorum of attestors is in office. Attack (fourth review): the authority restates
+/// the exchange rate so that the network looks fee-covered, and a bootstrap job posted before is
+/// accepted with no judge. The job keeps the rate it was posted under (`JobTerms`), so the
+/// restated rate does not let it through.
+#[tokio::test]
+async fn a_restated_exchange_rate_does_not_let_a_bootstrap_job_through_without_judges() {
+    let p = NetworkParams {
+        m_max_bps: 20_000,
+        reward_rate_cap_bps: 1_000,
+        reference_price: PRICE,
+        audit_rate_bps: 2_500,
+        slash_bps: 5_000,
+        slash_client_share_bps: 5_000,
+        max_exposure_bps: 4_761,
+        attestation_quorum: 1,
+        unbond_seconds: 60,
+        ..default_params()
+    };
+    let mut m = Market::with_params(Mints::MIXED, p).await;
+    m.fund_rewards(100_000_000_000).await;
+    let w = m.provider(16 * MIN_STAKE).await;
+    let client = m.actor(100_000_000, 0).await;
+    let job = m.create_job(&client, PRICE, 1_000).await;
+    assert_code(
+        m.accept(&w, job).await,
+        spice_err(SpiceError::TooFewAttestors),
+    );
+    let restated = NetworkParams {
+        stake_per_payment_bps: 100_000,
+        ..p
+    };
+    assert!(!restated.rewards_can_exceed_fees());
+    m.update_params(restated).await;
+    assert_eq!(
+        m.job_account(&job).await.terms.stake_per_payment_bps,
+        10_000
+    );
+    assert_code(
+        m.accept(&w, job).await,
+        spice_err(SpiceError::TooFewAttestors),
+    );
     m.check_invariants().await;
 }

@@ -1172,6 +1172,7 @@ mod tests {
                 m_max_bps: 30_000,
                 stake_cap: 1_000_000,
                 max_exposure_bps: 0,
+                stake_per_payment_bps: 10_000,
             },
             created_at: 0,
             created_slot: 1,
@@ -1189,7 +1190,7 @@ mod tests {
             valid_votes: 0,
             invalid_votes: 0,
             valid_units: [0; MAX_QUORUM as usize],
-            reserved: [0; 28],
+            reserved: [0; 24],
         }
     }
 

@@ -87,6 +87,10 @@ pub struct JobTerms {
     /// it and the network's limit then, so a limit lifted after posting cannot let a job that
     /// its own reward terms make dangerous through unbacked.
     pub max_exposure_bps: u32,
+    /// The network's stated exchange rate when the job was posted (stake units per payment
+    /// unit, bps): whether the job's rewards can exceed its fee — and so whether it needs a
+    /// quorum of judges at accept — is decided at the rate it was posted under.
+    pub stake_per_payment_bps: u32,
 }
 
 impl JobTerms {
@@ -105,6 +109,7 @@ impl JobTerms {
             m_max_bps: params.m_max_bps,
             stake_cap: params.stake_cap,
             max_exposure_bps: params.max_exposure_bps,
+            stake_per_payment_bps: params.stake_per_payment_bps,
         }
     }
 
@@ -117,14 +122,14 @@ impl JobTerms {
         }
     }
 
-    /// Whether the job can earn more in rewards than it pays in fees at `stake_per_payment_bps`:
-    /// then it is safe only if an audit can judge it.
-    pub fn rewards_can_exceed_fees(&self, stake_per_payment_bps: u32) -> bool {
+    /// Whether the job can earn more in rewards than it pays in fees, at the exchange rate it
+    /// was posted under: then it is safe only if an audit can judge it.
+    pub fn rewards_can_exceed_fees(&self) -> bool {
         crate::curve::rewards_can_exceed_fees(
             self.reward_rate_cap_bps,
             self.m_max_bps,
             self.protocol_fee_bps,
-            stake_per_payment_bps,
+            self.stake_per_payment_bps,
         )
     }
 }
@@ -209,7 +214,7 @@ pub struct Job {
     /// Measured units of the Valid votes, for the median (first `valid_votes` entries).
     pub valid_units: [u64; MAX_QUORUM as usize],
     /// Space for future fields without a migration.
-    pub reserved: [u8; 28],
+    pub reserved: [u8; 24],
 }
 
 /// How a settled job's escrow splits.
@@ -516,10 +521,7 @@ impl Job {
             )?,
             SpiceError::ExposureLimit
         );
-        if self
-            .terms
-            .rewards_can_exceed_fees(params.stake_per_payment_bps)
-        {
+        if self.terms.rewards_can_exceed_fees() {
             require!(
                 network.attestors_in_office(now) >= u16::from(self.terms.attestation_quorum),
                 SpiceError::TooFewAttestors
@@ -646,6 +648,7 @@ pub(crate) mod tests {
             m_max_bps: 30_000,
             stake_cap: 1_000,
             max_exposure_bps: 0,
+            stake_per_payment_bps: 10_000,
         }
     }
 
@@ -696,7 +699,7 @@ pub(crate) mod tests {
             valid_votes: 0,
             invalid_votes: 0,
             valid_units: [0; MAX_QUORUM as usize],
-            reserved: [0; 28],
+            reserved: [0; 24],
         }
     }
 

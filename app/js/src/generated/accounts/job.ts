@@ -285,7 +285,7 @@ export function getJobEncoder(): Encoder<JobArgs> {
       ["validVotes", getU8Encoder()],
       ["invalidVotes", getU8Encoder()],
       ["validUnits", getArrayEncoder(getU64Encoder(), { size: 16 })],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 28)],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 24)],
     ]),
     (value) => ({ ...value, discriminator: JOB_DISCRIMINATOR }),
   );
@@ -329,7 +329,7 @@ export function getJobDecoder(): Decoder<Job> {
     ["validVotes", getU8Decoder()],
     ["invalidVotes", getU8Decoder()],
     ["validUnits", getArrayDecoder(getU64Decoder(), { size: 16 })],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 28)],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 24)],
   ]);
 }
 

@@ -59,6 +59,12 @@ export type JobTerms = {
    * its own reward terms make dangerous through unbacked.
    */
   maxExposureBps: number;
+  /**
+   * The network's stated exchange rate when the job was posted (stake units per payment
+   * unit, bps): whether the job's rewards can exceed its fee — and so whether it needs a
+   * quorum of judges at accept — is decided at the rate it was posted under.
+   */
+  stakePerPaymentBps: number;
 };
 
 export type JobTermsArgs = {
@@ -90,6 +96,12 @@ export type JobTermsArgs = {
    * its own reward terms make dangerous through unbacked.
    */
   maxExposureBps: number;
+  /**
+   * The network's stated exchange rate when the job was posted (stake units per payment
+   * unit, bps): whether the job's rewards can exceed its fee — and so whether it needs a
+   * quorum of judges at accept — is decided at the rate it was posted under.
+   */
+  stakePerPaymentBps: number;
 };
 
 export function getJobTermsEncoder(): FixedSizeEncoder<JobTermsArgs> {
@@ -106,6 +118,7 @@ export function getJobTermsEncoder(): FixedSizeEncoder<JobTermsArgs> {
     ["mMaxBps", getU32Encoder()],
     ["stakeCap", getU64Encoder()],
     ["maxExposureBps", getU32Encoder()],
+    ["stakePerPaymentBps", getU32Encoder()],
   ]);
 }
 
@@ -123,6 +136,7 @@ export function getJobTermsDecoder(): FixedSizeDecoder<JobTerms> {
     ["mMaxBps", getU32Decoder()],
     ["stakeCap", getU64Decoder()],
     ["maxExposureBps", getU32Decoder()],
+    ["stakePerPaymentBps", getU32Decoder()],
   ]);
 }
 

@@ -228,7 +228,7 @@ pub fn handler(ctx: Context<CreateJob>, args: CreateJobArgs) -> Result<()> {
         valid_votes: 0,
         invalid_votes: 0,
         valid_units: [0; MAX_QUORUM as usize],
-        reserved: [0; 28],
+        reserved: [0; 24],
     });
     job.invariant(amount_of(&a.escrow_vault)?)?;
     pda_account::store(&a.job, job.as_ref())?;
